@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from disk) so the same list runs
+ * from TypeScript sources, compiled JS and the Docker image alike. Append only.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

@@ -1,0 +1,53 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import type { Deps } from './deps.js';
+import { randomId } from './crypto/random.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { installRequestMetrics } from './http/request-metrics.js';
+import { registerOpsRoutes } from './http/routes/ops.js';
+
+export interface BuildAppOptions {
+  /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
+  serverFactory?: FastifyServerFactory;
+}
+
+/** The Fastify instance and its routes, registered explicitly in one place. */
+export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomId();
+    },
+    requestIdHeader: false,
+    bodyLimit: 64 * 1024,
+    trustProxy: deps.config.server.trustProxy,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+
+  await app.register(cookie, { secret: deps.config.secrets.cookieSecret });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  installErrorHandler(app);
+  installRequestMetrics(app, deps.metrics);
+
+  registerOpsRoutes(app, {
+    metrics: deps.metrics,
+    probes: [
+      { name: deps.database.kind, check: () => deps.database.ping() },
+      { name: deps.state.kind, check: () => deps.state.ping() },
+    ],
+  });
+
+  return app;
+}

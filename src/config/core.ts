@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { bool, httpUrl, port } from './fields.js';
+
+/** Settings of the process itself: network, storage, logging. Keys are env names. */
+export const coreEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' }).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('esia-broker:'),
+  CONFIG_DIR: z.string().min(1).default('./config'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
+  MIGRATE_ON_START: bool.optional(),
+  TRUST_PROXY: bool.default(false),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type CoreEnv = z.infer<typeof coreEnvSchema>;

@@ -1,0 +1,138 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { coreEnvSchema } from './core.js';
+import { readSetting, type Env } from './env.js';
+import { SECRET_NAMES, loadOrCreateDevSecrets, type SecretName } from './secrets.js';
+
+export type { Env } from './env.js';
+
+/** Every env setting, by area; each area owns its schema file. */
+const envSchema = z.object({
+  ...coreEnvSchema.shape,
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly isProduction: boolean;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Our issuer and the base of every URL we hand out; never derived from request headers. */
+    readonly publicUrl: string;
+    readonly trustProxy: boolean;
+    readonly shutdownGraceMs: number;
+  };
+  readonly storage: {
+    readonly databaseUrl: string | undefined;
+    readonly redisUrl: string | undefined;
+    readonly redisKeyPrefix: string;
+    readonly dataDir: string;
+    readonly migrateOnStart: boolean;
+  };
+  readonly configDir: string;
+  readonly logLevel: string;
+  readonly secrets: {
+    readonly cookieSecret: string;
+    readonly snilsHmacKey: string;
+    readonly keyEncryptionKey: string;
+    /** Absent: the admin API is disabled. */
+    readonly adminToken: string | undefined;
+  };
+  /** Things worth a warning line at start (generated dev secrets and the like). */
+  readonly warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_LENGTH = 16;
+/** ADMIN_TOKEN may be absent even in production: the admin API is then off. */
+const REQUIRED_SECRETS: readonly SecretName[] = ['COOKIE_SECRET', 'SNILS_HMAC_KEY', 'KEY_ENCRYPTION_KEY'];
+
+/** Parses the whole configuration once; throws ConfigError naming every bad setting. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const raw: Record<string, string | undefined> = {};
+  for (const name of Object.keys(envSchema.shape)) raw[name] = readSetting(env, name, problems);
+
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const secrets = readSecrets(env, problems);
+  const isProduction = raw['NODE_ENV'] === 'production';
+  if (isProduction) {
+    for (const name of REQUIRED_SECRETS) {
+      if (!secrets[name] && !problems.some((p) => p.startsWith(`${name}`))) problems.push(`${name}: required in production (set ${name} or ${name}_FILE)`);
+    }
+    if (!raw['REDIS_URL']) problems.push('REDIS_URL: required in production (the in-process store does not survive restarts or scale out)');
+    if (!raw['DATABASE_URL']) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  const dataDir = absolute(e.DATA_DIR);
+  if (!isProduction) {
+    const missing = SECRET_NAMES.filter((name) => !secrets[name]);
+    if (missing.length > 0) {
+      Object.assign(secrets, { ...loadOrCreateDevSecrets(dataDir, missing), ...pick(secrets) });
+      warnings.push(`generated development secrets for ${missing.join(', ')} in ${dataDir}/dev-secrets.json; set them explicitly outside development`);
+    }
+  }
+
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  return deepFreeze({
+    env: e.NODE_ENV,
+    isProduction,
+    server: { host: e.HOST, port: e.PORT, publicUrl, trustProxy: e.TRUST_PROXY, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
+    storage: {
+      databaseUrl: e.DATABASE_URL,
+      redisUrl: e.REDIS_URL,
+      redisKeyPrefix: e.REDIS_KEY_PREFIX,
+      dataDir,
+      // The embedded database is always migrated; a shared Postgres only when ops opt in.
+      migrateOnStart: e.MIGRATE_ON_START ?? !e.DATABASE_URL,
+    },
+    configDir: absolute(e.CONFIG_DIR),
+    logLevel: e.LOG_LEVEL,
+    secrets: {
+      cookieSecret: secrets.COOKIE_SECRET ?? '',
+      snilsHmacKey: secrets.SNILS_HMAC_KEY ?? '',
+      keyEncryptionKey: secrets.KEY_ENCRYPTION_KEY ?? '',
+      adminToken: secrets.ADMIN_TOKEN,
+    },
+    warnings,
+  });
+}
+
+function readSecrets(env: Env, problems: string[]): Partial<Record<SecretName, string>> {
+  const secrets: Partial<Record<SecretName, string>> = {};
+  for (const name of SECRET_NAMES) {
+    const value = readSetting(env, name, problems);
+    if (value === undefined) continue;
+    if (value.length < MIN_SECRET_LENGTH) problems.push(`${name}: must be at least ${MIN_SECRET_LENGTH} characters`);
+    else secrets[name] = value;
+  }
+  return secrets;
+}
+
+function pick(secrets: Partial<Record<SecretName, string>>): Partial<Record<SecretName, string>> {
+  return Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import { InvalidRequest, OAuthError, ServerError, oauthErrorBody } from '../errors/oauth-errors.js';
+import { html, page } from './pages/html.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** 'page': a browser endpoint, errors render a Russian page instead of OAuth JSON. */
+    surface?: 'api' | 'page';
+  }
+}
+
+/** The one place that turns any thrown error into a response. Never a bare 500 with details. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const oauth = toOAuthError(error);
+    if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
+    else request.log.info({ error: oauth.error, status: oauth.status }, 'request refused');
+    return sendError(request, reply, oauth);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsPage(request)) {
+      return reply.code(404).type('text/html; charset=utf-8').send(page('Страница не найдена', html`<h1>Страница не найдена</h1><p>Проверьте адрес или вернитесь в электронный дневник.</p>`));
+    }
+    return reply.code(404).send({ error: 'not_found', error_description: 'no such endpoint' });
+  });
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: OAuthError) {
+  reply.header('cache-control', 'no-store');
+  if (request.routeOptions.config?.surface === 'page') {
+    return reply.code(error.status).type('text/html; charset=utf-8').send(
+      page('Ошибка входа', html`<h1>Не удалось выполнить вход</h1>
+<p>Запрос к сервису входа составлен неверно или устарел. Вернитесь в электронный дневник и начните вход заново.</p>
+<p class="reason">Код ошибки: ${error.error}</p>`),
+    );
+  }
+  if (error instanceof OAuthError && error.status === 401 && error.error === 'invalid_client') {
+    reply.header('www-authenticate', 'Basic realm="esia-broker"');
+  }
+  return reply.code(error.status).send(oauthErrorBody(error));
+}
+
+function toOAuthError(error: unknown): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof ZodError) return new InvalidRequest(describeZod(error));
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return new InvalidRequest(fastifyError.message);
+  const status = fastifyError.statusCode;
+  // Fastify's own client errors: bad JSON, body too large, unsupported media type.
+  if (status && status >= 400 && status < 500) return new InvalidRequest(clientErrorText(fastifyError));
+  return new ServerError('internal error');
+}
+
+function clientErrorText(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported content type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'malformed request body';
+    default:
+      return 'malformed request';
+  }
+}
+
+export function describeZod(error: ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function wantsPage(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('text/html');
+}

@@ -1,0 +1,52 @@
+/** Server-rendered Russian pages: plain HTML, no external assets, escaped by default. */
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+}
+
+/** A fragment already escaped; `html` tagged templates escape everything else. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type Interpolation = string | number | SafeHtml | readonly SafeHtml[] | null | undefined | false;
+
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += render(value) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}
+
+function render(value: Interpolation): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map((v: SafeHtml) => v.value).join('');
+  return escapeHtml(String(value));
+}
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;background:#f4f6f9;color:#1c2430;line-height:1.5}
+main{max-width:40rem;margin:3rem auto;background:#fff;padding:2rem 2.25rem;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.5rem;margin-top:0}
+.reason{color:#5a6472;font-size:.875rem}
+a.button,button{display:inline-block;background:#0d4cd3;color:#fff;border:0;border-radius:6px;padding:.65rem 1.25rem;font-size:1rem;text-decoration:none;cursor:pointer}
+a.secondary{background:#e8edf5;color:#0d4cd3}
+label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid #b8c1cc;border-radius:6px}
+.error{background:#fdecec;border-left:4px solid #d32f2f;padding:.75rem 1rem}
+ul.choices{list-style:none;padding:0}ul.choices li{margin:.5rem 0}
+`;
+
+export function page(title: string, body: SafeHtml): string {
+  return `<!doctype html>
+<html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body><main>${body.value}</main></body></html>`;
+}

@@ -1,0 +1,38 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app instance (tests run several in one process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'esia_broker_' });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'esia_broker_http_requests_total',
+      help: 'HTTP requests by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'esia_broker_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    loginOutcomes: new Counter({
+      name: 'esia_broker_login_outcomes_total',
+      help: 'Finished ESIA logins by outcome (success or a reason code) and region',
+      labelNames: ['outcome', 'region'] as const,
+      registers: [registry],
+    }),
+    esiaRequests: new Histogram({
+      name: 'esia_broker_esia_request_duration_seconds',
+      help: 'Calls to ESIA by operation and result',
+      labelNames: ['operation', 'result'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,38 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { scrub, scrubString, scrubUrl } from './redact.js';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  level: string;
+  /** Where lines go; stdout by default. Tests pass a file to grep afterwards. */
+  destination?: DestinationStream;
+  base?: Record<string, unknown>;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'esia-broker', ...options.base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        // Runs on every merged object: strip personal data whatever the caller passed.
+        log: (object) => scrub(object) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          const [first, ...rest] = args;
+          if (typeof first === 'string') return method.apply(this, [scrubString(first), ...rest] as Parameters<typeof method>);
+          return method.apply(this, args);
+        },
+      },
+      serializers: {
+        req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url ? scrubUrl(req.url) : undefined }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: (err: Error) => scrub(err),
+      },
+    },
+    options.destination,
+  );
+}

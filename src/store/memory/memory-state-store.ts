@@ -1,0 +1,67 @@
+import type { StateStore } from '../state-store.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * In-process state for development and single-instance demos. JavaScript runs each call
+ * to completion, so get-and-delete here is atomic without locks.
+ */
+export function createMemoryStateStore(now: () => number = Date.now): StateStore {
+  const entries = new Map<string, Entry>();
+  const sweep = setInterval(() => {
+    const t = now();
+    for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
+  }, 30_000);
+  sweep.unref();
+
+  function live(key: string): Entry | undefined {
+    const entry = entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  return {
+    kind: 'memory',
+    async put(key, value, ttlMs) {
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+    },
+    async putIfAbsent(key, value, ttlMs) {
+      if (live(key)) return false;
+      entries.set(key, { value, expiresAt: now() + ttlMs });
+      return true;
+    },
+    async get(key) {
+      return live(key)?.value ?? null;
+    },
+    async take(key) {
+      const entry = live(key);
+      entries.delete(key);
+      return entry?.value ?? null;
+    },
+    async delete(key) {
+      entries.delete(key);
+    },
+    async increment(key, windowMs) {
+      const entry = live(key);
+      const count = entry ? Number(entry.value) + 1 : 1;
+      entries.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? now() + windowMs });
+      return count;
+    },
+    async ttl(key) {
+      const entry = live(key);
+      return entry ? entry.expiresAt - now() : null;
+    },
+    async ping() {},
+    async close() {
+      clearInterval(sweep);
+      entries.clear();
+    },
+  };
+}

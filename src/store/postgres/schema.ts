@@ -1,0 +1,86 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** Table types for kysely; keep in step with migrations/. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T extends object> = JSONColumnType<T, string, string>;
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: Json<Record<string, unknown>>;
+  private_jwk_encrypted: string;
+  created_at: CreatedAt;
+  activates_at: ColumnType<Date, Date | string, Date | string>;
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  unpublish_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  jwks: Json<{ keys: Record<string, unknown>[] }> | null;
+  auth_method: string;
+  redirect_uris: Json<string[]>;
+  post_logout_redirect_uris: Json<string[]>;
+  regions: Json<string[]>;
+  allowed_scopes: Json<string[]>;
+  allowed_resources: Json<string[]>;
+  id_token_signed_response_alg: string;
+  refresh_token_ttl_seconds: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ProfilesTable {
+  id: string;
+  login: string;
+  password_hash: string | null;
+  last_name: string;
+  first_name: string;
+  middle_name: string | null;
+  /** ISO date (yyyy-mm-dd); read back as a string, see toIsoDate in the repos. */
+  birth_date: ColumnType<Date | string | null, string | null, string | null>;
+  snils_hmac: string | null;
+  snils_last4: string | null;
+  email: string | null;
+  email_confirmed: boolean;
+  roles: Json<string[]>;
+  school_ids: Json<string[]>;
+  activated: boolean;
+  region: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AccountLinksTable {
+  esia_oid: string;
+  profile_id: string;
+  method: string;
+  is_default: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  last_login_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  reason: string | null;
+  region: string | null;
+  client_id: string | null;
+  request_id: string | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface Database {
+  signing_keys: SigningKeysTable;
+  clients: ClientsTable;
+  profiles: ProfilesTable;
+  account_links: AccountLinksTable;
+  audit_events: AuditEventsTable;
+}

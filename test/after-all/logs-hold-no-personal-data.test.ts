@@ -1,0 +1,23 @@
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOG_DIR } from '../helpers/log-capture.js';
+import { KNOWN_EMAIL, KNOWN_PASSWORD, KNOWN_SNILS, KNOWN_SNILS_DIGITS } from '../fixtures/personal-data.js';
+
+// Runs after the whole suite (see the npm test script): every line any test app logged.
+const files = readdirSync(LOG_DIR).filter((name) => name.endsWith('.ndjson'));
+const lines = files.flatMap((name) => readFileSync(join(LOG_DIR, name), 'utf8').split('\n').filter(Boolean));
+
+t.ok(files.length >= 3, `logs were captured (${files.length} files)`);
+t.ok(lines.length >= 50, `enough lines to mean something (${lines.length})`);
+t.ok(lines.some((line) => line.includes('[redacted]')), 'redaction did happen somewhere');
+
+for (const [label, needle] of [
+  ['SNILS', KNOWN_SNILS],
+  ['SNILS digits', KNOWN_SNILS_DIGITS],
+  ['password', KNOWN_PASSWORD],
+  ['e-mail', KNOWN_EMAIL],
+] as const) {
+  const hits = lines.filter((line) => line.includes(needle));
+  t.equal(hits.length, 0, `no ${label} in any log line`, { found: hits.slice(0, 3).map((line) => line.slice(0, 200)) });
+}

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { buildDeps, type Deps } from '../../src/deps.js';
+import { createTestDatabaseUrl, uniqueSuffix } from './backends.js';
+import { createTestLogger } from './log-capture.js';
+
+export interface TestBroker {
+  url: string;
+  app: FastifyInstance;
+  deps: Deps;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export interface StartBrokerOptions {
+  env?: Record<string, string | undefined>;
+  /** Force the embedded backends even when DATABASE_URL / REDIS_URL are set. */
+  embedded?: boolean;
+}
+
+/**
+ * A broker on a real socket (port 0). Against real Postgres/Redis when the environment has
+ * them (each broker gets a fresh database and key prefix), else on in-memory PGlite and state.
+ */
+export async function startBroker(options: StartBrokerOptions = {}): Promise<TestBroker> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const publicUrl = `http://127.0.0.1:${port}`;
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'esia-broker-test-'));
+  const databaseUrl = options.embedded ? undefined : process.env['DATABASE_URL'];
+  const redisUrl = options.embedded ? undefined : process.env['REDIS_URL'];
+  const testDb = databaseUrl ? await createTestDatabaseUrl() : undefined;
+
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: publicUrl,
+    DATA_DIR: dataDir,
+    CONFIG_DIR: join(import.meta.dirname, '..', '..', 'config'),
+    DATABASE_URL: testDb?.url,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `test:${uniqueSuffix()}:`,
+    MIGRATE_ON_START: 'true',
+    COOKIE_SECRET: 'test-cookie-secret-0123456789abcdef',
+    SNILS_HMAC_KEY: 'test-snils-hmac-key-0123456789abcdef',
+    KEY_ENCRYPTION_KEY: 'test-key-encryption-key-0123456789',
+    ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
+    ...options.env,
+  });
+  const deps = await buildDeps(config, createTestLogger(), { inMemoryDatabase: !testDb });
+  const app = await buildApp(deps, {
+    serverFactory: (handler) => {
+      server.on('request', handler);
+      return server;
+    },
+  });
+  await app.ready();
+
+  return {
+    url: publicUrl,
+    app,
+    deps,
+    config,
+    async close() {
+      await app.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.close();
+      await testDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

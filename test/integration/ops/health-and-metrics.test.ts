@@ -1,0 +1,42 @@
+import t from 'tap';
+import { startBroker } from '../../helpers/broker.js';
+import { KNOWN_PASSWORD, KNOWN_SNILS } from '../../fixtures/personal-data.js';
+
+t.test('health, readiness and metrics over real HTTP', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.close());
+
+  const health = await fetch(`${broker.url}/healthz`);
+  t.equal(health.status, 200);
+  t.same(await health.json(), { status: 'ok' });
+
+  const ready = await fetch(`${broker.url}/readyz`);
+  t.equal(ready.status, 200);
+  const body = (await ready.json()) as { checks: Record<string, string> };
+  t.same(Object.values(body.checks), ['ok', 'ok'], 'database and state store answer');
+  t.ok(ready.headers.get('x-request-id'), 'request id echoed');
+
+  const metrics = await (await fetch(`${broker.url}/metrics`)).text();
+  t.match(metrics, /esia_broker_http_requests_total\{route="\/readyz",method="GET",status="200"\} 1/);
+  t.match(metrics, /esia_broker_http_request_duration_seconds_bucket\{le="0.005",route="\/healthz"/);
+});
+
+t.test('bad input answers clearly, never 500, and personal data stays out of logs', async (t) => {
+  const broker = await startBroker({ embedded: true });
+  t.teardown(() => broker.close());
+
+  const notFound = await fetch(`${broker.url}/no-such-thing?snils=${encodeURIComponent(KNOWN_SNILS)}&password=${KNOWN_PASSWORD}`);
+  t.equal(notFound.status, 404);
+  t.same(await notFound.json(), { error: 'not_found', error_description: 'no such endpoint' });
+
+  const page = await fetch(`${broker.url}/no-such-page`, { headers: { accept: 'text/html' } });
+  t.equal(page.status, 404);
+  t.match(await page.text(), /Страница не найдена/);
+
+  const oversized = await fetch(`${broker.url}/healthz`, { method: 'POST', body: 'x'.repeat(100_000), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.ok(oversized.status < 500, `oversized body refused with ${oversized.status}`);
+
+  broker.deps.logger.info({ person: { snils: KNOWN_SNILS, password: KNOWN_PASSWORD } }, `login attempt for ${KNOWN_SNILS}`);
+  const metrics = await (await fetch(`${broker.url}/metrics`)).text();
+  t.match(metrics, /route="unmatched",method="GET",status="404"/, '404s counted under one label');
+});

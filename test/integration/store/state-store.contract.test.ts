@@ -1,0 +1,60 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stateBackends } from '../../helpers/backends.js';
+
+// One contract, every backend: the in-process store and real Redis behave the same.
+for (const backend of stateBackends()) {
+  t.test(`state store contract: ${backend.name}`, async (t) => {
+    const store = await backend.open();
+    t.teardown(() => store.close());
+
+    t.test('put, get, delete', async (t) => {
+      await store.put('a', 'one', 10_000);
+      t.equal(await store.get('a'), 'one');
+      await store.put('a', 'two', 10_000);
+      t.equal(await store.get('a'), 'two', 'put replaces');
+      await store.delete('a');
+      t.equal(await store.get('a'), null);
+    });
+
+    t.test('values expire after their TTL', async (t) => {
+      await store.put('short', 'x', 150);
+      t.equal(await store.get('short'), 'x');
+      const ttl = await store.ttl('short');
+      t.ok(ttl !== null && ttl > 0 && ttl <= 150, 'ttl reported');
+      await sleep(300);
+      t.equal(await store.get('short'), null, 'gone after TTL');
+      t.equal(await store.take('short'), null, 'cannot be taken after TTL');
+      t.equal(await store.ttl('short'), null);
+    });
+
+    t.test('take-once: of 50 concurrent takers exactly one wins', async (t) => {
+      for (let round = 0; round < 3; round++) {
+        await store.put(`code-${round}`, `value-${round}`, 10_000);
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.take(`code-${round}`)));
+        const winners = results.filter((r) => r !== null);
+        t.same(winners, [`value-${round}`], `round ${round}: one winner with the value`);
+        t.equal(await store.get(`code-${round}`), null, 'nothing left behind');
+      }
+    });
+
+    t.test('putIfAbsent stores once', async (t) => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent('jti', String(i), 10_000)));
+      t.equal(results.filter(Boolean).length, 1, 'exactly one writer');
+      t.equal(await store.putIfAbsent('jti', 'again', 10_000), false);
+    });
+
+    t.test('counters count within a window that starts at the first hit', async (t) => {
+      const counts = await Promise.all(Array.from({ length: 10 }, () => store.increment('hits', 200)));
+      t.same([...counts].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'atomic increments');
+      await sleep(100);
+      t.equal(await store.increment('hits', 200), 11, 'later hits do not extend the window');
+      await sleep(200);
+      t.equal(await store.increment('hits', 200), 1, 'a new window after expiry');
+    });
+
+    t.test('ping answers', async (t) => {
+      await t.resolves(store.ping());
+    });
+  });
+}

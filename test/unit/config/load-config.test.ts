@@ -1,0 +1,72 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
+
+const secrets = {
+  COOKIE_SECRET: 'cookie-secret-0123456789abcdef',
+  SNILS_HMAC_KEY: 'snils-hmac-key-0123456789abcdef',
+  KEY_ENCRYPTION_KEY: 'key-encryption-key-0123456789ab',
+};
+const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379', ...secrets };
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+t.test('defaults on a bare development environment', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const config = loadConfig({ DATA_DIR: dataDir });
+  t.equal(config.server.port, 3000);
+  t.equal(config.server.publicUrl, 'http://localhost:3000');
+  t.equal(config.storage.databaseUrl, undefined);
+  t.equal(config.storage.migrateOnStart, true, 'the embedded database is migrated');
+  t.ok(config.secrets.cookieSecret.length >= 32, 'dev secret generated');
+  t.match(config.warnings.join(), /generated development secrets/);
+  const again = loadConfig({ DATA_DIR: dataDir });
+  t.equal(again.secrets.snilsHmacKey, config.secrets.snilsHmacKey, 'dev secrets persist across restarts');
+  t.ok(Object.isFrozen(config.server), 'frozen');
+});
+
+t.test('production refuses missing secrets, naming each', async (t) => {
+  const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379', COOKIE_SECRET: secrets.COOKIE_SECRET });
+  t.match(problems.join('\n'), /SNILS_HMAC_KEY: required in production/);
+  t.match(problems.join('\n'), /KEY_ENCRYPTION_KEY: required in production/);
+  t.notMatch(problems.join('\n'), /COOKIE_SECRET/);
+});
+
+t.test('production refuses the embedded backends', async (t) => {
+  const problems = problemsOf({ NODE_ENV: 'production', ...secrets });
+  t.match(problems.join('\n'), /REDIS_URL: required in production/);
+  t.match(problems.join('\n'), /DATABASE_URL: required in production/);
+});
+
+t.test('every bad setting is listed at once', async (t) => {
+  const problems = problemsOf({ ...production, PORT: 'eighty', LOG_LEVEL: 'loud', PUBLIC_URL: 'ftp://x', SNILS_HMAC_KEY: 'short' });
+  t.match(problems.join('\n'), /PORT: must be a number/);
+  t.match(problems.join('\n'), /LOG_LEVEL/);
+  t.match(problems.join('\n'), /PUBLIC_URL: must be an http\(s\) URL/);
+  t.match(problems.join('\n'), /SNILS_HMAC_KEY: must be at least 16 characters/);
+  t.same(problemsOf({ ...production, PORT: '70000' }), ['PORT: must be between 0 and 65535']);
+});
+
+t.test('secrets from *_FILE, and not both', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const file = join(dir, 'kek');
+  writeFileSync(file, 'file-key-encryption-key-0123456789\n');
+  const config = loadConfig({ ...production, KEY_ENCRYPTION_KEY: undefined as unknown as string, KEY_ENCRYPTION_KEY_FILE: file });
+  t.equal(config.secrets.keyEncryptionKey, 'file-key-encryption-key-0123456789', 'trimmed file contents');
+  t.match(problemsOf({ ...production, KEY_ENCRYPTION_KEY_FILE: file }).join(), /set either KEY_ENCRYPTION_KEY or KEY_ENCRYPTION_KEY_FILE/);
+  t.match(problemsOf({ ...production, KEY_ENCRYPTION_KEY: '', KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing') }).join(), /cannot read/);
+});
+
+t.test('PUBLIC_URL loses its trailing slash', async (t) => {
+  t.equal(loadConfig({ ...production, PUBLIC_URL: 'https://id.example.ru/' }).server.publicUrl, 'https://id.example.ru');
+});
