@@ -1,0 +1,59 @@
+import type { EsiaLevel } from '../esia/person.js';
+
+/**
+ * The contract between our authorization server (/authorize, /token) and the login leg
+ * (ESIA, policy, matching, the pages). /authorize validates a request, stores it as an
+ * Interaction and sends the browser to the login leg; the login leg, once it knows which
+ * diary profile the person enters, calls complete() (or fail()) and redirects the browser
+ * to the URL it gets back.
+ */
+export interface Interaction {
+  id: string;
+  clientId: string;
+  redirectUri: string;
+  state: string | undefined;
+  nonce: string | undefined;
+  scope: string[];
+  codeChallenge: string | undefined;
+  resource: string[];
+  /** Two-digit region code the login is for (request parameter or the client's region). */
+  region: string;
+  /** prompt=login / max_age exceeded: a fresh ESIA login is required. */
+  forceLogin: boolean;
+  createdAt: number;
+}
+
+export interface AuthenticatedProfile {
+  /** Diary profile id: becomes `sub`. */
+  profileId: string;
+  esiaOid: string;
+  level: EsiaLevel;
+  /** Seconds since epoch. */
+  authTime: number;
+  esiaSessionId?: string | undefined;
+}
+
+export type InteractionFailure =
+  | { error: 'access_denied'; reason: string; description: string }
+  | { error: 'temporarily_unavailable'; reason: string; description: string }
+  | { error: 'server_error'; reason: string; description: string };
+
+export interface InteractionService {
+  get(interactionId: string): Promise<Interaction | null>;
+  /** Issues the authorization code (and the SSO session) and returns the client redirect. */
+  complete(interactionId: string, profile: AuthenticatedProfile): Promise<string>;
+  /** Returns the client redirect carrying the OAuth error (redirect_uri already validated). */
+  fail(interactionId: string, failure: InteractionFailure): Promise<string>;
+}
+
+/**
+ * Implemented by the login leg: where to send the browser for an interaction that needs a
+ * person. Until ESIA is wired, tests supply one that completes with a fixed profile.
+ */
+export interface LoginStarter {
+  start(interaction: Interaction): Promise<string>;
+}
+
+/** The cookie that binds the browser to its pending interaction (checked on the ESIA callback). */
+export const INTERACTION_COOKIE = 'eb_interaction';
+export const SESSION_COOKIE = 'eb_session';
