@@ -4,6 +4,9 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T extends object> = JSONColumnType<T, string, string>;
+/** A JSON column with a database default: optional on insert. */
+type JsonWithDefault<T extends object> = ColumnType<T, string | undefined, string>;
+type WithDefault<T> = ColumnType<T, T | undefined, T>;
 
 export interface SigningKeysTable {
   kid: string;
@@ -23,12 +26,12 @@ export interface ClientsTable {
   jwks: Json<{ keys: Record<string, unknown>[] }> | null;
   auth_method: string;
   redirect_uris: Json<string[]>;
-  post_logout_redirect_uris: Json<string[]>;
-  regions: Json<string[]>;
+  post_logout_redirect_uris: JsonWithDefault<string[]>;
+  regions: JsonWithDefault<string[]>;
   allowed_scopes: Json<string[]>;
-  allowed_resources: Json<string[]>;
-  id_token_signed_response_alg: string;
-  refresh_token_ttl_seconds: number;
+  allowed_resources: JsonWithDefault<string[]>;
+  id_token_signed_response_alg: WithDefault<string>;
+  refresh_token_ttl_seconds: WithDefault<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -45,10 +48,10 @@ export interface ProfilesTable {
   snils_hmac: string | null;
   snils_last4: string | null;
   email: string | null;
-  email_confirmed: boolean;
-  roles: Json<string[]>;
-  school_ids: Json<string[]>;
-  activated: boolean;
+  email_confirmed: WithDefault<boolean>;
+  roles: JsonWithDefault<string[]>;
+  school_ids: JsonWithDefault<string[]>;
+  activated: WithDefault<boolean>;
   region: string;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
