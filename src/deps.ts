@@ -1,8 +1,10 @@
+import type { Directory } from './accounts/directory.js';
 import type { Config } from './config/index.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
+import { createPostgresDirectory } from './store/postgres/directory-repo.js';
 import { createRedisStateStore } from './store/redis/redis-state-store.js';
 import type { StateStore } from './store/state-store.js';
 
@@ -13,6 +15,7 @@ export interface Deps {
   readonly metrics: Metrics;
   readonly database: DatabaseHandle;
   readonly state: StateStore;
+  readonly directory: Directory;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       metrics: createMetrics(),
       database,
       state,
+      directory: createPostgresDirectory(database.db),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },
