@@ -20,8 +20,8 @@ async function main(): Promise<void> {
 
   const deps = await buildDeps(config, logger);
   const app = await buildApp(deps);
-  await app.listen({ host: config.server.host, port: config.server.port });
-  logger.info({ issuer: config.server.publicUrl }, 'esia-broker ready');
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  logger.info({ issuer: config.server.publicUrl, address: address.replace('0.0.0.0', '127.0.0.1') }, 'esia-broker ready');
 
   let closing = false;
   const shutdown = async (signal: string) => {

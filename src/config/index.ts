@@ -11,6 +11,11 @@ const envSchema = z.object({
   ...coreEnvSchema.shape,
 });
 
+/** Every setting name the service reads (each also as NAME_FILE): for docs and deploy checks. */
+export function knownSettingNames(): string[] {
+  return [...Object.keys(envSchema.shape), ...SECRET_NAMES];
+}
+
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly isProduction: boolean;

@@ -21,10 +21,10 @@ export function createLogger(options: LoggerOptions): Logger {
         log: (object) => scrub(object) as Record<string, unknown>,
       },
       hooks: {
+        // Messages and format arguments are strings the merging-object scrub never sees.
         logMethod(args, method) {
-          const [first, ...rest] = args;
-          if (typeof first === 'string') return method.apply(this, [scrubString(first), ...rest] as Parameters<typeof method>);
-          return method.apply(this, args);
+          const scrubbed = args.map((arg: unknown) => (typeof arg === 'string' ? scrubString(arg) : arg));
+          return method.apply(this, scrubbed as Parameters<typeof method>);
         },
       },
       serializers: {

@@ -9,7 +9,7 @@ const files = readdirSync(LOG_DIR).filter((name) => name.endsWith('.ndjson'));
 const lines = files.flatMap((name) => readFileSync(join(LOG_DIR, name), 'utf8').split('\n').filter(Boolean));
 
 t.ok(files.length >= 3, `logs were captured (${files.length} files)`);
-t.ok(lines.length >= 50, `enough lines to mean something (${lines.length})`);
+t.ok(lines.length >= 20, `enough lines to mean something (${lines.length})`);
 t.ok(lines.some((line) => line.includes('[redacted]')), 'redaction did happen somewhere');
 
 for (const [label, needle] of [
