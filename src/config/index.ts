@@ -2,13 +2,16 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { coreEnvSchema } from './core.js';
 import { readSetting, type Env } from './env.js';
+import { esiaEnvSchema, esiaProductionProblems, resolveEsiaConfig, type EsiaConfig } from './esia.js';
 import { SECRET_NAMES, loadOrCreateDevSecrets, type SecretName } from './secrets.js';
 
 export type { Env } from './env.js';
+export type { EsiaConfig } from './esia.js';
 
 /** Every env setting, by area; each area owns its schema file. */
 const envSchema = z.object({
   ...coreEnvSchema.shape,
+  ...esiaEnvSchema.shape,
 });
 
 /** Every setting name the service reads (each also as NAME_FILE): for docs and deploy checks. */
@@ -35,6 +38,7 @@ export interface Config {
     readonly migrateOnStart: boolean;
   };
   readonly configDir: string;
+  readonly esia: EsiaConfig;
   readonly logLevel: string;
   readonly secrets: {
     readonly cookieSecret: string;
@@ -77,11 +81,15 @@ export function loadConfig(env: Env = process.env): Config {
     }
     if (!raw['REDIS_URL']) problems.push('REDIS_URL: required in production (the in-process store does not survive restarts or scale out)');
     if (!raw['DATABASE_URL']) problems.push('DATABASE_URL: required in production (the embedded database is for development)');
+    problems.push(...esiaProductionProblems(raw));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const e = parsed.data;
   const dataDir = absolute(e.DATA_DIR);
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  const esia = resolveEsiaConfig(e, { isProduction, publicUrl, dataDir }, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   if (!isProduction) {
     const missing = SECRET_NAMES.filter((name) => !secrets[name]);
     if (missing.length > 0) {
@@ -90,7 +98,6 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   return deepFreeze({
     env: e.NODE_ENV,
     isProduction,
@@ -104,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
       migrateOnStart: e.MIGRATE_ON_START ?? !e.DATABASE_URL,
     },
     configDir: absolute(e.CONFIG_DIR),
+    esia,
     logLevel: e.LOG_LEVEL,
     secrets: {
       cookieSecret: secrets.COOKIE_SECRET ?? '',

@@ -9,7 +9,8 @@ const secrets = {
   SNILS_HMAC_KEY: 'snils-hmac-key-0123456789abcdef',
   KEY_ENCRYPTION_KEY: 'key-encryption-key-0123456789ab',
 };
-const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379', ...secrets };
+const esia = { ESIA_URL: 'https://esia.gosuslugi.ru', ESIA_CLIENT_ID: 'EDIARY', ESIA_KEY_FILE: '/run/secrets/esia-key.pem', ESIA_CERT_FILE: '/etc/esia/cert.pem', ESIA_TOKEN_CERT_FILE: '/etc/esia/esia-prod.pem' };
+const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379', ...secrets, ...esia };
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { runProcess, withTempFiles } from './openssl.js';
+import { SignerError, type EsiaSigner } from './signer.js';
+
+/**
+ * CryptoPro CSP through `csptest` (PROTOCOL.md §3: ilimurzin and fr05t1k CliCryptoProSigner,
+ * ofstudio local-cp-gost.go). CryptoPro writes the signature little-endian; ESIA wants it
+ * «развернуть зеркально, побайтово», so the bytes are reversed. csptest has no way to take the
+ * container password other than its command line (`-password`); prefer a container without one.
+ */
+export function createCryptoproSigner(options: {
+  bin: string;
+  container: string;
+  password: string | undefined;
+  timeoutMs: number;
+  certificateHash: () => Promise<string>;
+}): EsiaSigner {
+  return {
+    kind: 'cryptopro',
+    async signRaw(message) {
+      return withTempFiles({ 'msg.bin': message, 'sig.bin': Buffer.alloc(0) }, async (p) => {
+        const args = ['-keyset', '-sign', 'GOST12_256', '-container', options.container, '-keytype', 'exchange', '-in', p['msg.bin'], '-out', p['sig.bin']];
+        if (options.password) args.push('-password', options.password);
+        await runProcess(options.bin, args, { timeoutMs: options.timeoutMs });
+        return reverseBytes(await readFile(p['sig.bin']));
+      });
+    },
+    async signCms() {
+      throw new SignerError('the cryptopro signer makes raw signatures only (ESIA_PROTOCOL=v2)');
+    },
+    certificateHash: options.certificateHash,
+  };
+}
+
+/** CryptoPro (little-endian) ↔ OpenSSL/ESIA (big-endian) signature byte order. */
+export function reverseBytes(bytes: Buffer): Buffer {
+  return Buffer.from(bytes).reverse();
+}

@@ -1,0 +1,27 @@
+import type { Openssl } from './openssl.js';
+import type { EsiaSigner } from './signer.js';
+
+/**
+ * A PEM key on disk, signed through `openssl` with the gost engine (PROTOCOL.md §3, ilimurzin's
+ * CliOpenSSLSigner). The output is used as is: OpenSSL byte order is what ESIA expects.
+ * The passphrase travels in the child's environment (`-passin env:`), never on the command line.
+ */
+export function createOpensslSigner(options: {
+  openssl: Openssl;
+  keyFile: string;
+  certFile: string;
+  passphrase: string | undefined;
+  certificateHash: () => Promise<string>;
+}): EsiaSigner {
+  const pass = options.passphrase ? ['-passin', 'env:ESIA_KEY_PASSPHRASE'] : [];
+  const env = options.passphrase ? { ESIA_KEY_PASSPHRASE: options.passphrase } : undefined;
+  const run = (args: string[], input: Buffer) => options.openssl.run(args, env ? { input, env } : { input });
+  return {
+    kind: 'openssl',
+    signRaw: (message) => run(['dgst', '-md_gost12_256', '-sign', options.keyFile, ...pass], message),
+    // v1: detached (the cms default), binary input, no signed attributes, as fr05t1k/ekapusta do.
+    signCms: (message) =>
+      run(['cms', '-sign', '-binary', '-noattr', '-md', 'md_gost12_256', '-outform', 'DER', '-signer', options.certFile, '-inkey', options.keyFile, ...pass], message),
+    certificateHash: options.certificateHash,
+  };
+}

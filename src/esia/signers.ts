@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import type { EsiaSignerConfig } from '../config/esia.js';
+import { gostCertificateHash, publicKeyPem, verifyGostSignature } from './certificate.js';
+import { createCryptoproSigner } from './cryptopro-signer.js';
+import { createHttpSigner } from './http-signer.js';
+import { OpensslError, type Openssl } from './openssl.js';
+import { createOpensslSigner } from './openssl-signer.js';
+import { SignerError, type EsiaSigner } from './signer.js';
+
+/** Builds the signer ESIA_SIGNER names, and checks it once at startup. */
+export interface SignerContext {
+  openssl: Openssl;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+export function createSigner(config: EsiaSignerConfig, ctx: SignerContext): EsiaSigner {
+  const certPem = config.certFile ? readFileSync(config.certFile, 'utf8') : undefined;
+  let hash: Promise<string> | undefined;
+  const certificateHash = () => {
+    hash ??= config.certHash
+      ? Promise.resolve(config.certHash)
+      : gostCertificateHash(ctx.openssl, certPem ?? '').catch((error: unknown) => {
+          hash = undefined; // do not cache a failure
+          throw error;
+        });
+    return hash;
+  };
+  switch (config.kind) {
+    case 'openssl':
+      return createOpensslSigner({ openssl: ctx.openssl, keyFile: config.keyFile, certFile: config.certFile, passphrase: config.keyPassphrase, certificateHash });
+    case 'cryptopro':
+      return createCryptoproSigner({ bin: config.csptestBin, container: config.container, password: config.password, timeoutMs: ctx.timeoutMs, certificateHash });
+    case 'http':
+      return createHttpSigner({ url: config.url, token: config.token, timeoutMs: ctx.timeoutMs, fetch: ctx.fetch ?? fetch, certificateHash });
+  }
+}
+
+/**
+ * Signs a probe once at startup and checks it against the certificate, so a missing engine, a
+ * wrong passphrase or a key that does not match the certificate stops the process with a clear
+ * message instead of failing the first real login (issue 3).
+ */
+export async function selfTestSigner(signer: EsiaSigner, ctx: { openssl: Openssl; certFile: string | undefined; protocol: 'v1' | 'v2' }): Promise<void> {
+  const probe = Buffer.from(`esia-broker signer self-test ${new Date().toISOString()}`);
+  const fail = (what: string, error?: unknown): never => {
+    const detail = error instanceof OpensslError || error instanceof Error ? `: ${error.message}` : '';
+    throw new SignerError(`ESIA signer self-test failed (ESIA_SIGNER=${signer.kind}): ${what}${detail}`);
+  };
+  const hash = await signer.certificateHash().catch((error: unknown) => fail('cannot compute the certificate hash (is libengine-gost-openssl installed? see ESIA_GOST_ENGINE)', error));
+  if (!/^[0-9A-F]{64}$/.test(hash)) fail(`certificate hash is not 64 hex characters`);
+  const certPem = ctx.certFile ? readFileSync(ctx.certFile, 'utf8') : undefined;
+  if (ctx.protocol === 'v1') {
+    const cms = await signer.signCms(probe).catch((error: unknown) => fail('cannot make a CMS signature', error));
+    if (!certPem) return;
+    const ok = await ctx.openssl.withTempFiles({ 'sig.der': cms, 'msg.bin': probe, 'cert.pem': certPem }, (p) =>
+      ctx.openssl
+        .run(['cms', '-verify', '-binary', '-inform', 'DER', '-in', p['sig.der'], '-content', p['msg.bin'], '-noverify', '-nointern', '-certfile', p['cert.pem'], '-out', '/dev/null'])
+        .then(() => true, () => false),
+    );
+    if (!ok) fail('the CMS signature does not verify with ESIA_CERT_FILE (key and certificate do not match?)');
+    return;
+  }
+  const signature = await signer.signRaw(probe).catch((error: unknown) => fail('cannot sign', error));
+  if (signature.length !== 64) fail(`signature is ${signature.length} bytes, expected 64 (GOST R 34.10-2012-256)`);
+  if (!certPem) return;
+  const publicKey = await publicKeyPem(ctx.openssl, certPem).catch((error: unknown) => fail('cannot read ESIA_CERT_FILE', error));
+  if (!(await verifyGostSignature(ctx.openssl, publicKey, probe, signature))) {
+    fail('the signature does not verify with ESIA_CERT_FILE (key and certificate do not match, or wrong byte order)');
+  }
+}
