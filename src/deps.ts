@@ -1,5 +1,6 @@
 import type { Directory } from './accounts/directory.js';
 import type { Config } from './config/index.js';
+import { createRegionsHolder, type RegionsHolder } from './config/regions.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
@@ -16,6 +17,8 @@ export interface Deps {
   readonly database: DatabaseHandle;
   readonly state: StateStore;
   readonly directory: Directory;
+  /** The region table (config/regions.json); reload() on SIGHUP swaps the snapshot. */
+  readonly regions: RegionsHolder;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,8 @@ export interface BuildDepsOptions {
 }
 
 export async function buildDeps(config: Config, logger: Logger, options: BuildDepsOptions = {}): Promise<Deps> {
+  // Before anything opens: a bad region table stops the start, naming every problem.
+  const regions = createRegionsHolder(config.configDir);
   const database = await openDatabase({
     url: config.storage.databaseUrl,
     dataDir: config.storage.dataDir,
@@ -50,6 +55,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       database,
       state,
       directory: createPostgresDirectory(database.db),
+      regions,
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

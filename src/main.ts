@@ -40,6 +40,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Re-reads CONFIG_DIR/regions.json; a bad file is refused and the old rules keep serving.
+  process.on('SIGHUP', () => {
+    const result = deps.regions.reload();
+    if (result.ok) logger.info({ regions: result.regions }, 'region table reloaded');
+    else logger.error({ problems: result.error.problems }, 'region table reload refused, keeping the previous rules');
+  });
 }
 
 main().catch((error: unknown) => {

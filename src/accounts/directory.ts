@@ -3,8 +3,9 @@
  * adapter to a diary backend tomorrow both fit. Never carries a SNILS in clear, only its
  * keyed hash (see crypto/snils-hash) and last 4 digits.
  */
-export const ROLES = ['student', 'parent', 'teacher', 'staff', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../policy/roles.js';
+
+export { ROLES, type Role } from '../policy/roles.js';
 
 export interface DiaryProfile {
   id: string;
