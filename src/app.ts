@@ -6,6 +6,7 @@ import { randomId } from './crypto/random.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
+import { registerDiscoveryRoutes } from './http/routes/discovery.js';
 
 export interface BuildAppOptions {
   /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
@@ -48,6 +49,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       { name: deps.state.kind, check: () => deps.state.ping() },
     ],
   });
+
+  registerDiscoveryRoutes(app, deps);
 
   return app;
 }

@@ -8,6 +8,14 @@ import { migrateToLatest, openDatabase, type DatabaseHandle } from './store/post
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
 import { createRedisStateStore } from './store/redis/redis-state-store.js';
 import type { StateStore } from './store/state-store.js';
+import type { ClientRepo } from './oidc/clients.js';
+import { seedClientsFromFile } from './oidc/client-file.js';
+import type { InteractionService, LoginStarter } from './oidc/interaction.js';
+import { createOidcProvider, type OidcProvider } from './oidc/provider.js';
+import { createUnconfiguredLoginStarter } from './oidc/unconfigured-login.js';
+import { createPostgresClientRepo } from './store/postgres/clients-repo.js';
+import { createPostgresFamilyRepo } from './store/postgres/refresh-tokens-repo.js';
+import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
 
 /** Everything the app needs, built once here: the composition root. */
 export interface Deps {
@@ -19,6 +27,14 @@ export interface Deps {
   readonly directory: Directory;
   /** The region table (config/regions.json); reload() on SIGHUP swaps the snapshot. */
   readonly regions: RegionsHolder;
+  /** Registered diary frontends (seeded from CONFIG_DIR/clients.json at start). */
+  readonly clients: ClientRepo;
+  /** Our authorization server: keys, sessions, codes, tokens. */
+  readonly oidc: OidcProvider;
+  /** The contract the login legs call (complete/fail an /authorize interaction). */
+  readonly interactions: InteractionService;
+  /** Where /authorize sends a browser that needs a person to log in (the ESIA leg's). */
+  readonly loginStarter: LoginStarter;
   close(): Promise<void>;
 }
 
@@ -48,14 +64,32 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     if (!config.storage.databaseUrl) logger.warn('DATABASE_URL not set: using the embedded PGlite database (development only)');
     if (!config.storage.redisUrl) logger.warn('REDIS_URL not set: short-lived state is kept in this process (development only)');
 
+    const directory = createPostgresDirectory(database.db);
+    const clients = createPostgresClientRepo(database.db);
+    const seeded = await seedClientsFromFile(config.configDir, clients);
+    if (seeded.length > 0) logger.info({ clients: seeded }, 'clients seeded from clients.json');
+    const oidc = createOidcProvider({
+      config,
+      state,
+      directory,
+      clients,
+      families: createPostgresFamilyRepo(database.db),
+      signingKeys: createPostgresSigningKeyRepo(database.db),
+    });
+    await oidc.ctx.keys.ensureKeys();
+
     return {
       config,
       logger,
       metrics: createMetrics(),
       database,
       state,
-      directory: createPostgresDirectory(database.db),
       regions,
+      directory,
+      clients,
+      oidc,
+      interactions: oidc.interactions,
+      loginStarter: createUnconfiguredLoginStarter(config.server.publicUrl),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { coreEnvSchema } from './core.js';
+import { oidcEnvSchema, oidcSection, type OidcConfig } from './oidc.js';
 import { readSetting, type Env } from './env.js';
 import { esiaEnvSchema, esiaProductionProblems, resolveEsiaConfig, type EsiaConfig } from './esia.js';
 import { SECRET_NAMES, loadOrCreateDevSecrets, type SecretName } from './secrets.js';
@@ -12,6 +13,7 @@ export type { EsiaConfig } from './esia.js';
 const envSchema = z.object({
   ...coreEnvSchema.shape,
   ...esiaEnvSchema.shape,
+  ...oidcEnvSchema.shape,
 });
 
 /** Every setting name the service reads (each also as NAME_FILE): for docs and deploy checks. */
@@ -39,6 +41,7 @@ export interface Config {
   };
   readonly configDir: string;
   readonly esia: EsiaConfig;
+  readonly oidc: OidcConfig;
   readonly logLevel: string;
   readonly secrets: {
     readonly cookieSecret: string;
@@ -112,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     configDir: absolute(e.CONFIG_DIR),
     esia,
+    oidc: oidcSection(e),
     logLevel: e.LOG_LEVEL,
     secrets: {
       cookieSecret: secrets.COOKIE_SECRET ?? '',

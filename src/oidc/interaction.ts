@@ -21,6 +21,22 @@ export interface Interaction {
   /** prompt=login / max_age exceeded: a fresh ESIA login is required. */
   forceLogin: boolean;
   createdAt: number;
+  /**
+   * The browser's broker session when it has one and no fresh login is required: the login
+   * leg may offer these profiles (e.g. a chooser) without sending the person to ESIA again.
+   */
+  sso?: SsoSnapshot | undefined;
+}
+
+/** What an SSO session vouches for (see SessionService in sessions.ts). */
+export interface SsoSnapshot {
+  esiaOid: string;
+  level: EsiaLevel;
+  /** Seconds since epoch. */
+  authTime: number;
+  esiaSessionId?: string | undefined;
+  /** Diary profiles this person may enter (the ones in the interaction's region come first). */
+  profileIds: string[];
 }
 
 export interface AuthenticatedProfile {
@@ -52,6 +68,8 @@ export interface InteractionService {
  */
 export interface LoginStarter {
   start(interaction: Interaction): Promise<string>;
+  /** Where to end the ESIA session too (offered on our logout page); returnTo comes back afterwards. */
+  esiaLogoutUrl?(returnTo: string): string | undefined;
 }
 
 /** The cookie that binds the browser to its pending interaction (checked on the ESIA callback). */

@@ -22,6 +22,10 @@ export interface StartBrokerOptions {
   env?: Record<string, string | undefined>;
   /** Force the embedded backends even when DATABASE_URL / REDIS_URL are set. */
   embedded?: boolean;
+  /** Replaces parts of the built deps (e.g. a test LoginStarter); gets the broker's URL. */
+  overrides?: (deps: Deps, url: string) => Partial<Deps>;
+  /** Extra routes (test seams), registered after the app's own and before it starts. */
+  routes?: (app: FastifyInstance, deps: Deps) => void;
 }
 
 /**
@@ -54,13 +58,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Tes
     ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
     ...options.env,
   });
-  const deps = await buildDeps(config, createTestLogger(), { inMemoryDatabase: !testDb });
+  const built = await buildDeps(config, createTestLogger(), { inMemoryDatabase: !testDb });
+  const deps: Deps = options.overrides ? { ...built, ...options.overrides(built, publicUrl) } : built;
   const app = await buildApp(deps, {
     serverFactory: (handler) => {
       server.on('request', handler);
       return server;
     },
   });
+  options.routes?.(app, deps);
   await app.ready();
 
   return {

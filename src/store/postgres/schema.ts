@@ -80,10 +80,37 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown>, string | undefined, string>;
 }
 
+export interface RefreshTokenFamiliesTable {
+  id: string;
+  client_id: string;
+  profile_id: string;
+  esia_oid: string;
+  esia_level: string;
+  auth_time: ColumnType<Date, Date | string, Date | string>;
+  scope: Json<string[]>;
+  resource: JsonWithDefault<string[]>;
+  session_sid: string | null;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  successor_hash: string | null;
+}
+
 export interface Database {
   signing_keys: SigningKeysTable;
   clients: ClientsTable;
   profiles: ProfilesTable;
   account_links: AccountLinksTable;
   audit_events: AuditEventsTable;
+  refresh_token_families: RefreshTokenFamiliesTable;
+  refresh_tokens: RefreshTokensTable;
 }

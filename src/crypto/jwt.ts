@@ -1,0 +1,43 @@
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+
+/** Algorithms our own signing keys use: ES256 by default, RS256 for clients that ask for it. */
+export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  privateKey: CryptoKey;
+}
+
+export interface GeneratedKey {
+  kid: string;
+  alg: SigningAlg;
+  /** Public JWK with kid, alg and use=sig: exactly what JWKS publishes. */
+  publicJwk: JWK;
+  privateJwk: JWK;
+}
+
+/** A fresh key pair; kid is the RFC 7638 thumbprint, so every instance derives the same one. */
+export async function generateSigningKey(alg: SigningAlg): Promise<GeneratedKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+  return {
+    kid,
+    alg,
+    publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg },
+  };
+}
+
+export async function importSigningKey(kid: string, alg: SigningAlg, privateJwk: JWK): Promise<SigningKey> {
+  const privateKey = await importJWK(privateJwk, alg);
+  if (privateKey instanceof Uint8Array) throw new Error('a signing key must be asymmetric');
+  return { kid, alg, privateKey };
+}
+
+/** Signs a JWT with the given key; `typ` goes into the header (RFC 9068 wants `at+jwt`). */
+export async function signJwt(payload: JWTPayload, key: SigningKey, typ: string): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
+}

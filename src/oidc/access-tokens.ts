@@ -1,0 +1,44 @@
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { z } from 'zod';
+import { InvalidToken } from '../errors/oauth-errors.js';
+import type { OidcContext } from './context.js';
+import { isAccessTokenRevoked } from './revocation.js';
+
+const accessTokenClaims = z.object({
+  iss: z.string(),
+  sub: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]),
+  client_id: z.string(),
+  exp: z.number(),
+  iat: z.number(),
+  jti: z.string(),
+  scope: z.string(),
+  auth_time: z.number(),
+  acr: z.string(),
+});
+export type AccessTokenClaims = z.infer<typeof accessTokenClaims> & JWTPayload;
+
+/** Verifies one of our access tokens: signature with our published keys, typ, issuer, expiry, revocation. */
+export async function verifyAccessToken(ctx: OidcContext, token: string): Promise<AccessTokenClaims> {
+  let payload: JWTPayload;
+  try {
+    const jwks = createLocalJWKSet(await ctx.keys.publishedJwks());
+    ({ payload } = await jwtVerify(token, jwks, {
+      issuer: ctx.issuer,
+      typ: 'at+jwt',
+      algorithms: ['ES256', 'RS256'],
+      currentDate: new Date(ctx.now()),
+    }));
+  } catch (error) {
+    if (error instanceof errors.JOSEError) throw new InvalidToken(error instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is not valid');
+    throw error;
+  }
+  const claims = accessTokenClaims.safeParse(payload);
+  if (!claims.success) throw new InvalidToken('the access token is not valid');
+  if (await isAccessTokenRevoked(ctx, claims.data.jti)) throw new InvalidToken('the access token has been revoked');
+  return { ...payload, ...claims.data };
+}
+
+export function audiences(claims: AccessTokenClaims): string[] {
+  return Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+}

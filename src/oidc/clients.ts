@@ -1,0 +1,42 @@
+import type { JWK } from 'jose';
+import type { SigningAlg } from '../crypto/jwt.js';
+
+/** Token endpoint client authentication methods we accept (OIDC Core §9, RFC 6749 §2.3). */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+/** Scope values we understand; others in a request are ignored (RFC 6749 §3.3 lets us). */
+export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'diary', 'offline_access'] as const;
+export type SupportedScope = (typeof SUPPORTED_SCOPES)[number];
+
+/** A registered diary frontend (relying party). */
+export interface Client {
+  clientId: string;
+  name: string;
+  authMethod: ClientAuthMethod;
+  /** `sha256:<base64url>` of the secret (crypto/secret-hash); client_secret_* only. */
+  secretHash: string | undefined;
+  /** Public keys for private_key_jwt. */
+  jwks: { keys: JWK[] } | undefined;
+  /** Exact-match redirect URIs (RFC 9700 §2.1). */
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** Two-digit region codes this client serves; empty: any region, named by the `region` parameter. */
+  regions: string[];
+  allowedScopes: SupportedScope[];
+  /** RFC 8707 resource indicators the client may ask tokens for; they become the access token's aud. */
+  allowedResources: string[];
+  idTokenAlg: SigningAlg;
+  /** 0: no refresh tokens for this client. */
+  refreshTokenTtlSeconds: number;
+}
+
+/** Implemented in store/postgres. */
+export interface ClientRepo {
+  find(clientId: string): Promise<Client | null>;
+  upsert(client: Client): Promise<void>;
+}
+
+export function isPublicClient(client: Client): boolean {
+  return client.authMethod === 'none';
+}

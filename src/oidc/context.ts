@@ -1,0 +1,37 @@
+import type { Directory } from '../accounts/directory.js';
+import type { OidcConfig } from '../config/oidc.js';
+import type { StateStore } from '../store/state-store.js';
+import type { ClientRepo } from './clients.js';
+import type { CodeStore } from './codes.js';
+import type { FamilyRepo } from './refresh-tokens.js';
+import type { SessionService } from './sessions.js';
+import type { KeyRing } from './signing-keys.js';
+
+/** What the authorization server's steps need; built once in provider.ts. */
+export interface OidcContext {
+  /** PUBLIC_URL: the issuer of every token, never derived from request headers. */
+  readonly issuer: string;
+  readonly config: OidcConfig;
+  readonly now: () => number;
+  readonly state: StateStore;
+  readonly clients: ClientRepo;
+  readonly families: FamilyRepo;
+  readonly keys: KeyRing;
+  readonly codes: CodeStore;
+  readonly sessions: SessionService;
+  readonly directory: Directory;
+  /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
+  readonly successorOf: (refreshToken: string) => string;
+}
+
+export const endpoints = (issuer: string) => ({
+  authorization: `${issuer}/authorize`,
+  token: `${issuer}/token`,
+  userinfo: `${issuer}/userinfo`,
+  jwks: `${issuer}/jwks`,
+  introspection: `${issuer}/introspect`,
+  revocation: `${issuer}/revoke`,
+  endSession: `${issuer}/logout`,
+});
+
+export const nowSeconds = (ctx: Pick<OidcContext, 'now'>) => Math.floor(ctx.now() / 1000);

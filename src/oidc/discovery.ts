@@ -1,0 +1,39 @@
+import { SIGNING_ALGS } from '../crypto/jwt.js';
+import { ACR_VALUES, CLAIMS_BY_SCOPE } from './claims.js';
+import { CLIENT_AUTH_METHODS, SUPPORTED_SCOPES } from './clients.js';
+import { endpoints } from './context.js';
+
+/** OpenID Provider Metadata (OIDC Discovery §3, RFC 8414, RFC 9207). */
+export function discoveryDocument(issuer: string): Record<string, unknown> {
+  const urls = endpoints(issuer);
+  const clientAuth = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
+  return {
+    issuer,
+    authorization_endpoint: urls.authorization,
+    token_endpoint: urls.token,
+    userinfo_endpoint: urls.userinfo,
+    jwks_uri: urls.jwks,
+    introspection_endpoint: urls.introspection,
+    revocation_endpoint: urls.revocation,
+    end_session_endpoint: urls.endSession,
+    scopes_supported: [...SUPPORTED_SCOPES],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    introspection_endpoint_auth_methods_supported: clientAuth,
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    code_challenge_methods_supported: ['S256'],
+    acr_values_supported: [...ACR_VALUES],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', ...Object.values(CLAIMS_BY_SCOPE).flat()],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    ui_locales_supported: ['ru'],
+  };
+}

@@ -1,0 +1,99 @@
+import { randomToken } from '../crypto/random.js';
+import { jsonState } from '../store/state-store.js';
+import type { OidcContext } from './context.js';
+import type { AuthenticatedProfile, Interaction, InteractionFailure, InteractionService } from './interaction.js';
+import { codeRedirect, errorRedirect } from './redirects.js';
+import type { SsoSession } from './sessions.js';
+import { stateKeys } from './state-keys.js';
+
+/** The interaction is unknown, already finished or expired: nothing can be sent back to the client. */
+export class InteractionNotFound extends Error {
+  constructor() {
+    super('the login request is unknown or has expired');
+    this.name = 'InteractionNotFound';
+  }
+}
+
+/** The interaction service plus what our own HTTP layer needs (sessions and cookies live there). */
+export interface Interactions extends InteractionService {
+  create(fields: Omit<Interaction, 'id' | 'createdAt'>): Promise<Interaction>;
+  /** complete(), merging into the browser's current session; returns the session for the cookie. */
+  completeInBrowser(interactionId: string, profile: AuthenticatedProfile, currentSessionId: string | undefined): Promise<{ redirectUrl: string; session: SsoSession }>;
+}
+
+/** Issues a code for an authenticated person and returns the redirect carrying it (RFC 6749 §4.1.2). */
+export async function issueCodeRedirect(
+  ctx: OidcContext,
+  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'state' | 'nonce' | 'scope' | 'codeChallenge' | 'resource'>,
+  profile: AuthenticatedProfile,
+  sessionSid: string | undefined,
+): Promise<string> {
+  const code = await ctx.codes.issue({
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
+    codeChallenge: request.codeChallenge,
+    nonce: request.nonce,
+    scope: request.scope,
+    resource: request.resource,
+    profileId: profile.profileId,
+    esiaOid: profile.esiaOid,
+    level: profile.level,
+    authTime: profile.authTime,
+    sessionSid,
+  });
+  return codeRedirect(ctx.issuer, request.redirectUri, code, request.state);
+}
+
+export function createInteractions(ctx: OidcContext): Interactions {
+  const json = jsonState(ctx.state);
+  const ttlMs = ctx.config.interactionTtlSeconds * 1000;
+
+  /** Atomic take: an interaction finishes once, however many tabs or retries race for it. */
+  async function take(interactionId: string): Promise<Interaction> {
+    const interaction = await json.take<Interaction>(stateKeys.interaction(interactionId));
+    if (!interaction || ctx.now() - interaction.createdAt > ttlMs) throw new InteractionNotFound();
+    return interaction;
+  }
+
+  function assertProfile(profile: AuthenticatedProfile): void {
+    if (!profile.profileId || !profile.esiaOid) throw new Error('complete() needs a profile id and an ESIA oid');
+  }
+
+  async function completeInBrowser(interactionId: string, profile: AuthenticatedProfile, currentSessionId: string | undefined) {
+    assertProfile(profile);
+    const interaction = await take(interactionId);
+    const session = await ctx.sessions.establish(currentSessionId, {
+      esiaOid: profile.esiaOid,
+      level: profile.level,
+      authTime: profile.authTime,
+      esiaSessionId: profile.esiaSessionId,
+      profileIds: [profile.profileId],
+    });
+    const redirectUrl = await issueCodeRedirect(ctx, interaction, profile, session.sid);
+    return { redirectUrl, session };
+  }
+
+  return {
+    async create(fields) {
+      const interaction: Interaction = { ...fields, id: randomToken(24), createdAt: ctx.now() };
+      await json.put(stateKeys.interaction(interaction.id), interaction, ttlMs);
+      return interaction;
+    },
+
+    async get(interactionId) {
+      const interaction = await json.get<Interaction>(stateKeys.interaction(interactionId));
+      return interaction && ctx.now() - interaction.createdAt <= ttlMs ? interaction : null;
+    },
+
+    completeInBrowser,
+
+    async complete(interactionId, profile) {
+      return (await completeInBrowser(interactionId, profile, undefined)).redirectUrl;
+    },
+
+    async fail(interactionId, failure: InteractionFailure) {
+      const interaction = await take(interactionId);
+      return errorRedirect(ctx.issuer, interaction.redirectUri, { error: failure.error, description: failure.description }, interaction.state);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Directory } from '../accounts/directory.js';
+import type { Config } from '../config/index.js';
+import { createKeyedHash, createSealer } from '../crypto/key-encryption.js';
+import type { StateStore } from '../store/state-store.js';
+import type { ClientRepo } from './clients.js';
+import { createCodeStore } from './codes.js';
+import type { OidcContext } from './context.js';
+import { createInteractions, type Interactions } from './interactions.js';
+import type { FamilyRepo } from './refresh-tokens.js';
+import { createSessionService } from './sessions.js';
+import { createKeyRing, type SigningKeyRepo } from './signing-keys.js';
+
+export interface OidcProviderDeps {
+  config: Config;
+  state: StateStore;
+  directory: Directory;
+  clients: ClientRepo;
+  families: FamilyRepo;
+  signingKeys: SigningKeyRepo;
+  now?: () => number;
+}
+
+/** Our authorization server: the context its steps share and the interaction service. */
+export interface OidcProvider {
+  readonly ctx: OidcContext;
+  readonly interactions: Interactions;
+}
+
+/** How long a redeemed code is remembered, so a late replay still revokes what it issued. */
+const REDEMPTION_MEMORY_SECONDS = 24 * 3600;
+
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const { config } = deps;
+  const oidc = config.oidc;
+  const now = deps.now ?? Date.now;
+  const keys = createKeyRing({
+    repo: deps.signingKeys,
+    sealer: createSealer(config.secrets.keyEncryptionKey, 'signing-keys'),
+    now,
+    activationDelaySeconds: oidc.keyActivationDelaySeconds,
+    cacheSeconds: oidc.keyCacheSeconds,
+    maxTokenLifetimeSeconds: Math.max(oidc.accessTokenTtlSeconds, oidc.idTokenTtlSeconds),
+  });
+  const ctx: OidcContext = {
+    issuer: config.server.publicUrl,
+    config: oidc,
+    now,
+    state: deps.state,
+    clients: deps.clients,
+    families: deps.families,
+    keys,
+    codes: createCodeStore({ state: deps.state, now, ttlSeconds: oidc.codeTtlSeconds, redemptionMemorySeconds: REDEMPTION_MEMORY_SECONDS }),
+    sessions: createSessionService({ state: deps.state, now, idleSeconds: oidc.sessionIdleSeconds, absoluteSeconds: oidc.sessionAbsoluteSeconds }),
+    directory: deps.directory,
+    successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
+  };
+  return { ctx, interactions: createInteractions(ctx) };
+}

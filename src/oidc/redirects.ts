@@ -1,0 +1,24 @@
+/**
+ * URLs back to the client. Only ever called with a redirect_uri already matched against the
+ * client's registered ones (RFC 6749 §4.1.2.1). Every response carries `iss` (RFC 9207).
+ */
+export function clientRedirect(redirectUri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(redirectUri);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  return url.toString();
+}
+
+export function codeRedirect(issuer: string, redirectUri: string, code: string, state: string | undefined): string {
+  return clientRedirect(redirectUri, { code, state, iss: issuer });
+}
+
+export function errorRedirect(
+  issuer: string,
+  redirectUri: string,
+  error: { error: string; description: string },
+  state: string | undefined,
+): string {
+  return clientRedirect(redirectUri, { error: error.error, error_description: error.description, state, iss: issuer });
+}

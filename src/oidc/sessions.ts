@@ -1,0 +1,121 @@
+import { randomToken, sha256Base64url } from '../crypto/random.js';
+import type { EsiaLevel } from '../esia/person.js';
+import { jsonState, type StateStore } from '../store/state-store.js';
+import type { SsoSnapshot } from './interaction.js';
+import { stateKeys } from './state-keys.js';
+
+/**
+ * The broker SSO session: one per browser (cookie eb_session holds its id), so a second
+ * diary's login in the same browser does not go back to ESIA. Idle and absolute timeouts;
+ * the id changes whenever a login completes (no fixation), the public `sid` stays.
+ */
+export interface SsoSession {
+  /** Secret: the cookie value. */
+  id: string;
+  /** Public: the id_token's `sid`, and what refresh token families remember for logout. */
+  sid: string;
+  esiaOid: string;
+  level: EsiaLevel;
+  /** Seconds since epoch: when ESIA last authenticated the person. */
+  authTime: number;
+  esiaSessionId: string | undefined;
+  profileIds: string[];
+  /** Milliseconds since epoch: start of the absolute lifetime. */
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface SessionInput {
+  esiaOid: string;
+  level: EsiaLevel;
+  authTime: number;
+  esiaSessionId?: string | undefined;
+  profileIds: string[];
+}
+
+export interface SessionService {
+  /** The live session for a cookie value, or null (unknown, idle or past its absolute end). */
+  find(id: string | undefined): Promise<SsoSession | null>;
+  /** Records activity: the idle timeout starts again (never beyond the absolute end). */
+  touch(session: SsoSession): Promise<void>;
+  /**
+   * After a login: merges into the browser's session when it is the same ESIA account (adding
+   * profile ids), else starts a new one; always under a new id.
+   */
+  establish(currentId: string | undefined, input: SessionInput): Promise<SsoSession>;
+  end(id: string | undefined): Promise<SsoSession | null>;
+}
+
+export interface SessionDeps {
+  state: StateStore;
+  now: () => number;
+  idleSeconds: number;
+  absoluteSeconds: number;
+}
+
+export function toSnapshot(session: SsoSession): SsoSnapshot {
+  return { esiaOid: session.esiaOid, level: session.level, authTime: session.authTime, esiaSessionId: session.esiaSessionId, profileIds: session.profileIds };
+}
+
+export function createSessionService(deps: SessionDeps): SessionService {
+  const json = jsonState(deps.state);
+  const idleMs = deps.idleSeconds * 1000;
+  const absoluteMs = deps.absoluteSeconds * 1000;
+
+  function ttlOf(session: SsoSession): number {
+    return Math.min(idleMs, session.createdAt + absoluteMs - deps.now());
+  }
+
+  function isLive(session: SsoSession): boolean {
+    const now = deps.now();
+    return now - session.lastSeenAt < idleMs && now - session.createdAt < absoluteMs;
+  }
+
+  async function save(session: SsoSession): Promise<void> {
+    const ttl = ttlOf(session);
+    if (ttl > 0) await json.put(stateKeys.session(session.id), session, ttl);
+  }
+
+  async function find(id: string | undefined): Promise<SsoSession | null> {
+    if (!id) return null;
+    const session = await json.get<SsoSession>(stateKeys.session(id));
+    return session && isLive(session) ? session : null;
+  }
+
+  return {
+    find,
+
+    async touch(session) {
+      session.lastSeenAt = deps.now();
+      await save(session);
+    },
+
+    async establish(currentId, input) {
+      const current = await find(currentId);
+      if (currentId) await deps.state.delete(stateKeys.session(currentId));
+      const now = deps.now();
+      const same = current !== null && current.esiaOid === input.esiaOid;
+      const fresher = !same || input.authTime > current.authTime;
+      const session: SsoSession = {
+        id: randomToken(32),
+        sid: same ? current.sid : sha256Base64url(randomToken(32)).slice(0, 32),
+        esiaOid: input.esiaOid,
+        level: fresher ? input.level : current.level,
+        authTime: fresher ? input.authTime : current.authTime,
+        esiaSessionId: fresher ? input.esiaSessionId : current.esiaSessionId,
+        profileIds: [...new Set([...input.profileIds, ...(same ? current.profileIds : [])])],
+        // A fresh ESIA login starts a new absolute lifetime; a merge keeps the old one.
+        createdAt: fresher ? now : current.createdAt,
+        lastSeenAt: now,
+      };
+      await save(session);
+      return session;
+    },
+
+    async end(id) {
+      const session = await find(id);
+      if (id) await deps.state.delete(stateKeys.session(id));
+      return session;
+    },
+  };
+}

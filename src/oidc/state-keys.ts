@@ -1,0 +1,15 @@
+/**
+ * Every state-store key of the authorization server, in one place. Secrets (codes, tokens)
+ * appear only hashed, so a store dump does not hand out usable credentials.
+ */
+export const stateKeys = {
+  interaction: (id: string) => `oidc:interaction:${id}`,
+  session: (id: string) => `oidc:session:${id}`,
+  code: (codeHash: string) => `oidc:code:${codeHash}`,
+  /** Left behind when a code is redeemed, so a replay can find and revoke what it issued. */
+  redeemedCode: (codeHash: string) => `oidc:code-redeemed:${codeHash}`,
+  revokedAccessToken: (jti: string) => `oidc:revoked-at:${jti}`,
+  revokedFamily: (familyId: string) => `oidc:revoked-family:${familyId}`,
+  clientAssertion: (clientId: string, jti: string) => `oidc:client-assertion:${clientId}:${jti}`,
+  tokenRate: (clientId: string, window: number) => `oidc:rate:token:${clientId}:${window}`,
+} as const;

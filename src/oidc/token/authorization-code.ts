@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { randomToken, safeEqual, sha256Base64url } from '../../crypto/random.js';
+import { InvalidGrant, InvalidRequest } from '../../errors/oauth-errors.js';
+import type { Client } from '../clients.js';
+import type { CodeGrant } from '../codes.js';
+import type { OidcContext } from '../context.js';
+import type { Family } from '../refresh-tokens.js';
+import { revokeAccessToken, revokeFamily } from '../revocation.js';
+import { issueTokens, newAccessTokenJti, type TokenResponse } from './issue.js';
+import { narrowResources } from './resources.js';
+
+export interface AuthorizationCodeParams {
+  code: string | undefined;
+  redirectUri: string | undefined;
+  codeVerifier: string | undefined;
+  resource: string[];
+}
+
+/**
+ * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6):
+ * requireParams → takeCode (replay: revokeWhatItIssued) → assertNotExpired → assertSameClient
+ * → assertRedirectUri → checkPkce → narrowResources → openFamily → recordRedemption → issueTokens.
+ */
+export async function authorizationCodeGrant(ctx: OidcContext, client: Client, params: AuthorizationCodeParams): Promise<TokenResponse> {
+  const { code, redirectUri } = requireParams(params);
+  const grant = await takeCode(ctx, code);
+  assertNotExpired(ctx, grant);
+  assertSameClient(grant, client);
+  assertRedirectUri(grant, redirectUri);
+  checkPkce(grant, params.codeVerifier);
+  const audience = narrowResources(grant.resource, params.resource);
+  const family = await openFamily(ctx, client, grant);
+  const accessTokenJti = newAccessTokenJti(family.id);
+  const refreshToken = client.refreshTokenTtlSeconds > 0 ? randomToken(32) : undefined;
+  if (refreshToken) await ctx.families.addToken(family.id, sha256Base64url(refreshToken), family.expiresAt);
+  await ctx.codes.recordRedemption(code, {
+    familyId: family.id,
+    accessTokenJti,
+    accessTokenExpiresAt: Math.floor(ctx.now() / 1000) + ctx.config.accessTokenTtlSeconds,
+  });
+  return issueTokens(ctx, { client, family, scope: grant.scope, audience, accessTokenJti, nonce: grant.nonce, refreshToken });
+}
+
+function requireParams(params: AuthorizationCodeParams): { code: string; redirectUri: string } {
+  if (!params.code) throw new InvalidRequest('code is required');
+  if (!params.redirectUri) throw new InvalidRequest('redirect_uri is required');
+  return { code: params.code, redirectUri: params.redirectUri };
+}
+
+async function takeCode(ctx: OidcContext, code: string): Promise<CodeGrant> {
+  const grant = await ctx.codes.take(code);
+  if (grant) return grant;
+  // RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
+  const redemption = await ctx.codes.findRedemption(code);
+  if (redemption) {
+    await revokeFamily(ctx, redemption.familyId, 'code_replay');
+    await revokeAccessToken(ctx, redemption.accessTokenJti, redemption.accessTokenExpiresAt);
+    throw new InvalidGrant('the authorization code has already been used; the tokens issued from it are revoked');
+  }
+  throw new InvalidGrant('the authorization code is invalid or has expired');
+}
+
+function assertNotExpired(ctx: OidcContext, grant: CodeGrant): void {
+  if (grant.expiresAt <= ctx.now()) throw new InvalidGrant('the authorization code is invalid or has expired');
+}
+
+function assertSameClient(grant: CodeGrant, client: Client): void {
+  if (grant.clientId !== client.clientId) throw new InvalidGrant('the authorization code was issued to another client');
+}
+
+function assertRedirectUri(grant: CodeGrant, redirectUri: string): void {
+  if (grant.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match the authorization request');
+}
+
+/** RFC 7636 §4.6 with S256 only; a verifier without a challenge is refused (RFC 9700 §2.1.1). */
+function checkPkce(grant: CodeGrant, verifier: string | undefined): void {
+  if (grant.codeChallenge === undefined) {
+    if (verifier !== undefined) throw new InvalidGrant('code_verifier given but the authorization request had no code_challenge');
+    return;
+  }
+  if (verifier === undefined) throw new InvalidGrant('code_verifier is required');
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new InvalidGrant('code_verifier is malformed');
+  const challenge = createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  if (!safeEqual(challenge, grant.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
+}
+
+async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant): Promise<Family> {
+  const ttlSeconds = Math.max(client.refreshTokenTtlSeconds, ctx.config.accessTokenTtlSeconds);
+  const family: Family = {
+    id: randomToken(16),
+    clientId: client.clientId,
+    profileId: grant.profileId,
+    esiaOid: grant.esiaOid,
+    level: grant.level,
+    authTime: grant.authTime,
+    scope: grant.scope,
+    resource: grant.resource,
+    sessionSid: grant.sessionSid,
+    expiresAt: new Date(ctx.now() + ttlSeconds * 1000),
+    revokedAt: null,
+  };
+  await ctx.families.createFamily(family);
+  return family;
+}

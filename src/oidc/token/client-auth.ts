@@ -1,0 +1,116 @@
+import { createLocalJWKSet, errors, jwtVerify } from 'jose';
+import { verifyClientSecret } from '../../crypto/secret-hash.js';
+import { InvalidClient, InvalidRequest } from '../../errors/oauth-errors.js';
+import type { Client, ClientAuthMethod } from '../clients.js';
+import { endpoints, type OidcContext } from '../context.js';
+import { stateKeys } from '../state-keys.js';
+
+/** Client credentials as presented on the wire, before we know which method is in use. */
+export interface PresentedCredentials {
+  /** From `Authorization: Basic` (already form-decoded). */
+  basic: { clientId: string; secret: string } | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  clientAssertionType: string | undefined;
+  clientAssertion: string | undefined;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/**
+ * Client authentication at /token, /introspect and /revoke (RFC 6749 §2.3, OIDC Core §9):
+ * identifyMethod → findClient → assertRegisteredMethod → verify the credential. Every failure
+ * is invalid_client (401) without saying which part was wrong.
+ */
+export async function authenticateClient(ctx: OidcContext, presented: PresentedCredentials): Promise<Client> {
+  const { method, clientId } = identifyMethod(presented);
+  const client = await findClient(ctx, clientId);
+  assertRegisteredMethod(client, method);
+  switch (method) {
+    case 'client_secret_basic':
+      verifySecret(client, presented.basic?.secret);
+      break;
+    case 'client_secret_post':
+      verifySecret(client, presented.clientSecret);
+      break;
+    case 'private_key_jwt':
+      await verifyAssertion(ctx, client, presented.clientAssertion ?? '');
+      break;
+    case 'none':
+      break;
+  }
+  return client;
+}
+
+/** The client_id a request claims, before authentication (for rate limiting). */
+export function claimedClientId(presented: PresentedCredentials): string | undefined {
+  return presented.basic?.clientId ?? presented.clientId;
+}
+
+function identifyMethod(p: PresentedCredentials): { method: ClientAuthMethod; clientId: string } {
+  const used = [p.basic !== undefined, p.clientSecret !== undefined, p.clientAssertion !== undefined].filter(Boolean).length;
+  // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
+  if (used > 1) throw new InvalidRequest('use exactly one client authentication method');
+  if (p.basic) {
+    if (p.clientId !== undefined && p.clientId !== p.basic.clientId) throw new InvalidRequest('client_id does not match the Authorization header');
+    return { method: 'client_secret_basic', clientId: p.basic.clientId };
+  }
+  if (p.clientAssertion !== undefined) {
+    if (p.clientAssertionType !== JWT_BEARER) throw new InvalidRequest(`client_assertion_type must be ${JWT_BEARER}`);
+    return { method: 'private_key_jwt', clientId: p.clientId ?? assertionSubject(p.clientAssertion) };
+  }
+  if (p.clientId === undefined) throw new InvalidClient('client authentication is required');
+  return { method: p.clientSecret !== undefined ? 'client_secret_post' : 'none', clientId: p.clientId };
+}
+
+async function findClient(ctx: OidcContext, clientId: string): Promise<Client> {
+  const client = await ctx.clients.find(clientId);
+  if (!client) throw new InvalidClient('client authentication failed');
+  return client;
+}
+
+function assertRegisteredMethod(client: Client, method: ClientAuthMethod): void {
+  if (client.authMethod !== method) throw new InvalidClient('client authentication failed');
+}
+
+function verifySecret(client: Client, secret: string | undefined): void {
+  if (secret === undefined || !client.secretHash || !verifyClientSecret(secret, client.secretHash)) {
+    throw new InvalidClient('client authentication failed');
+  }
+}
+
+/** RFC 7523 §3: iss = sub = client_id, aud = us, not expired, jti used once. */
+async function verifyAssertion(ctx: OidcContext, client: Client, assertion: string): Promise<void> {
+  if (!client.jwks) throw new InvalidClient('client authentication failed');
+  const urls = endpoints(ctx.issuer);
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks), {
+      issuer: client.clientId,
+      subject: client.clientId,
+      audience: [ctx.issuer, urls.token, urls.introspection, urls.revocation],
+      algorithms: ASSERTION_ALGS,
+      requiredClaims: ['exp', 'jti'],
+      maxTokenAge: '5 minutes',
+      currentDate: new Date(ctx.now()),
+    }));
+  } catch (error) {
+    if (error instanceof errors.JOSEError) throw new InvalidClient('client authentication failed');
+    throw error;
+  }
+  const ttlMs = Math.max((payload.exp ?? 0) * 1000 - ctx.now(), 1000);
+  const fresh = await ctx.state.putIfAbsent(stateKeys.clientAssertion(client.clientId, String(payload.jti)), '1', ttlMs);
+  if (!fresh) throw new InvalidClient('client assertion was already used');
+}
+
+function assertionSubject(assertion: string): string {
+  try {
+    const body = assertion.split('.')[1] ?? '';
+    const sub: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')).sub;
+    if (typeof sub === 'string' && sub.length > 0 && sub.length <= 256) return sub;
+  } catch {
+    // fall through
+  }
+  throw new InvalidClient('client authentication failed');
+}

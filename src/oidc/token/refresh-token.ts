@@ -1,0 +1,61 @@
+import { sha256Base64url } from '../../crypto/random.js';
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors/oauth-errors.js';
+import type { Client } from '../clients.js';
+import type { OidcContext } from '../context.js';
+import { decideRotation, type Family } from '../refresh-tokens.js';
+import { rememberFamilyRevoked } from '../revocation.js';
+import { issueTokens, newAccessTokenJti, type TokenResponse } from './issue.js';
+import { narrowResources } from './resources.js';
+
+export interface RefreshParams {
+  refreshToken: string | undefined;
+  scope: string | undefined;
+  resource: string[];
+}
+
+/**
+ * grant_type=refresh_token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2):
+ * requireToken → rotate (reuse: the family is revoked) → narrowScope → narrowResources → issueTokens.
+ * Within the grace window a retried or parallel refresh gets the same successor.
+ */
+export async function refreshTokenGrant(ctx: OidcContext, client: Client, params: RefreshParams): Promise<TokenResponse> {
+  const token = requireToken(params);
+  const { family, successor } = await rotate(ctx, client, token);
+  const scope = narrowScope(family.scope, params.scope);
+  const audience = narrowResources(family.resource, params.resource);
+  return issueTokens(ctx, { client, family, scope, audience, accessTokenJti: newAccessTokenJti(family.id), refreshToken: successor });
+}
+
+function requireToken(params: RefreshParams): string {
+  if (!params.refreshToken) throw new InvalidRequest('refresh_token is required');
+  return params.refreshToken;
+}
+
+async function rotate(ctx: OidcContext, client: Client, token: string): Promise<{ family: Family; successor: string }> {
+  const successor = ctx.successorOf(token);
+  const successorHash = sha256Base64url(successor);
+  const graceMs = ctx.config.refreshGraceSeconds * 1000;
+  const now = ctx.now();
+  const { decision, family } = await ctx.families.rotate(sha256Base64url(token), successorHash, new Date(now), (view) =>
+    decideRotation(view, client.clientId, now, graceMs, successorHash),
+  );
+  switch (decision.action) {
+    case 'rotate':
+    case 'grace':
+      return { family: family as Family, successor };
+    case 'revoke-family':
+      if (family) await rememberFamilyRevoked(ctx, family.id);
+      throw new InvalidGrant('the refresh token was already used; every token of this grant is revoked');
+    case 'refuse':
+      throw new InvalidGrant(decision.why === 'expired' ? 'the refresh token has expired' : 'the refresh token is invalid or revoked');
+  }
+}
+
+/** RFC 6749 §6: the new scope must not include anything not originally granted. */
+function narrowScope(granted: string[], requested: string | undefined): string[] {
+  if (requested === undefined) return granted;
+  const asked = requested.split(' ').filter(Boolean);
+  const extra = asked.filter((s) => !granted.includes(s));
+  if (extra.length > 0) throw new InvalidScope('scope exceeds what was originally granted');
+  return granted.filter((s) => asked.includes(s));
+}

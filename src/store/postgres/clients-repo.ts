@@ -1,0 +1,47 @@
+import type { Client, ClientRepo } from '../../oidc/clients.js';
+import type { Db } from './database.js';
+
+/** The client registry in Postgres (`clients`). */
+export function createPostgresClientRepo(db: Db): ClientRepo {
+  return {
+    async find(clientId) {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      if (!row) return null;
+      return {
+        clientId: row.client_id,
+        name: row.name,
+        authMethod: row.auth_method as Client['authMethod'],
+        secretHash: row.secret_hash ?? undefined,
+        jwks: (row.jwks ?? undefined) as Client['jwks'],
+        redirectUris: row.redirect_uris,
+        postLogoutRedirectUris: row.post_logout_redirect_uris,
+        regions: row.regions,
+        allowedScopes: row.allowed_scopes as Client['allowedScopes'],
+        allowedResources: row.allowed_resources,
+        idTokenAlg: row.id_token_signed_response_alg as Client['idTokenAlg'],
+        refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
+      };
+    },
+
+    async upsert(client) {
+      const values = {
+        name: client.name,
+        secret_hash: client.secretHash ?? null,
+        jwks: client.jwks ? JSON.stringify(client.jwks) : null,
+        auth_method: client.authMethod,
+        redirect_uris: JSON.stringify(client.redirectUris),
+        post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+        regions: JSON.stringify(client.regions),
+        allowed_scopes: JSON.stringify(client.allowedScopes),
+        allowed_resources: JSON.stringify(client.allowedResources),
+        id_token_signed_response_alg: client.idTokenAlg,
+        refresh_token_ttl_seconds: client.refreshTokenTtlSeconds,
+      };
+      await db
+        .insertInto('clients')
+        .values({ client_id: client.clientId, ...values })
+        .onConflict((oc) => oc.column('client_id').doUpdateSet({ ...values, updated_at: new Date() }))
+        .execute();
+    },
+  };
+}

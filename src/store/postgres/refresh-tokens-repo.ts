@@ -1,0 +1,123 @@
+import { sql } from 'kysely';
+import type { EsiaLevel } from '../../esia/person.js';
+import type { Family, FamilyRepo, RotationView, TokenRow } from '../../oidc/refresh-tokens.js';
+import type { Db } from './database.js';
+
+type FamilyRow = {
+  id: string;
+  client_id: string;
+  profile_id: string;
+  esia_oid: string;
+  esia_level: string;
+  auth_time: Date | string;
+  scope: string[];
+  resource: string[];
+  session_sid: string | null;
+  expires_at: Date | string;
+  revoked_at: Date | string | null;
+};
+type TokenDbRow = { token_hash: string; expires_at: Date | string; used_at: Date | string | null; successor_hash: string | null };
+
+function toFamily(row: FamilyRow): Family {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    profileId: row.profile_id,
+    esiaOid: row.esia_oid,
+    level: row.esia_level as EsiaLevel,
+    authTime: Math.floor(new Date(row.auth_time).getTime() / 1000),
+    scope: row.scope,
+    resource: row.resource,
+    sessionSid: row.session_sid ?? undefined,
+    expiresAt: new Date(row.expires_at),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+  };
+}
+
+function toToken(row: TokenDbRow): TokenRow {
+  return {
+    hash: row.token_hash,
+    expiresAt: new Date(row.expires_at),
+    usedAt: row.used_at ? new Date(row.used_at) : null,
+    successorHash: row.successor_hash,
+  };
+}
+
+const TOKEN_COLUMNS = ['token_hash', 'expires_at', 'used_at', 'successor_hash'] as const;
+
+/** Refresh token families and hashed refresh tokens in Postgres (migration 0002). */
+export function createPostgresFamilyRepo(db: Db): FamilyRepo {
+  return {
+    async createFamily(family) {
+      await db
+        .insertInto('refresh_token_families')
+        .values({
+          id: family.id,
+          client_id: family.clientId,
+          profile_id: family.profileId,
+          esia_oid: family.esiaOid,
+          esia_level: family.level,
+          auth_time: new Date(family.authTime * 1000),
+          scope: JSON.stringify(family.scope),
+          resource: JSON.stringify(family.resource),
+          session_sid: family.sessionSid ?? null,
+          expires_at: family.expiresAt,
+        })
+        .execute();
+    },
+
+    async addToken(familyId, tokenHash, expiresAt) {
+      await db.insertInto('refresh_tokens').values({ token_hash: tokenHash, family_id: familyId, expires_at: expiresAt }).execute();
+    },
+
+    async findFamily(id) {
+      const row = await db.selectFrom('refresh_token_families').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toFamily(row) : null;
+    },
+
+    async findToken(tokenHash) {
+      const token = await db.selectFrom('refresh_tokens').select([...TOKEN_COLUMNS, 'family_id']).where('token_hash', '=', tokenHash).executeTakeFirst();
+      if (!token) return null;
+      const family = await db.selectFrom('refresh_token_families').selectAll().where('id', '=', token.family_id).executeTakeFirst();
+      return family ? { token: toToken(token), family: toFamily(family) } : null;
+    },
+
+    async rotate(tokenHash, successorHash, now, decide) {
+      return db.transaction().execute(async (tx) => {
+        const token = await tx.selectFrom('refresh_tokens').select([...TOKEN_COLUMNS, 'family_id']).where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
+        const familyRow = token
+          ? await tx.selectFrom('refresh_token_families').selectAll().where('id', '=', token.family_id).forUpdate().executeTakeFirst()
+          : undefined;
+        const successor = token?.successor_hash
+          ? await tx.selectFrom('refresh_tokens').select(TOKEN_COLUMNS).where('token_hash', '=', token.successor_hash).executeTakeFirst()
+          : undefined;
+        const family = familyRow ? toFamily(familyRow) : null;
+        const view: RotationView | null = token && family ? { token: toToken(token), family, successor: successor ? toToken(successor) : null } : null;
+        const decision = decide(view);
+        if (decision.action === 'rotate' && family) {
+          await tx.updateTable('refresh_tokens').set({ used_at: now, successor_hash: successorHash }).where('token_hash', '=', tokenHash).execute();
+          await tx.insertInto('refresh_tokens').values({ token_hash: successorHash, family_id: family.id, expires_at: family.expiresAt }).execute();
+        } else if (decision.action === 'revoke-family' && family) {
+          await tx.updateTable('refresh_token_families').set({ revoked_at: now, revoked_reason: decision.reason }).where('id', '=', family.id).execute();
+        }
+        return { decision, family };
+      });
+    },
+
+    async revokeFamily(id, reason) {
+      await db.updateTable('refresh_token_families').set({ revoked_at: new Date(), revoked_reason: reason }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    },
+
+    async revokeSessionFamilies(sessionSid, reason) {
+      const rows = await db
+        .updateTable('refresh_token_families')
+        .set({ revoked_at: new Date(), revoked_reason: reason })
+        .where('session_sid', '=', sessionSid)
+        .where('revoked_at', 'is', null)
+        .where(sql<boolean>`not (scope @> ${JSON.stringify(['offline_access'])}::jsonb)`)
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseClientsFile } from '../../../src/oidc/client-file.js';
+import { verifyClientSecret } from '../../../src/crypto/secret-hash.js';
+
+const base = {
+  client_id: 'diary',
+  client_name: 'Diary',
+  client_secret: 'a-high-entropy-secret-0123456789abcdef',
+  redirect_uris: ['https://diary.example/cb'],
+};
+const parse = (clients: unknown[]) => parseClientsFile(JSON.stringify({ clients }));
+
+t.test('the shipped config/clients.json parses', async (t) => {
+  const text = readFileSync(join(import.meta.dirname, '..', '..', '..', 'config', 'clients.json'), 'utf8');
+  const [demo] = parseClientsFile(text);
+  t.equal(demo?.clientId, 'demo-diary');
+  t.ok(verifyClientSecret('demo-diary-secret-change-me-0123456789abcdef', demo!.secretHash!), 'the documented demo secret matches the stored hash');
+});
+
+t.test('defaults and secret hashing', async (t) => {
+  const [client] = parse([{ ...base, $comment: 'ignored' }]);
+  t.equal(client?.authMethod, 'client_secret_basic');
+  t.same(client?.allowedScopes, ['openid', 'profile', 'email', 'diary', 'offline_access']);
+  t.equal(client?.idTokenAlg, 'ES256');
+  t.match(client?.secretHash, /^sha256:/);
+  t.ok(verifyClientSecret(base.client_secret, client!.secretHash!));
+});
+
+t.test('bad entries are refused naming the problem', async (t) => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['short secret', { ...base, client_secret: 'short' }, /client_secret: must be at least 32/],
+    ['no secret', { ...base, client_secret: undefined }, /exactly one of client_secret or client_secret_hash/],
+    ['public with secret', { ...base, token_endpoint_auth_method: 'none' }, /none clients have no secret/],
+    ['private_key_jwt without jwks', { ...base, client_secret: undefined, token_endpoint_auth_method: 'private_key_jwt' }, /needs jwks/],
+    ['fragment', { ...base, redirect_uris: ['https://diary.example/cb#x'] }, /fragment/],
+    ['javascript:', { ...base, redirect_uris: ['javascript:alert(1)'] }, /http\(s\) URL/],
+    ['no openid', { ...base, scope: 'profile' }, /must include openid/],
+    ['unknown scope', { ...base, scope: 'openid admin' }, /unknown scope values: admin/],
+    ['bad region', { ...base, regions: ['7'] }, /two-digit/],
+    ['unknown field', { ...base, grant_types: ['implicit'] }, /grant_types/],
+  ];
+  for (const [name, entry, message] of cases) t.throws(() => parse([entry]), message, name);
+  t.throws(() => parseClientsFile('{not json'), /not valid JSON/);
+});
