@@ -7,6 +7,7 @@ import { installErrorHandler } from './http/error-handler.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
 import { registerDiscoveryRoutes } from './http/routes/discovery.js';
+import { registerAdminApi } from './http/admin/admin-api.js';
 
 export interface BuildAppOptions {
   /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
@@ -51,6 +52,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
 
   registerDiscoveryRoutes(app, deps);
+  await registerAdminApi(app, { adminToken: deps.config.secrets.adminToken, queries: deps.adminQueries });
+  if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
 
   return app;
 }

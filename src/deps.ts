@@ -1,4 +1,5 @@
 import type { Directory } from './accounts/directory.js';
+import type { AdminQueries } from './admin/reports.js';
 import type { Config } from './config/index.js';
 import { createRegionsHolder, type RegionsHolder } from './config/regions.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -6,6 +7,7 @@ import type { Logger } from './observability/logger.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
+import { createAdminQueries } from './store/postgres/admin-queries.js';
 import { createRedisStateStore } from './store/redis/redis-state-store.js';
 import type { StateStore } from './store/state-store.js';
 import type { ClientRepo } from './oidc/clients.js';
@@ -35,6 +37,7 @@ export interface Deps {
   readonly interactions: InteractionService;
   /** Where /authorize sends a browser that needs a person to log in (the ESIA leg's). */
   readonly loginStarter: LoginStarter;
+  readonly adminQueries: AdminQueries;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       oidc,
       interactions: oidc.interactions,
       loginStarter: createUnconfiguredLoginStarter(config.server.publicUrl),
+      adminQueries: createAdminQueries(database.db),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

@@ -1,0 +1,67 @@
+/** The demo diary's pages: plain Russian HTML, escaped, no external assets. */
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const esc = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+
+const STYLE = `body{font-family:system-ui,Arial,sans-serif;margin:0;background:#eef3f8;color:#1c2430}
+header{background:#2b5797;color:#fff;padding:1rem 2rem;font-size:1.25rem}
+main{max-width:44rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:8px}
+a.button{display:inline-block;background:#0d4cd3;color:#fff;padding:.7rem 1.3rem;border-radius:6px;text-decoration:none}
+table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #dde3ea;text-align:left}
+.note{background:#fff8e1;padding:.75rem 1rem;border-left:4px solid #f0b400}.error{background:#fdecec;padding:.75rem 1rem;border-left:4px solid #d32f2f}`;
+
+export function layout(title: string, body: string): string {
+  return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><header>Электронный дневник (демо)</header><main>${body}</main></body></html>`;
+}
+
+export function homePage(options: { passwordFormAvailable: boolean | undefined; regionName: string | undefined }): string {
+  const note =
+    options.passwordFormAvailable === true
+      ? '<p class="note">В вашем регионе также доступна стандартная форма входа по логину и паролю дневника.</p>'
+      : options.passwordFormAvailable === false
+        ? '<p class="note">Для вашего региона вход в систему возможен только через госуслуги.</p>'
+        : '';
+  return layout(
+    'Вход в дневник',
+    `<h1>Войти в дневник</h1>${options.regionName ? `<p>Регион: ${esc(options.regionName)}</p>` : ''}${note}
+<p><a class="button" id="login" href="/login">Войти через госуслуги</a></p>`,
+  );
+}
+
+export interface ProfileView {
+  name: string;
+  roles: string[];
+  schools: string[];
+  region: string | undefined;
+  level: string | undefined;
+  backendSubject: string | undefined;
+  backendError: string | undefined;
+}
+
+const LEVELS: Record<string, string> = {
+  'urn:esia:simplified': 'Упрощённая',
+  'urn:esia:standard': 'Стандартная',
+  'urn:esia:confirmed': 'Подтверждённая',
+};
+
+export function profilePage(view: ProfileView): string {
+  return layout(
+    'Мой дневник',
+    `<h1 id="welcome">Здравствуйте, ${esc(view.name)}!</h1>
+<table>
+<tr><th>Роли</th><td id="roles">${esc(view.roles.join(', '))}</td></tr>
+<tr><th>Школа</th><td id="schools">${esc(view.schools.join(', '))}</td></tr>
+<tr><th>Регион</th><td id="region">${esc(view.region)}</td></tr>
+<tr><th>Учётная запись госуслуг</th><td id="level">${esc(view.level ? (LEVELS[view.level] ?? view.level) : '—')}</td></tr>
+<tr><th>Проверка токена бэкендом дневника</th><td id="backend">${view.backendSubject ? `пройдена (sub ${esc(view.backendSubject)})` : `ошибка: ${esc(view.backendError)}`}</td></tr>
+</table>
+<p><a class="button" id="logout" href="/logout">Выйти</a></p>`,
+  );
+}
+
+export function errorPage(error: string, description: string | undefined): string {
+  return layout(
+    'Вход не выполнен',
+    `<h1>Вход не выполнен</h1><p class="error">Сервис входа вернул ошибку <code id="oauth-error">${esc(error)}</code>${description ? `: ${esc(description)}` : ''}.</p>
+<p>Воспользуйтесь стандартной формой входа, если она доступна в вашем регионе, или <a href="/">попробуйте снова</a>.</p>`,
+  );
+}

@@ -1,0 +1,98 @@
+import t from 'tap';
+import { parse } from 'csv-parse/sync';
+import Fastify from 'fastify';
+import { startBroker } from '../../helpers/broker.js';
+import { adminAuth } from '../../../src/http/admin/admin-auth.js';
+
+const TOKEN = 'test-admin-token-0123456789abcdef';
+
+t.test('admin reports and audit', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.close());
+  const { db } = broker.deps.database;
+  const get = (path: string, token: string | null = TOKEN) => fetch(`${broker.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  await db
+    .insertInto('profiles')
+    .values([
+      { id: 'p-teacher', login: 'teacher', last_name: 'Андреева', first_name: 'Кармела', middle_name: 'Егоровна', birth_date: '1980-02-01', snils_hmac: 'h1', snils_last4: '0001', roles: '["teacher","parent"]', school_ids: '["school-1"]', activated: true, region: '38' },
+      { id: 'p-student', login: 'student', last_name: 'Андреева', first_name: 'Мария', middle_name: 'Даниловна', birth_date: null, roles: '["student"]', school_ids: '["school-1"]', activated: false, region: '38' },
+      { id: 'p-other', login: 'other', last_name: 'Иванов', first_name: 'Иван', birth_date: '1990-01-01', snils_hmac: 'h3', roles: '["teacher"]', school_ids: '["school-2"]', activated: true, region: '29' },
+    ])
+    .execute();
+  await db
+    .insertInto('audit_events')
+    .values([
+      { actor: 'esia:1001', action: 'login', target: 'p-teacher', outcome: 'success', region: '38', at: '2026-11-20T08:00:00Z' },
+      { actor: 'esia:1001', action: 'login', target: 'p-teacher', outcome: 'success', region: '38', at: '2026-11-21T08:00:00Z' },
+      { actor: 'esia:1002', action: 'login', target: null, outcome: 'refused', reason: 'esia_level_too_low', region: '38', at: '2026-11-21T09:00:00Z' },
+      ...Array.from({ length: 7 }, (_, i) => ({ actor: 'admin', action: 'client.update', target: `c-${i}`, outcome: 'ok' })),
+    ])
+    .execute();
+
+  t.test('every admin endpoint requires the token', async (t) => {
+    for (const path of ['/admin/audit', '/admin/reports/logins', '/admin/reports/completeness?format=csv']) {
+      const missing = await get(path, null);
+      t.equal(missing.status, 401, `${path} without a token`);
+      t.match(missing.headers.get('www-authenticate'), /^Bearer/);
+      t.equal((await get(path, 'wrong-token-wrong-token')).status, 401, `${path} with a wrong token`);
+    }
+  });
+
+  t.test('validation errors are named', async (t) => {
+    const badRegion = await get('/admin/reports/logins?region=Irkutsk');
+    t.equal(badRegion.status, 400);
+    t.match(await badRegion.json(), { error: 'invalid_request', error_description: /region: must be a two-digit region code/ });
+    const badReport = await get('/admin/reports/everything');
+    t.equal(badReport.status, 400);
+    t.match(await badReport.json(), { error_description: /report must be one of logins, completeness, outcomes/ });
+    const badPeriod = await get('/admin/reports/outcomes?from=2026-12-01&to=2026-11-01');
+    t.match(await badPeriod.json(), { error_description: /from must not be after to/ });
+    t.equal((await get('/admin/audit?limit=0')).status, 400);
+  });
+
+  t.test('login activity per person, filtered, as JSON and CSV', async (t) => {
+    const json = (await (await get('/admin/reports/logins?region=38&school=school-1')).json()) as { rows: Array<Record<string, unknown>> };
+    t.same(
+      json.rows.map((r) => [r['profile_id'], r['esia_login'], r['esia_login_count']]),
+      [['p-teacher', 'yes', 2], ['p-student', 'no', 0]],
+    );
+    t.equal(json.rows[0]!['first_esia_login'], '2026-11-20T08:00:00.000Z');
+    const csv = await get('/admin/reports/logins?region=38&role=teacher&format=csv');
+    t.match(csv.headers.get('content-type'), /^text\/csv/);
+    const records = parse(await csv.text(), { columns: true }) as Array<Record<string, string>>;
+    t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count']);
+    t.same(records.map((r) => [r['profile_id'], r['full_name'], r['roles']]), [['p-teacher', 'Андреева Кармела Егоровна', 'teacher parent']]);
+  });
+
+  t.test('data completeness lists profiles missing SNILS, birth date or activation', async (t) => {
+    const records = parse(await (await get('/admin/reports/completeness?format=csv')).text(), { columns: true }) as Array<Record<string, string>>;
+    t.same(records.map((r) => [r['profile_id'], r['has_snils'], r['has_birth_date'], r['activated']]), [['p-student', 'no', 'no', 'no']]);
+  });
+
+  t.test('login outcomes by day, region and reason', async (t) => {
+    const json = (await (await get('/admin/reports/outcomes?from=2026-11-20&to=2026-11-21')).json()) as { rows: unknown[] };
+    t.same(json.rows, [
+      { day: '2026-11-20', region: '38', outcome: 'success', count: 1 },
+      { day: '2026-11-21', region: '38', outcome: 'esia_level_too_low', count: 1 },
+      { day: '2026-11-21', region: '38', outcome: 'success', count: 1 },
+    ]);
+  });
+
+  t.test('the audit trail pages newest first', async (t) => {
+    const first = (await (await get('/admin/audit?action=client.update&limit=5')).json()) as { events: Array<{ target: string }>; next: string };
+    t.same(first.events.map((e) => e.target), ['c-6', 'c-5', 'c-4', 'c-3', 'c-2']);
+    t.ok(first.next);
+    const second = (await (await get(`/admin/audit?action=client.update&limit=5&before=${first.next}`)).json()) as { events: Array<{ target: string }>; next: string | null };
+    t.same(second.events.map((e) => e.target), ['c-1', 'c-0']);
+    t.equal(second.next, null);
+  });
+});
+
+t.test('without ADMIN_TOKEN the admin API does not exist', async (t) => {
+  const app = Fastify();
+  app.get('/admin/x', { onRequest: adminAuth(undefined) }, async () => ({ secret: true }));
+  const response = await app.inject({ url: '/admin/x', headers: { authorization: `Bearer ${TOKEN}` } });
+  t.equal(response.statusCode, 404);
+  t.notMatch(response.body, /secret/);
+});
