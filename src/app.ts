@@ -6,8 +6,15 @@ import { randomId } from './crypto/random.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
+import { installOidcHttp } from './http/oidc/interaction-http.js';
+import { registerAuthorizeRoutes } from './http/routes/authorize.js';
 import { registerDiscoveryRoutes } from './http/routes/discovery.js';
 import { registerAdminApi } from './http/admin/admin-api.js';
+import { registerIntrospectRoute } from './http/routes/introspect.js';
+import { registerLogoutRoute } from './http/routes/logout.js';
+import { registerRevokeRoute } from './http/routes/revoke.js';
+import { registerTokenRoute } from './http/routes/token.js';
+import { registerUserinfoRoute } from './http/routes/userinfo.js';
 
 export interface BuildAppOptions {
   /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
@@ -51,7 +58,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     ],
   });
 
+  installOidcHttp(app, deps.oidc);
   registerDiscoveryRoutes(app, deps);
+  registerAuthorizeRoutes(app, deps);
+  registerTokenRoute(app, deps);
+  registerUserinfoRoute(app, deps);
+  registerIntrospectRoute(app, deps);
+  registerRevokeRoute(app, deps);
+  registerLogoutRoute(app, deps);
   await registerAdminApi(app, { adminToken: deps.config.secrets.adminToken, queries: deps.adminQueries });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
 

@@ -57,6 +57,11 @@ export class InvalidToken extends OAuthError {
   readonly error = 'invalid_token';
   override readonly status = 401;
 }
+/** RFC 6750 §3.1: the token lacks the scope the resource needs. */
+export class InsufficientScope extends OAuthError {
+  readonly error = 'insufficient_scope';
+  override readonly status = 403;
+}
 export class InvalidRedirectUri extends OAuthError {
   readonly error = 'invalid_redirect_uri';
 }

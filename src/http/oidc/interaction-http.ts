@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { INTERACTION_COOKIE, SESSION_COOKIE, type AuthenticatedProfile, type InteractionFailure } from '../../oidc/interaction.js';
+import { InteractionNotFound } from '../../oidc/interactions.js';
+import type { OidcProvider } from '../../oidc/provider.js';
+import type { SessionInput, SsoSession } from '../../oidc/sessions.js';
+import { interactionExpiredPage } from '../pages/oidc-pages.js';
+import { clearInteractionCookie, readSignedCookie, setSessionCookie } from './cookies.js';
+
+/**
+ * HTTP-level helpers the login legs call from their routes (see docs/architecture.md).
+ * They find the authorization server on the Fastify instance (installOidcHttp), check that
+ * the browser holds the interaction it finishes (eb_interaction), and answer with a redirect.
+ */
+declare module 'fastify' {
+  interface FastifyInstance {
+    oidcProvider: OidcProvider;
+  }
+}
+
+export function installOidcHttp(app: FastifyInstance, provider: OidcProvider): void {
+  app.decorate('oidcProvider', provider);
+}
+
+/** The interaction this browser is in (signed eb_interaction cookie), if any. */
+export function readInteractionId(request: FastifyRequest): string | undefined {
+  return readSignedCookie(request, INTERACTION_COOKIE);
+}
+
+/** Sessions established during this request, so a completion in the same request extends them. */
+const establishedNow = new WeakMap<FastifyRequest, string>();
+
+/** The browser's broker session id (signed eb_session cookie, or one set by this request), if any. */
+export function readSessionId(request: FastifyRequest): string | undefined {
+  return establishedNow.get(request) ?? readSignedCookie(request, SESSION_COOKIE);
+}
+
+/**
+ * The person is known: issue the code, create or extend the SSO session (cookie eb_session),
+ * clear eb_interaction and send the browser back to the client with code, state and iss.
+ * Unknown, expired, finished or foreign interaction: a Russian page (400), nothing issued.
+ */
+export async function completeInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string, profile: AuthenticatedProfile): Promise<FastifyReply> {
+  const provider = request.server.oidcProvider;
+  if (readInteractionId(request) !== interactionId) return expired(reply);
+  try {
+    const { redirectUrl, session } = await provider.interactions.completeInBrowser(interactionId, profile, readSessionId(request));
+    establishedNow.set(request, session.id);
+    setSessionCookie(reply, provider, session.id);
+    clearInteractionCookie(reply, provider);
+    return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
+  } catch (error) {
+    if (error instanceof InteractionNotFound) return expired(reply);
+    throw error;
+  }
+}
+
+/** The login failed: send the browser back to the client with the OAuth error, state and iss. */
+export async function failInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string, failure: InteractionFailure): Promise<FastifyReply> {
+  const provider = request.server.oidcProvider;
+  if (readInteractionId(request) !== interactionId) return expired(reply);
+  try {
+    const redirectUrl = await provider.interactions.fail(interactionId, failure);
+    clearInteractionCookie(reply, provider);
+    return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
+  } catch (error) {
+    if (error instanceof InteractionNotFound) return expired(reply);
+    throw error;
+  }
+}
+
+/**
+ * Right after ESIA vouched for the person (before the interaction completes, e.g. while a
+ * chooser page waits): create or extend the SSO session with every profile they may enter.
+ */
+export async function establishSession(request: FastifyRequest, reply: FastifyReply, input: SessionInput): Promise<SsoSession> {
+  const provider = request.server.oidcProvider;
+  const session = await provider.ctx.sessions.establish(readSessionId(request), input);
+  establishedNow.set(request, session.id);
+  setSessionCookie(reply, provider, session.id);
+  return session;
+}
+
+function expired(reply: FastifyReply): FastifyReply {
+  return reply.code(400).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(interactionExpiredPage());
+}

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { authorize } from '../../oidc/authorize/authorize.js';
+import type { LoginStarter } from '../../oidc/interaction.js';
+import type { OidcProvider } from '../../oidc/provider.js';
+import { LOGIN_UNAVAILABLE_PATH } from '../../oidc/unconfigured-login.js';
+import { setInteractionCookie } from '../oidc/cookies.js';
+import { failInteraction, readInteractionId, readSessionId } from '../oidc/interaction-http.js';
+import { authorizeErrorPage, loginUnavailablePage } from '../pages/oidc-pages.js';
+
+const HTML = 'text/html; charset=utf-8';
+
+/**
+ * GET|POST /authorize (OIDC Core §3.1.2.1): the domain decides (authorize.ts), this maps the
+ * outcome to a page, a redirect to the client, or the login leg (LoginStarter).
+ */
+export function registerAuthorizeRoutes(app: FastifyInstance, deps: { oidc: OidcProvider; loginStarter: LoginStarter }): void {
+  const provider = deps.oidc;
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/authorize',
+    config: { surface: 'page' },
+    handler: async (request, reply) => {
+      const raw = request.method === 'GET' ? request.query : request.body;
+      const outcome = await authorize(provider.ctx, provider.interactions, raw, readSessionId(request));
+      reply.header('cache-control', 'no-store');
+      switch (outcome.kind) {
+        case 'page':
+          return reply.code(400).type(HTML).send(authorizeErrorPage(outcome.cause, outcome.error));
+        case 'redirect':
+          return reply.redirect(outcome.url, 302);
+        case 'login': {
+          setInteractionCookie(reply, provider, outcome.interaction.id);
+          return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
+        }
+      }
+    },
+  });
+
+  // The default LoginStarter's page until the ESIA leg is wired (oidc/unconfigured-login.ts).
+  app.get(LOGIN_UNAVAILABLE_PATH, { config: { surface: 'page' } }, async (request, reply) => {
+    const interactionId = readInteractionId(request);
+    const pending = interactionId ? await provider.interactions.get(interactionId) : null;
+    return reply.code(503).header('cache-control', 'no-store').type(HTML).send(loginUnavailablePage(pending !== null, LOGIN_UNAVAILABLE_PATH));
+  });
+
+  app.post(LOGIN_UNAVAILABLE_PATH, { config: { surface: 'page' } }, async (request, reply) => {
+    return failInteraction(request, reply, readInteractionId(request) ?? '', {
+      error: 'temporarily_unavailable',
+      reason: 'esia_unavailable',
+      description: 'ESIA login is not configured at the broker',
+    });
+  });
+}

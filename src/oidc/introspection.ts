@@ -1,0 +1,71 @@
+import { sha256Base64url } from '../crypto/random.js';
+import { InvalidRequest, InvalidToken } from '../errors/oauth-errors.js';
+import { audiences, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
+import type { Client } from './clients.js';
+import type { OidcContext } from './context.js';
+import { revokeAccessToken, revokeFamily } from './revocation.js';
+
+type Found =
+  | { kind: 'access'; claims: AccessTokenClaims }
+  | { kind: 'refresh'; familyId: string; clientId: string; active: boolean; response: Record<string, unknown> }
+  | null;
+
+/** Finds what a token is: one of our access tokens (JWT) or a refresh token (by its hash). */
+async function find(ctx: OidcContext, token: string): Promise<Found> {
+  if (token.split('.').length === 3) {
+    try {
+      return { kind: 'access', claims: await verifyAccessToken(ctx, token) };
+    } catch (error) {
+      if (error instanceof InvalidToken) return null;
+      throw error;
+    }
+  }
+  const found = await ctx.families.findToken(sha256Base64url(token));
+  if (!found) return null;
+  const { token: row, family } = found;
+  const now = ctx.now();
+  const active = !family.revokedAt && row.usedAt === null && row.expiresAt.getTime() > now && family.expiresAt.getTime() > now;
+  return {
+    kind: 'refresh',
+    familyId: family.id,
+    clientId: family.clientId,
+    active,
+    response: {
+      active: true,
+      token_type: 'refresh_token',
+      client_id: family.clientId,
+      sub: family.profileId,
+      scope: family.scope.join(' '),
+      exp: Math.floor(row.expiresAt.getTime() / 1000),
+      iss: ctx.issuer,
+    },
+  };
+}
+
+/**
+ * POST /introspect (RFC 7662): requireToken → find → assertCallerMayKnow. A client learns only
+ * about tokens issued to it or meant for it (its client_id in aud); anything else is inactive.
+ */
+export async function introspect(ctx: OidcContext, caller: Client, token: string | undefined): Promise<Record<string, unknown>> {
+  if (!token) throw new InvalidRequest('token is required');
+  const found = await find(ctx, token);
+  if (found?.kind === 'access') {
+    const { claims } = found;
+    if (claims.client_id !== caller.clientId && !audiences(claims).includes(caller.clientId)) return { active: false };
+    const { jti: _jti, ...visible } = claims;
+    return { ...visible, active: true, token_type: 'access_token' };
+  }
+  if (found?.kind === 'refresh' && found.active && found.clientId === caller.clientId) return found.response;
+  return { active: false };
+}
+
+/**
+ * POST /revoke (RFC 7009): a refresh token takes its whole family (and the access tokens issued
+ * from it) down; an access token is revoked alone. Unknown or foreign tokens: 200 all the same.
+ */
+export async function revoke(ctx: OidcContext, caller: Client, token: string | undefined): Promise<void> {
+  if (!token) throw new InvalidRequest('token is required');
+  const found = await find(ctx, token);
+  if (found?.kind === 'refresh' && found.clientId === caller.clientId) await revokeFamily(ctx, found.familyId, 'revoked_by_client');
+  if (found?.kind === 'access' && found.claims.client_id === caller.clientId) await revokeAccessToken(ctx, found.claims.jti, found.claims.exp);
+}

@@ -1,0 +1,81 @@
+import { compactVerify, createLocalJWKSet } from 'jose';
+import { z } from 'zod';
+import { safeEqual, sha256Base64url } from '../crypto/random.js';
+import { InvalidRequest } from '../errors/oauth-errors.js';
+import type { Client } from './clients.js';
+import type { OidcContext } from './context.js';
+import { rememberFamilyRevoked } from './revocation.js';
+import type { SsoSession } from './sessions.js';
+
+export interface LogoutRequest {
+  idTokenHint: string | undefined;
+  postLogoutRedirectUri: string | undefined;
+  state: string | undefined;
+  clientId: string | undefined;
+  /** Present on the confirmation form's POST. */
+  xsrf: string | undefined;
+}
+
+export type LogoutOutcome =
+  | { kind: 'confirm'; xsrf: string }
+  | { kind: 'done'; ended: SsoSession | null; backUrl: string | undefined };
+
+const hintClaims = z.object({ iss: z.string(), aud: z.union([z.string(), z.array(z.string())]), sub: z.string(), sid: z.string().optional() });
+
+/**
+ * RP-initiated logout (OpenID RP-Initiated Logout 1.0 §2-3): verifyHint → resolveClient →
+ * assertPostLogoutRedirectUri → confirmed (a valid id_token_hint, or our confirmation form)
+ * → endSession (and the session's online refresh families) → the way back.
+ */
+export async function logout(ctx: OidcContext, request: LogoutRequest, sessionId: string | undefined): Promise<LogoutOutcome> {
+  const hint = await verifyHint(ctx, request.idTokenHint);
+  const client = await resolveClient(ctx, request, hint);
+  const backUrl = postLogoutRedirect(client, request);
+  const session = await ctx.sessions.find(sessionId);
+  const xsrf = session ? logoutXsrf(session.id) : '';
+  const confirmed = !session || hint !== null || (request.xsrf !== undefined && safeEqual(request.xsrf, xsrf));
+  if (!confirmed) return { kind: 'confirm', xsrf };
+  const ended = await ctx.sessions.end(sessionId);
+  if (ended) {
+    for (const familyId of await ctx.families.revokeSessionFamilies(ended.sid, 'logout')) await rememberFamilyRevoked(ctx, familyId);
+  }
+  return { kind: 'done', ended, backUrl };
+}
+
+/** Our id_token, signature and issuer checked; expiry is not (a hint may be old). Bad hint: refused. */
+async function verifyHint(ctx: OidcContext, hint: string | undefined): Promise<z.infer<typeof hintClaims> | null> {
+  if (hint === undefined) return null;
+  try {
+    const { payload } = await compactVerify(hint, createLocalJWKSet(await ctx.keys.publishedJwks()), { algorithms: ['ES256', 'RS256'] });
+    const claims = hintClaims.parse(JSON.parse(new TextDecoder().decode(payload)));
+    if (claims.iss !== ctx.issuer) throw new Error('foreign issuer');
+    return claims;
+  } catch {
+    throw new InvalidRequest('id_token_hint is not a valid id_token of this issuer');
+  }
+}
+
+async function resolveClient(ctx: OidcContext, request: LogoutRequest, hint: z.infer<typeof hintClaims> | null): Promise<Client | null> {
+  const hinted = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
+  if (hinted && request.clientId && hinted !== request.clientId) throw new InvalidRequest('client_id does not match the id_token_hint');
+  const clientId = hinted ?? request.clientId;
+  if (!clientId) return null;
+  const client = await ctx.clients.find(clientId);
+  if (!client) throw new InvalidRequest('unknown client_id');
+  return client;
+}
+
+/** Only a URI registered for the client (exact match); never an open redirect. */
+function postLogoutRedirect(client: Client | null, request: LogoutRequest): string | undefined {
+  if (request.postLogoutRedirectUri === undefined) return undefined;
+  if (!client) throw new InvalidRequest('post_logout_redirect_uri needs id_token_hint or client_id');
+  if (!client.postLogoutRedirectUris.includes(request.postLogoutRedirectUri)) throw new InvalidRequest('post_logout_redirect_uri is not registered for this client');
+  const url = new URL(request.postLogoutRedirectUri);
+  if (request.state !== undefined) url.searchParams.set('state', request.state);
+  return url.toString();
+}
+
+/** Ties the confirmation form to the browser's session: a foreign page cannot forge it. */
+function logoutXsrf(sessionId: string): string {
+  return sha256Base64url(`logout:${sessionId}`);
+}

@@ -1,0 +1,52 @@
+import t from 'tap';
+import { createSessionService } from '../../../src/oidc/sessions.js';
+import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
+
+function setup() {
+  let now = Date.parse('2026-09-01T10:00:00Z');
+  const clock = () => now;
+  const state = createMemoryStateStore(clock);
+  const sessions = createSessionService({ state, now: clock, idleSeconds: 1800, absoluteSeconds: 43_200 });
+  return { sessions, state, advance: (ms: number) => (now += ms) };
+}
+const login = { esiaOid: '100', level: 'standard' as const, authTime: 1_790_000_000, profileIds: ['p1'] };
+
+t.test('idle timeout, touched by use', async (t) => {
+  const { sessions, advance } = setup();
+  const s = await sessions.establish(undefined, login);
+  advance(1700_000);
+  const found = await sessions.find(s.id);
+  t.ok(found);
+  await sessions.touch(found!);
+  advance(1700_000);
+  t.ok(await sessions.find(s.id), 'use restarted the idle clock');
+  advance(1801_000);
+  t.equal(await sessions.find(s.id), null, 'idle for 30 minutes: gone');
+});
+
+t.test('absolute timeout holds whatever the activity', async (t) => {
+  const { sessions, advance } = setup();
+  const s = await sessions.establish(undefined, login);
+  for (let i = 0; i < 26; i += 1) {
+    advance(1700_000);
+    const found = await sessions.find(s.id);
+    if (found) await sessions.touch(found);
+  }
+  t.equal(await sessions.find(s.id), null, 'after 12 hours: gone');
+});
+
+t.test('establish merges the same person under a new id, replaces another', async (t) => {
+  const { sessions, state } = setup();
+  const first = await sessions.establish(undefined, login);
+  const merged = await sessions.establish(first.id, { ...login, profileIds: ['p2'] });
+  t.not(merged.id, first.id, 'new id after every login (no fixation)');
+  t.equal(merged.sid, first.sid, 'the public sid stays');
+  t.same(new Set(merged.profileIds), new Set(['p1', 'p2']));
+  t.equal(await sessions.find(first.id), null, 'the old id is dead');
+  t.equal(await state.get(`oidc:session:${first.id}`), null);
+  const other = await sessions.establish(merged.id, { ...login, esiaOid: '200', profileIds: ['p9'] });
+  t.not(other.sid, merged.sid, 'another ESIA account: another session');
+  t.same(other.profileIds, ['p9']);
+  t.equal(await sessions.end(other.id).then((s) => s?.id), other.id);
+  t.equal(await sessions.find(other.id), null);
+});
