@@ -78,6 +78,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       clients,
       families: createPostgresFamilyRepo(database.db),
       signingKeys: createPostgresSigningKeyRepo(database.db),
+      logger,
     });
     await oidc.ctx.keys.ensureKeys();
 

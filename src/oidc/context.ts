@@ -22,6 +22,14 @@ export interface OidcContext {
   readonly directory: Directory;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
   readonly successorOf: (refreshToken: string) => string;
+  /** Signs of token theft (code replay, refresh reuse): ids only, never tokens. */
+  readonly securityEvent: (event: SecurityEvent) => void;
+}
+
+export interface SecurityEvent {
+  type: 'code_replay' | 'refresh_token_reuse';
+  clientId: string;
+  familyId: string;
 }
 
 export const endpoints = (issuer: string) => ({

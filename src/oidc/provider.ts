@@ -1,6 +1,7 @@
 import type { Directory } from '../accounts/directory.js';
 import type { Config } from '../config/index.js';
 import { createKeyedHash, createSealer } from '../crypto/key-encryption.js';
+import type { Logger } from '../observability/logger.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ClientRepo } from './clients.js';
 import { createCodeStore } from './codes.js';
@@ -8,7 +9,7 @@ import type { OidcContext } from './context.js';
 import { createInteractions, type Interactions } from './interactions.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import { createSessionService } from './sessions.js';
-import { createKeyRing, type SigningKeyRepo } from './signing-keys.js';
+import { createKeyRing, type KeyRing, type SigningKeyRepo } from './signing-keys.js';
 
 export interface OidcProviderDeps {
   config: Config;
@@ -18,6 +19,7 @@ export interface OidcProviderDeps {
   families: FamilyRepo;
   signingKeys: SigningKeyRepo;
   now?: () => number;
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** Our authorization server: the context its steps share and the interaction service. */
@@ -29,18 +31,24 @@ export interface OidcProvider {
 /** How long a redeemed code is remembered, so a late replay still revokes what it issued. */
 const REDEMPTION_MEMORY_SECONDS = 24 * 3600;
 
-export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
-  const { config } = deps;
+/** The key ring as configured: also what the rotation command uses. */
+export function createConfiguredKeyRing(config: Config, repo: SigningKeyRepo, now: () => number = Date.now): KeyRing {
   const oidc = config.oidc;
-  const now = deps.now ?? Date.now;
-  const keys = createKeyRing({
-    repo: deps.signingKeys,
+  return createKeyRing({
+    repo,
     sealer: createSealer(config.secrets.keyEncryptionKey, 'signing-keys'),
     now,
     activationDelaySeconds: oidc.keyActivationDelaySeconds,
     cacheSeconds: oidc.keyCacheSeconds,
     maxTokenLifetimeSeconds: Math.max(oidc.accessTokenTtlSeconds, oidc.idTokenTtlSeconds),
   });
+}
+
+export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
+  const { config } = deps;
+  const oidc = config.oidc;
+  const now = deps.now ?? Date.now;
+  const keys = createConfiguredKeyRing(config, deps.signingKeys, now);
   const ctx: OidcContext = {
     issuer: config.server.publicUrl,
     config: oidc,
@@ -53,6 +61,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     sessions: createSessionService({ state: deps.state, now, idleSeconds: oidc.sessionIdleSeconds, absoluteSeconds: oidc.sessionAbsoluteSeconds }),
     directory: deps.directory,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
+    securityEvent: (event) => deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft'),
   };
   return { ctx, interactions: createInteractions(ctx) };
 }

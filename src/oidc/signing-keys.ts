@@ -139,6 +139,8 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     },
 
     async remove(kid) {
+      cache = undefined;
+      if (!(await records()).some((r) => r.kid === kid)) throw new Error(`no signing key ${kid}`);
       const at = new Date(deps.now());
       await deps.repo.retire([kid], at, at);
       imported.delete(kid);

@@ -23,7 +23,7 @@ export interface AuthorizationCodeParams {
  */
 export async function authorizationCodeGrant(ctx: OidcContext, client: Client, params: AuthorizationCodeParams): Promise<TokenResponse> {
   const { code, redirectUri } = requireParams(params);
-  const grant = await takeCode(ctx, code);
+  const grant = await takeCode(ctx, client, code);
   assertNotExpired(ctx, grant);
   assertSameClient(grant, client);
   assertRedirectUri(grant, redirectUri);
@@ -47,7 +47,7 @@ function requireParams(params: AuthorizationCodeParams): { code: string; redirec
   return { code: params.code, redirectUri: params.redirectUri };
 }
 
-async function takeCode(ctx: OidcContext, code: string): Promise<CodeGrant> {
+async function takeCode(ctx: OidcContext, client: Client, code: string): Promise<CodeGrant> {
   const grant = await ctx.codes.take(code);
   if (grant) return grant;
   // RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
@@ -55,6 +55,7 @@ async function takeCode(ctx: OidcContext, code: string): Promise<CodeGrant> {
   if (redemption) {
     await revokeFamily(ctx, redemption.familyId, 'code_replay');
     await revokeAccessToken(ctx, redemption.accessTokenJti, redemption.accessTokenExpiresAt);
+    ctx.securityEvent({ type: 'code_replay', clientId: client.clientId, familyId: redemption.familyId });
     throw new InvalidGrant('the authorization code has already been used; the tokens issued from it are revoked');
   }
   throw new InvalidGrant('the authorization code is invalid or has expired');

@@ -44,7 +44,10 @@ async function rotate(ctx: OidcContext, client: Client, token: string): Promise<
     case 'grace':
       return { family: family as Family, successor };
     case 'revoke-family':
-      if (family) await rememberFamilyRevoked(ctx, family.id);
+      if (family) {
+        await rememberFamilyRevoked(ctx, family.id);
+        ctx.securityEvent({ type: 'refresh_token_reuse', clientId: client.clientId, familyId: family.id });
+      }
       throw new InvalidGrant('the refresh token was already used; every token of this grant is revoked');
     case 'refuse':
       throw new InvalidGrant(decision.why === 'expired' ? 'the refresh token has expired' : 'the refresh token is invalid or revoked');
