@@ -15,10 +15,15 @@ import { registerLogoutRoute } from './http/routes/logout.js';
 import { registerRevokeRoute } from './http/routes/revoke.js';
 import { registerTokenRoute } from './http/routes/token.js';
 import { registerUserinfoRoute } from './http/routes/userinfo.js';
+import { registerEsiaRoutes, unwiredPersonHandler, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
 
 export interface BuildAppOptions {
   /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
   serverFactory?: FastifyServerFactory;
+  /** The resolution leg: what happens with the person ESIA vouched for (tests inject their own). */
+  esiaPersonHandler?: EsiaPersonHandler;
+  /** InteractionService.fail, for the back link on ESIA refusal pages. */
+  interactions?: EsiaRoutesDeps['interactions'];
 }
 
 /** The Fastify instance and its routes, registered explicitly in one place. */
@@ -68,6 +73,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerLogoutRoute(app, deps);
   await registerAdminApi(app, { adminToken: deps.config.secrets.adminToken, queries: deps.adminQueries });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
+  registerEsiaRoutes(app, {
+    login: deps.esiaLogin,
+    handler: options.esiaPersonHandler ?? unwiredPersonHandler,
+    interactions: options.interactions ?? deps.interactions,
+    metrics: deps.metrics,
+  });
 
   return app;
 }

@@ -2,6 +2,9 @@ import type { Directory } from './accounts/directory.js';
 import type { AdminQueries } from './admin/reports.js';
 import type { Config } from './config/index.js';
 import { createRegionsHolder, type RegionsHolder } from './config/regions.js';
+import { buildEsia } from './esia/build.js';
+import type { EsiaClient } from './esia/client.js';
+import type { EsiaLogin } from './esia/login.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
@@ -14,7 +17,6 @@ import type { ClientRepo } from './oidc/clients.js';
 import { seedClientsFromFile } from './oidc/client-file.js';
 import type { InteractionService, LoginStarter } from './oidc/interaction.js';
 import { createOidcProvider, type OidcProvider } from './oidc/provider.js';
-import { createUnconfiguredLoginStarter } from './oidc/unconfigured-login.js';
 import { createPostgresClientRepo } from './store/postgres/clients-repo.js';
 import { createPostgresFamilyRepo } from './store/postgres/refresh-tokens-repo.js';
 import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
@@ -35,8 +37,10 @@ export interface Deps {
   readonly oidc: OidcProvider;
   /** The contract the login legs call (complete/fail an /authorize interaction). */
   readonly interactions: InteractionService;
-  /** Where /authorize sends a browser that needs a person to log in (the ESIA leg's). */
+  /** Where /authorize sends a browser that needs a person to log in: the signed ESIA URL (src/esia/login.ts). */
   readonly loginStarter: LoginStarter;
+  readonly esiaClient: EsiaClient;
+  readonly esiaLogin: EsiaLogin;
   readonly adminQueries: AdminQueries;
   close(): Promise<void>;
 }
@@ -81,11 +85,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       logger,
     });
     await oidc.ctx.keys.ensureKeys();
+    const metrics = createMetrics();
+    const esia = await buildEsia(config, { state, metrics, logger });
 
     return {
       config,
       logger,
-      metrics: createMetrics(),
+      metrics,
       database,
       state,
       regions,
@@ -93,7 +99,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       clients,
       oidc,
       interactions: oidc.interactions,
-      loginStarter: createUnconfiguredLoginStarter(config.server.publicUrl),
+      loginStarter: esia.loginStarter,
+      esiaClient: esia.client,
+      esiaLogin: esia.login,
       adminQueries: createAdminQueries(database.db),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));

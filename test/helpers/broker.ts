@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { buildDeps, type Deps } from '../../src/deps.js';
 import { createTestDatabaseUrl, uniqueSuffix } from './backends.js';
+import { sharedDevKeys } from './emulator.js';
 import { createTestLogger } from './log-capture.js';
 
 export interface TestBroker {
@@ -26,6 +27,8 @@ export interface StartBrokerOptions {
   overrides?: (deps: Deps, url: string) => Partial<Deps>;
   /** Extra routes (test seams), registered after the app's own and before it starts. */
   routes?: (app: FastifyInstance, deps: Deps) => void;
+  /** Handlers other legs provide (e.g. a test person handler for the ESIA callback). */
+  app?: Omit<BuildAppOptions, 'serverFactory'>;
 }
 
 /**
@@ -43,8 +46,13 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Tes
   const redisUrl = options.embedded ? undefined : process.env['REDIS_URL'];
   const testDb = databaseUrl ? await createTestDatabaseUrl() : undefined;
 
+  const esiaKeys = await sharedDevKeys();
   const config = loadConfig({
     NODE_ENV: 'test',
+    // One set of development ESIA keys per test process; tests that need others override them.
+    ESIA_KEY_FILE: esiaKeys.clientKey,
+    ESIA_CERT_FILE: esiaKeys.clientCert,
+    ESIA_TOKEN_CERT_FILE: esiaKeys.esiaTokenCerts,
     PUBLIC_URL: publicUrl,
     DATA_DIR: dataDir,
     CONFIG_DIR: join(import.meta.dirname, '..', '..', 'config'),
@@ -61,6 +69,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Tes
   const built = await buildDeps(config, createTestLogger(), { inMemoryDatabase: !testDb });
   const deps: Deps = options.overrides ? { ...built, ...options.overrides(built, publicUrl) } : built;
   const app = await buildApp(deps, {
+    ...options.app,
     serverFactory: (handler) => {
       server.on('request', handler);
       return server;

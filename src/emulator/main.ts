@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { devKeyPaths, ensureDevKeys } from '../esia/dev-keys.js';
+import { createOpenssl, DEFAULT_GOST_ENGINE } from '../esia/openssl.js';
+import { DEFAULT_PERSONAS_FILE, startEmulator } from './index.js';
+
+/**
+ * `npm run esia-emulator`: the ESIA emulator as its own process, registered for the local broker
+ * with the development keys under DATA_DIR/esia-dev (the same ones the broker generates).
+ * Settings (all optional) are documented in docs/esia.md.
+ */
+const env = z
+  .object({
+    EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
+    EMULATOR_HOST: z.string().default('127.0.0.1'),
+    DATA_DIR: z.string().default('./data'),
+    EMULATOR_PERSONAS_FILE: z.string().default(DEFAULT_PERSONAS_FILE),
+    EMULATOR_CLIENT_ID: z.string().default('ESIA_BROKER_DEV'),
+    EMULATOR_REDIRECT_URIS: z.string().default('http://localhost:3000/esia/callback'),
+    EMULATOR_CLIENT_CERT_FILE: z.string().optional(),
+    EMULATOR_SCOPES: z.string().default('openid fullname birthdate birthplace gender snils inn id_doc birth_cert_doc email mobile contacts addresses usr_org'),
+    EMULATOR_TOKEN_ALG: z.enum(['RS256', 'GOST3410_2012_256']).default('RS256'),
+    EMULATOR_TIMESTAMP_WINDOW_MS: z.coerce.number().int().positive().default(300_000),
+    EMULATOR_REFRESH_STRING: z.enum(['ilimurzin', 'aisgorod']).default('ilimurzin'),
+    EMULATOR_CONTROL_API: z.enum(['true', 'false']).default('true'),
+    ESIA_GOST_ENGINE: z.string().default(DEFAULT_GOST_ENGINE),
+  })
+  .parse(process.env);
+
+const devDir = join(resolve(env.DATA_DIR), 'esia-dev');
+const openssl = createOpenssl({ bin: 'openssl', enginePath: env.ESIA_GOST_ENGINE });
+await ensureDevKeys(openssl, devDir);
+const certFile = env.EMULATOR_CLIENT_CERT_FILE ?? devKeyPaths(devDir).clientCert;
+
+const emulator = await startEmulator({
+  port: env.EMULATOR_PORT,
+  host: env.EMULATOR_HOST,
+  personas: env.EMULATOR_PERSONAS_FILE,
+  tokenKeys: { devKeysDir: devDir },
+  openssl: { enginePath: env.ESIA_GOST_ENGINE },
+  timestampWindowMs: env.EMULATOR_TIMESTAMP_WINDOW_MS,
+  refreshString: env.EMULATOR_REFRESH_STRING,
+  controlApi: env.EMULATOR_CONTROL_API === 'true',
+  clients: [
+    {
+      clientId: env.EMULATOR_CLIENT_ID,
+      redirectUris: env.EMULATOR_REDIRECT_URIS.split(',').map((uri) => uri.trim()),
+      certificates: [readFileSync(certFile, 'utf8')],
+      scopes: env.EMULATOR_SCOPES.split(/\s+/),
+      tokenAlg: env.EMULATOR_TOKEN_ALG,
+    },
+  ],
+});
+process.stdout.write(`ESIA emulator listening on ${emulator.url} (issuer ${emulator.issuer}); client ${env.EMULATOR_CLIENT_ID}, tokens ${env.EMULATOR_TOKEN_ALG}\n`);
+process.stdout.write(`token certificates: ${emulator.url}/public/esia-token-certs.pem — development only, not ESIA\n`);
+
+const stop = () => void emulator.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

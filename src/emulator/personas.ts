@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Canned ESIA users (config/esia-personas.json), stored in ESIA's own wire shapes
+ * (PROTOCOL.md §5) so the REST API serves them nearly as is.
+ */
+const vrfStu = z.enum(['VERIFIED', 'NOT_VERIFIED', 'VERIFYING']);
+const esiaDate = z.string().regex(/^\d{2}\.\d{2}\.\d{4}$/, 'must be DD.MM.YYYY');
+
+const contact = z.object({ type: z.enum(['EML', 'MBT', 'PHN', 'CEM']), value: z.string().min(1), vrfStu });
+const document = z
+  .object({ type: z.string().min(1), vrfStu, series: z.string().optional(), number: z.string(), issueDate: esiaDate.optional(), issueId: z.string().optional(), issuedBy: z.string().optional(), expiryDate: esiaDate.optional() })
+  .strict();
+const address = z.object({ type: z.enum(['PRG', 'PLV']), addressStr: z.string() }).catchall(z.string());
+const organization = z.object({ oid: z.string().regex(/^\d+$/), fullName: z.string(), shortName: z.string(), ogrn: z.string(), chief: z.boolean(), admin: z.boolean() });
+
+export const personaSchema = z
+  .object({
+    oid: z.string().regex(/^\d{1,15}$/, 'must be a decimal oid'),
+    label: z.string().min(1),
+    note: z.string().optional(),
+    trusted: z.boolean(),
+    verifying: z.boolean().default(false),
+    /** urn:esia:sbj:lvl when ESIA would send it (KD child, PR confirmed, P otherwise). */
+    lvl: z.enum(['KD', 'PR', 'P']).optional(),
+    lastName: z.string().min(1),
+    firstName: z.string().min(1),
+    middleName: z.string().optional(),
+    birthDate: esiaDate.optional(),
+    birthPlace: z.string().optional(),
+    gender: z.enum(['M', 'F']).optional(),
+    citizenship: z.string().optional(),
+    snils: z.string().regex(/^\d{3}-\d{3}-\d{3} \d{2}$/, 'must be XXX-XXX-XXX YY').optional(),
+    inn: z.string().regex(/^\d{12}$/).optional(),
+    contacts: z.array(contact).default([]),
+    documents: z.array(document).default([]),
+    addresses: z.array(address).default([]),
+    organizations: z.array(organization).default([]),
+  })
+  .strict();
+
+export type Persona = z.infer<typeof personaSchema>;
+export type PersonaInput = z.input<typeof personaSchema>;
+
+const fileSchema = z.object({ $comment: z.string().optional(), personas: z.array(personaSchema).min(1) });
+
+export function parsePersonas(input: unknown): Persona[] {
+  const personas = fileSchema.parse(input).personas;
+  const seen = new Set<string>();
+  for (const persona of personas) {
+    if (seen.has(persona.oid)) throw new Error(`duplicate persona oid ${persona.oid}`);
+    seen.add(persona.oid);
+  }
+  return personas;
+}
+
+export function loadPersonas(file: string): Persona[] {
+  return parsePersonas(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** Stable element ids: the oid's last digits and the position, so URLs survive restarts. */
+export function elementId(persona: Persona, kind: 'ctts' | 'docs' | 'addrs', index: number): number {
+  const base = { ctts: 1, docs: 3, addrs: 5 }[kind];
+  return (Number(persona.oid) % 1_000_000) * 100 + base * 10 + index;
+}
+
+/** ESIA's rIdDoc: the current identity document (a passport) when the person has one. */
+export function identityDocumentId(persona: Persona): number | undefined {
+  const index = persona.documents.findIndex((doc) => IDENTITY_DOCUMENTS.has(doc.type));
+  return index < 0 ? undefined : elementId(persona, 'docs', index);
+}
+
+/** Document types per scope (VantaFinance Document.type enum; PROTOCOL.md §5). */
+export const IDENTITY_DOCUMENTS = new Set(['RF_PASSPORT', 'FID_DOC', 'USSR_PASSPORT']);
+export const DOCUMENT_SCOPES: Record<string, readonly string[]> = {
+  id_doc: ['RF_PASSPORT', 'FID_DOC', 'USSR_PASSPORT'],
+  birth_cert_doc: ['RF_BRTH_CERT', 'FID_BRTH_CERT'],
+  drivers_licence_doc: ['RF_DRIVING_LICENSE'],
+  foreign_passport_doc: ['FRGN_PASS'],
+  medical_doc: ['MDCL_PLCY'],
+  military_doc: ['MLTR_ID'],
+  residence_doc: ['RSDNC_PERMIT'],
+  temporary_residence_doc: ['TMP_RSDNC_PERMIT'],
+};
+export const CONTACT_SCOPES: Record<string, readonly string[]> = {
+  email: ['EML'],
+  mobile: ['MBT'],
+  contacts: ['EML', 'MBT', 'PHN', 'CEM'],
+};

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/index.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { LoginStarter } from '../oidc/interaction.js';
+import type { StateStore } from '../store/state-store.js';
+import { createCircuitBreaker } from './circuit-breaker.js';
+import { createEsiaClient, type EsiaClient } from './client.js';
+import { ensureDevKeys } from './dev-keys.js';
+import { createEsiaHttp } from './http.js';
+import { createIdTokenVerifier } from './id-token.js';
+import { createEsiaLogin, type EsiaLogin } from './login.js';
+import { createOpenssl } from './openssl.js';
+import { issuerFor } from './protocol.js';
+import { createSigner, selfTestSigner } from './signers.js';
+
+export interface EsiaParts {
+  client: EsiaClient;
+  login: EsiaLogin;
+  loginStarter: LoginStarter;
+}
+
+/**
+ * Builds the ESIA leg from the config, for the composition root: development keys when
+ * configured so, the signer and its self-test (fail fast), the id_token verifier, the client.
+ */
+export async function buildEsia(config: Config, deps: { state: StateStore; metrics: Metrics; logger: Logger; fetch?: typeof fetch }): Promise<EsiaParts> {
+  const esia = config.esia;
+  const openssl = createOpenssl(esia.openssl);
+  if (esia.devKeysDir) {
+    await ensureDevKeys(openssl, esia.devKeysDir).catch((error: unknown) => {
+      throw new Error(`cannot generate development ESIA keys in ${esia.devKeysDir} (openssl with libengine-gost-openssl needed): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
+    deps.logger.warn({ dir: esia.devKeysDir, esiaUrl: esia.url }, 'ESIA: development keys in use (the local emulator only)');
+  }
+  const signer = createSigner(esia.signer, { openssl, timeoutMs: esia.timeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  await selfTestSigner(signer, { openssl, certFile: esia.signer.certFile, protocol: esia.protocol });
+
+  let certificatesPem: string;
+  try {
+    certificatesPem = readFileSync(esia.tokenCertFile, 'utf8');
+  } catch (error) {
+    throw new Error(`ESIA_TOKEN_CERT_FILE: cannot read ${esia.tokenCertFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  const idTokens = await createIdTokenVerifier({
+    certificatesPem,
+    algs: esia.tokenAlgs,
+    issuer: esia.issuer ?? issuerFor(esia.url),
+    clientId: esia.clientId,
+    leewaySec: esia.tokenLeewaySec,
+    openssl,
+  });
+  const http = createEsiaHttp({ fetch: deps.fetch ?? fetch, breaker: createCircuitBreaker(esia.circuit), metrics: deps.metrics });
+  const client = createEsiaClient({ settings: esia, signer, http, idTokens });
+  const login = createEsiaLogin({ state: deps.state, client, config: esia, relayUrl: `${config.server.publicUrl}/esia/login` });
+  deps.logger.info({ esiaUrl: esia.url, clientId: esia.clientId, protocol: esia.protocol, signer: signer.kind }, 'ESIA leg ready (signer self-test passed)');
+  return { client, login, loginStarter: login.starter };
+}

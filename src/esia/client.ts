@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import type { EsiaConfig } from '../config/esia.js';
+import { randomId, safeEqual } from '../crypto/random.js';
+import { EsiaError } from './errors.js';
+import type { EsiaHttp } from './http.js';
+import type { IdTokenVerifier } from './id-token.js';
+import { normalisePerson, rawCollectionSchema, rawContactSchema, rawDocumentSchema, rawPersonSchema, type RawContact, type RawDocument } from './normalise.js';
+import type { EsiaPerson } from './person.js';
+import { ENDPOINTS, encodeSignature, esiaTimestamp, v1SignedString, v2AuthorizeString, v3TokenString } from './protocol.js';
+import type { EsiaSigner } from './signer.js';
+
+/**
+ * The upstream ESIA client (PROTOCOL.md §1–5): the signed authorization URL, the code exchange
+ * with a fresh state checked against the response, id_token validation, and the person with
+ * contacts and documents read in parallel — all under one deadline.
+ */
+export interface EsiaClient {
+  /** The browser redirect to ESIA for a login whose callback will carry `state`. */
+  authorizationUrl(state: string): Promise<string>;
+  /** Exchanges the callback's code and reads the person (the whole back channel). */
+  completeLogin(code: string): Promise<EsiaPerson>;
+  /** GET {ESIA}/idp/ext/Logout?client_id=…&redirect_url=… (note redirect_url, §1). */
+  logoutUrl(redirectUrl: string): string;
+}
+
+type ClientSettings = Pick<EsiaConfig, 'url' | 'clientId' | 'redirectUri' | 'scope' | 'scopeOrg' | 'protocol' | 'secretEncoding' | 'timeoutMs'>;
+
+const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  id_token: z.string().min(1),
+  state: z.string(),
+  token_type: z.string().optional(),
+  expires_in: z.number().optional(),
+});
+
+const CONTACT_SCOPES = ['email', 'mobile', 'contacts'];
+
+export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaSigner; http: EsiaHttp; idTokens: IdTokenVerifier; now?: () => number }): EsiaClient {
+  const { settings, signer, http } = deps;
+  const now = deps.now ?? Date.now;
+  const endpoints = ENDPOINTS[settings.protocol];
+  const scopes = new Set(settings.scope.split(' '));
+
+  /** client_secret (+ client_certificate_hash on v2) for the parameters being sent. */
+  async function sign(parts: { state: string; timestamp: string; code?: string }): Promise<Record<string, string>> {
+    try {
+      return await signParts(parts);
+    } catch (error) {
+      if (error instanceof EsiaError) throw error;
+      throw new EsiaError('client_rejected', `signing failed: ${error instanceof Error ? error.message : 'error'}`);
+    }
+  }
+
+  async function signParts(parts: { state: string; timestamp: string; code?: string }): Promise<Record<string, string>> {
+    const signed = { clientId: settings.clientId, scope: settings.scope, scopeOrg: settings.scopeOrg, redirectUri: settings.redirectUri, ...parts };
+    if (settings.protocol === 'v1') {
+      return { client_secret: encodeSignature(await signer.signCms(Buffer.from(v1SignedString(signed), 'utf8')), settings.secretEncoding) };
+    }
+    const text = parts.code === undefined ? v2AuthorizeString(signed) : v3TokenString({ ...signed, code: parts.code });
+    const [signature, hash] = await Promise.all([signer.signRaw(Buffer.from(text, 'utf8')), signer.certificateHash()]);
+    return { client_secret: encodeSignature(signature, settings.secretEncoding), client_certificate_hash: hash };
+  }
+
+  async function exchange(code: string, deadline: number) {
+    const state = randomId(); // a new UUID for /te, never the /ac one (§2.1)
+    const timestamp = esiaTimestamp(new Date(now()));
+    const form = new URLSearchParams({
+      client_id: settings.clientId,
+      code,
+      grant_type: 'authorization_code',
+      redirect_uri: settings.redirectUri,
+      scope: settings.scope,
+      ...(settings.protocol === 'v2' && settings.scopeOrg ? { scope_org: settings.scopeOrg } : {}),
+      state,
+      timestamp,
+      token_type: 'Bearer',
+      ...(await sign({ state, timestamp, code })),
+    });
+    const body = await http.call({
+      operation: 'token',
+      method: 'POST',
+      url: settings.url + endpoints.token,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      deadline,
+    });
+    const parsed = tokenResponseSchema.safeParse(body);
+    if (!parsed.success) throw new EsiaError('bad_response', 'token response malformed (is openid in ESIA_SCOPES?)');
+    if (!safeEqual(parsed.data.state, state)) throw new EsiaError('bad_response', 'token response state does not match the request');
+    return parsed.data;
+  }
+
+  async function collection<T>(operation: 'contacts' | 'documents', path: string, item: z.ZodType<T>, accessToken: string, deadline: number): Promise<T[]> {
+    const body = await http.call({ operation, method: 'GET', url: `${settings.url}${path}?embed=(elements)`, headers: { authorization: `Bearer ${accessToken}` }, deadline });
+    const parsed = rawCollectionSchema(item).safeParse(body);
+    if (!parsed.success) throw new EsiaError('bad_response', `${operation} malformed`);
+    return parsed.data.elements.filter((element): element is T => typeof element !== 'string');
+  }
+
+  return {
+    async authorizationUrl(state) {
+      const timestamp = esiaTimestamp(new Date(now()));
+      const params = new URLSearchParams({
+        client_id: settings.clientId,
+        redirect_uri: settings.redirectUri,
+        scope: settings.scope,
+        ...(settings.protocol === 'v2' && settings.scopeOrg ? { scope_org: settings.scopeOrg } : {}),
+        response_type: 'code',
+        state,
+        timestamp,
+        access_type: 'online',
+        ...(await sign({ state, timestamp })),
+      });
+      return `${settings.url}${endpoints.authorize}?${params.toString()}`;
+    },
+
+    async completeLogin(code) {
+      const deadline = now() + settings.timeoutMs;
+      const tokens = await exchange(code, deadline);
+      const claims = await deps.idTokens.verify(tokens.id_token);
+      const base = ENDPOINTS.person(claims.oid);
+      const auth = { authorization: `Bearer ${tokens.access_token}` };
+      const [person, contacts, documents] = await Promise.all([
+        http.call({ operation: 'person', method: 'GET', url: settings.url + base, headers: auth, deadline }),
+        [...scopes].some((s) => CONTACT_SCOPES.includes(s)) ? collection<RawContact>('contacts', `${base}/ctts`, rawContactSchema, tokens.access_token, deadline) : [],
+        scopes.has('id_doc') ? collection<RawDocument>('documents', `${base}/docs`, rawDocumentSchema, tokens.access_token, deadline) : [],
+      ]);
+      const parsedPerson = rawPersonSchema.safeParse(person);
+      if (!parsedPerson.success) throw new EsiaError('bad_response', 'person malformed');
+      return normalisePerson({ claims, person: parsedPerson.data, contacts, documents });
+    },
+
+    logoutUrl(redirectUrl) {
+      return `${settings.url}${ENDPOINTS.logout}?${new URLSearchParams({ client_id: settings.clientId, redirect_url: redirectUrl }).toString()}`;
+    },
+  };
+}

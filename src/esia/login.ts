@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { EsiaConfig } from '../config/esia.js';
+import { randomId } from '../crypto/random.js';
+import type { Interaction, LoginStarter } from '../oidc/interaction.js';
+import { jsonState, type StateStore } from '../store/state-store.js';
+import type { EsiaClient } from './client.js';
+import { EsiaError, translateEsiaError } from './errors.js';
+import { esiaKeys } from './keys.js';
+import type { EsiaPerson } from './person.js';
+import { UUID_PATTERN } from './protocol.js';
+
+/**
+ * The ESIA leg of a login (DESIGN.md): start() parks a PendingLogin under a fresh UUID state
+ * and returns the signed ESIA URL; complete() takes it back exactly once on the callback,
+ * checks the browser binding, and turns the callback into a person or a typed failure.
+ */
+export const PENDING_LOGIN_TTL_MS = 10 * 60_000;
+
+const pendingLoginSchema = z.object({ interactionId: z.string(), esiaState: z.string(), createdAt: z.number(), region: z.string().optional(), forceLogin: z.boolean().optional() });
+export type PendingLogin = z.infer<typeof pendingLoginSchema>;
+
+export class LoginStateError extends Error {
+  constructor(readonly detail: 'unknown_state' | 'cookie_mismatch' | 'bad_request') {
+    super(`ESIA callback refused: ${detail}`);
+    this.name = 'LoginStateError';
+  }
+}
+
+export interface EsiaLoginDeps {
+  state: StateStore;
+  client: EsiaClient;
+  config: Pick<EsiaConfig, 'forceLogin'>;
+  /** Our own URL of /esia/login (used when a fresh ESIA login must be forced). */
+  relayUrl: string;
+  now?: () => number;
+}
+
+export function createEsiaLogin(deps: EsiaLoginDeps) {
+  const store = jsonState(deps.state);
+  const now = deps.now ?? Date.now;
+
+  const starter: LoginStarter = {
+    async start(interaction: Interaction) {
+      const esiaState = randomId();
+      const pending: PendingLogin = { interactionId: interaction.id, esiaState, createdAt: now(), region: interaction.region, forceLogin: interaction.forceLogin };
+      await store.put(esiaKeys.pendingLogin(esiaState), pending, PENDING_LOGIN_TTL_MS);
+      // ESIA has no prompt=login [?]: a forced login goes through ESIA's logout first, which
+      // ends its SSO session and comes back to /esia/login, which then sends the browser to /ac.
+      if (interaction.forceLogin && deps.config.forceLogin === 'logout') {
+        return deps.client.logoutUrl(`${deps.relayUrl}?${new URLSearchParams({ state: esiaState }).toString()}`);
+      }
+      return deps.client.authorizationUrl(esiaState);
+    },
+  };
+
+  return {
+    starter,
+
+    /** /esia/login?state=…: the second half of a forced login; the pending login stays in place. */
+    async relay(esiaState: string | undefined): Promise<string> {
+      if (!esiaState || !UUID_PATTERN.test(esiaState)) throw new LoginStateError('bad_request');
+      const pending = await store.get<PendingLogin>(esiaKeys.pendingLogin(esiaState));
+      if (!pending) throw new LoginStateError('unknown_state');
+      return deps.client.authorizationUrl(esiaState);
+    },
+
+    /**
+     * The callback, as flat steps: takePendingLogin → assertBoundToBrowser → assertNoEsiaError →
+     * completeAtEsia. A LoginStateError means we cannot tie the callback to a login; an EsiaError
+     * carries the pending login so the interaction can be failed properly.
+     */
+    async complete(input: { state?: string | undefined; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined; boundInteractionId: string | undefined }): Promise<{ pending: PendingLogin; person: EsiaPerson }> {
+      const pending = await takePendingLogin(input.state);
+      if (!input.boundInteractionId || input.boundInteractionId !== pending.interactionId) throw new LoginStateError('cookie_mismatch');
+      if (input.error || !input.code) {
+        throw new EsiaLoginFailure(pending, input.error || input.errorDescription ? translateEsiaError({ error: input.error, description: input.errorDescription }) : new EsiaError('bad_response', 'callback without code or error'));
+      }
+      try {
+        return { pending, person: await deps.client.completeLogin(input.code) };
+      } catch (error) {
+        if (error instanceof EsiaError) throw new EsiaLoginFailure(pending, error);
+        throw error;
+      }
+    },
+  };
+
+  async function takePendingLogin(esiaState: string | undefined): Promise<PendingLogin> {
+    if (!esiaState || !UUID_PATTERN.test(esiaState)) throw new LoginStateError('unknown_state');
+    const raw = await store.take<unknown>(esiaKeys.pendingLogin(esiaState));
+    const parsed = pendingLoginSchema.safeParse(raw);
+    if (!parsed.success || parsed.data.esiaState !== esiaState) throw new LoginStateError('unknown_state');
+    return parsed.data;
+  }
+}
+export type EsiaLogin = ReturnType<typeof createEsiaLogin>;
+
+/** An ESIA failure on a login we know: the interaction can be failed with the right reason. */
+export class EsiaLoginFailure extends Error {
+  constructor(
+    readonly pending: PendingLogin,
+    readonly error: EsiaError,
+  ) {
+    super(error.message);
+    this.name = 'EsiaLoginFailure';
+  }
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequest } from '../../errors/oauth-errors.js';
+import { ESIA_FAILURES } from '../../esia/errors.js';
+import { EsiaLoginFailure, LoginStateError, type EsiaLogin } from '../../esia/login.js';
+import type { EsiaPerson } from '../../esia/person.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import { INTERACTION_COOKIE, type InteractionFailure } from '../../oidc/interaction.js';
+import { REASONS } from '../../policy/reasons.js';
+import { refusalPage } from '../pages/refusal-page.js';
+
+/**
+ * The ESIA leg's browser endpoints: GET /esia/callback (ESIA sends the browser back here with a
+ * code, or an error) and GET /esia/login (second half of a forced fresh login, after ESIA's
+ * logout). The person goes to the injected handler: the resolution leg.
+ */
+export interface EsiaPersonHandler {
+  handle(input: { interactionId: string; person: EsiaPerson; request: FastifyRequest; reply: FastifyReply }): Promise<unknown>;
+}
+
+export interface EsiaRoutesDeps {
+  login: EsiaLogin;
+  handler: EsiaPersonHandler;
+  /** InteractionService.fail: gives the client redirect carrying the OAuth error (the back link). */
+  interactions?: { fail(interactionId: string, failure: InteractionFailure): Promise<string> } | undefined;
+  metrics: Metrics;
+}
+
+const text = z.string().max(4096).optional();
+const callbackQuery = z.object({ state: z.string().max(128).optional(), code: text, error: z.string().max(128).optional(), error_description: text });
+const relayQuery = z.object({ state: z.string().max(128).optional() });
+
+export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): void {
+  app.get('/esia/callback', { config: { surface: 'page' } }, async (request, reply) => {
+    const query = callbackQuery.parse(request.query);
+    try {
+      const { pending, person } = await deps.login.complete({
+        state: query.state,
+        code: query.code,
+        error: query.error,
+        errorDescription: query.error_description,
+        boundInteractionId: boundInteraction(request),
+      });
+      request.log.info({ interactionId: pending.interactionId, level: person.level }, 'ESIA login completed');
+      return await deps.handler.handle({ interactionId: pending.interactionId, person, request, reply });
+    } catch (error) {
+      if (error instanceof LoginStateError) throw stale(request, error);
+      if (!(error instanceof EsiaLoginFailure)) throw error;
+      return refuse(request, reply, error);
+    }
+  });
+
+  app.get('/esia/login', { config: { surface: 'page' } }, async (request, reply) => {
+    const { state } = relayQuery.parse(request.query);
+    try {
+      return reply.header('cache-control', 'no-store').redirect(await deps.login.relay(state));
+    } catch (error) {
+      if (error instanceof LoginStateError) throw stale(request, error);
+      throw error;
+    }
+  });
+
+  async function refuse(request: FastifyRequest, reply: FastifyReply, failure: EsiaLoginFailure) {
+    const { error, pending } = failure;
+    const reason = REASONS[error.reason];
+    const log = { interactionId: pending.interactionId, failure: error.failure, esiaCode: error.esiaCode, detail: error.detail };
+    if (ESIA_FAILURES[error.failure].operatorAction) request.log.error(log, 'ESIA login failed: check the ESIA configuration');
+    else request.log.warn(log, 'ESIA login failed');
+    deps.metrics.loginOutcomes.inc({ outcome: error.reason, region: pending.region ?? 'unknown' });
+    const backUrl = deps.interactions
+      ? await deps.interactions.fail(pending.interactionId, { error: reason.oauthError, reason: error.reason, description: reason.description }).catch((cause: unknown) => {
+          request.log.warn({ err: cause, interactionId: pending.interactionId }, 'could not fail the interaction');
+          return undefined;
+        })
+      : undefined;
+    const status = error.reason !== 'esia_unavailable' ? 403 : error.failure === 'unavailable' ? 503 : 502;
+    return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, backUrl));
+  }
+}
+
+/** The interaction id the eb_interaction cookie (signed by /authorize) binds this browser to. */
+function boundInteraction(request: FastifyRequest): string | undefined {
+  const raw = request.cookies[INTERACTION_COOKIE];
+  if (!raw) return undefined;
+  const unsigned = request.unsignCookie(raw);
+  return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+}
+
+function stale(request: FastifyRequest, error: LoginStateError): InvalidRequest {
+  request.log.info({ refused: error.detail }, 'ESIA callback not tied to a pending login');
+  return new InvalidRequest(error.detail === 'cookie_mismatch' ? 'the login was started in another browser' : 'the login expired or was already completed');
+}
+
+/** Until the resolution leg is wired in: say so in the log and show the person a clear page, never a 500. */
+export const unwiredPersonHandler: EsiaPersonHandler = {
+  async handle({ interactionId, request, reply }) {
+    request.log.error({ interactionId }, 'ESIA login completed but no person handler is wired (resolution leg missing)');
+    return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage('esia_unavailable', undefined));
+  },
+};
