@@ -5,8 +5,9 @@ import { ESIA_FAILURES } from '../../esia/errors.js';
 import { EsiaLoginFailure, LoginStateError, type EsiaLogin } from '../../esia/login.js';
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { INTERACTION_COOKIE, type InteractionFailure } from '../../oidc/interaction.js';
+import type { InteractionFailure } from '../../oidc/interaction.js';
 import { REASONS } from '../../policy/reasons.js';
+import { readInteractionId } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
 
 /**
@@ -39,7 +40,7 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
         code: query.code,
         error: query.error,
         errorDescription: query.error_description,
-        boundInteractionId: boundInteraction(request),
+        boundInteractionId: readInteractionId(request),
       });
       request.log.info({ interactionId: pending.interactionId, level: person.level }, 'ESIA login completed');
       return await deps.handler.handle({ interactionId: pending.interactionId, person, request, reply });
@@ -76,14 +77,6 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
     const status = error.reason !== 'esia_unavailable' ? 403 : error.failure === 'unavailable' ? 503 : 502;
     return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, backUrl));
   }
-}
-
-/** The interaction id the eb_interaction cookie (signed by /authorize) binds this browser to. */
-function boundInteraction(request: FastifyRequest): string | undefined {
-  const raw = request.cookies[INTERACTION_COOKIE];
-  if (!raw) return undefined;
-  const unsigned = request.unsignCookie(raw);
-  return unsigned.valid && unsigned.value ? unsigned.value : undefined;
 }
 
 function stale(request: FastifyRequest, error: LoginStateError): InvalidRequest {
