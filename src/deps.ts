@@ -1,16 +1,21 @@
+import { createAccounts, type Accounts } from './accounts/accounts.js';
 import type { Directory } from './accounts/directory.js';
 import type { AdminQueries } from './admin/reports.js';
+import { createLinkRateLimiter } from './accounts/rate-limit.js';
 import type { Config } from './config/index.js';
 import { createRegionsHolder, type RegionsHolder } from './config/regions.js';
 import { buildEsia } from './esia/build.js';
 import type { EsiaClient } from './esia/client.js';
 import type { EsiaLogin } from './esia/login.js';
+import { createSnilsHasher } from './crypto/snils.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
+import { createPostgresAuditLog } from './store/postgres/audit-repo.js';
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
 import { createAdminQueries } from './store/postgres/admin-queries.js';
+import { createPostgresLinkStore } from './store/postgres/links-repo.js';
 import { createRedisStateStore } from './store/redis/redis-state-store.js';
 import type { StateStore } from './store/state-store.js';
 import type { ClientRepo } from './oidc/clients.js';
@@ -31,6 +36,8 @@ export interface Deps {
   readonly directory: Directory;
   /** The region table (config/regions.json); reload() on SIGHUP swaps the snapshot. */
   readonly regions: RegionsHolder;
+  /** Matching, linking, choosing and unlinking diary profiles (issue 5). */
+  readonly accounts: Accounts;
   /** Registered diary frontends (seeded from CONFIG_DIR/clients.json at start). */
   readonly clients: ClientRepo;
   /** Our authorization server: keys, sessions, codes, tokens. */
@@ -87,6 +94,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
     const esia = await buildEsia(config, { state, metrics, logger });
+    const accounts = createAccounts({
+      directory,
+      links: createPostgresLinkStore(database.db),
+      audit: createPostgresAuditLog(database.db),
+      hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
+      limiter: createLinkRateLimiter(state, config.accounts.linkLimits),
+    });
 
     return {
       config,
@@ -95,6 +109,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       database,
       state,
       regions,
+      accounts,
       directory,
       clients,
       oidc,

@@ -26,6 +26,20 @@ export interface DiaryProfile {
   region: string;
 }
 
+/**
+ * Small on purpose: each method is one question a diary backend can answer over HTTP. Lookups
+ * return every profile that matches (a parent who is also a teacher may hold two); callers
+ * filter by region and name.
+ */
 export interface Directory {
   findById(id: string): Promise<DiaryProfile | null>;
+  /** Profiles whose SNILS hash (see crypto/snils.ts) equals `snilsHash`. */
+  findBySnilsHash(snilsHash: string): Promise<DiaryProfile[]>;
+  /** Profiles whose e-mail equals `email` (case-insensitive) AND is confirmed; unconfirmed ones never match. */
+  findByConfirmedEmail(email: string): Promise<DiaryProfile[]>;
+  /**
+   * The profile with this login when `password` is its diary password, else null. Unknown
+   * login and wrong password are indistinguishable, in result and in time.
+   */
+  authenticate(login: string, password: string): Promise<DiaryProfile | null>;
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { accountsEnvSchema, resolveAccountsConfig, type AccountsConfig } from './accounts.js';
 import { coreEnvSchema } from './core.js';
 import { oidcEnvSchema, oidcSection, type OidcConfig } from './oidc.js';
 import { readSetting, type Env } from './env.js';
@@ -14,6 +15,7 @@ const envSchema = z.object({
   ...coreEnvSchema.shape,
   ...esiaEnvSchema.shape,
   ...oidcEnvSchema.shape,
+  ...accountsEnvSchema.shape,
 });
 
 /** Every setting name the service reads (each also as NAME_FILE): for docs and deploy checks. */
@@ -42,6 +44,7 @@ export interface Config {
   readonly configDir: string;
   readonly esia: EsiaConfig;
   readonly oidc: OidcConfig;
+  readonly accounts: AccountsConfig;
   readonly logLevel: string;
   readonly secrets: {
     readonly cookieSecret: string;
@@ -116,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     configDir: absolute(e.CONFIG_DIR),
     esia,
     oidc: oidcSection(e),
+    accounts: resolveAccountsConfig(e),
     logLevel: e.LOG_LEVEL,
     secrets: {
       cookieSecret: secrets.COOKIE_SECRET ?? '',

@@ -1,4 +1,6 @@
 import type { DiaryProfile, Directory, Role } from '../../accounts/directory.js';
+import { sql } from 'kysely';
+import { verifyPassword } from '../../crypto/password.js';
 import type { Db } from './database.js';
 
 type ProfileRow = {
@@ -43,10 +45,41 @@ const PROFILE_COLUMNS = [
 ] as const;
 
 export function createPostgresDirectory(db: Db): Directory {
+  const profiles = () => db.selectFrom('profiles').select(PROFILE_COLUMNS);
   return {
     async findById(id) {
-      const row = await db.selectFrom('profiles').select(PROFILE_COLUMNS).where('id', '=', id).executeTakeFirst();
+      const row = await profiles().where('id', '=', id).executeTakeFirst();
       return row ? toDiaryProfile(row) : null;
     },
+    async findBySnilsHash(snilsHash) {
+      const rows = await profiles().where('snils_hmac', '=', snilsHash).orderBy('id').limit(20).execute();
+      return rows.map(toDiaryProfile);
+    },
+    async findByConfirmedEmail(email) {
+      // Served by profiles_email_idx on lower(email).
+      const rows = await profiles()
+        .where(sql<string>`lower(email)`, '=', email.trim().toLowerCase())
+        .where('email_confirmed', '=', true)
+        .orderBy('id')
+        .limit(20)
+        .execute();
+      return rows.map(toDiaryProfile);
+    },
+    async authenticate(login, password) {
+      const row = await findByLogin(db, login.trim());
+      // verifyPassword runs a full scrypt even without a row: no timing oracle for logins.
+      const ok = await verifyPassword(password, row?.password_hash ?? null);
+      return ok && row ? toDiaryProfile(row) : null;
+    },
   };
+}
+
+/** The exact login, else the one login equal to it ignoring case (never a guess among several). */
+async function findByLogin(db: Db, login: string) {
+  if (login.length === 0 || login.length > 200) return undefined;
+  const query = db.selectFrom('profiles').select([...PROFILE_COLUMNS, 'password_hash']);
+  const exact = await query.where('login', '=', login).executeTakeFirst();
+  if (exact) return exact;
+  const folded = await query.where(sql<string>`lower(login)`, '=', login.toLowerCase()).limit(2).execute();
+  return folded.length === 1 ? folded[0] : undefined;
 }

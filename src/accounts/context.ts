@@ -1,0 +1,71 @@
+import type { SnilsHasher } from '../crypto/snils.js';
+import type { DenyDetail } from '../policy/decide.js';
+import type { ReasonCode } from '../policy/reasons.js';
+import type { RegionTable } from '../policy/region-schema.js';
+import type { DiaryProfile, Directory } from './directory.js';
+import type { AuditLog, LinkMethod, LinkStore } from './links.js';
+import type { LinkRateLimiter } from './rate-limit.js';
+
+/** Everything the accounts domain needs, wired in deps.ts. */
+export interface AccountsDeps {
+  directory: Directory;
+  links: LinkStore;
+  audit: AuditLog;
+  hashSnils: SnilsHasher;
+  limiter: LinkRateLimiter;
+}
+
+/** One login as the route sees it. */
+export interface LoginContext {
+  /** The region snapshot this request took (deps.regions.current()): one table for the whole request. */
+  regions: RegionTable;
+  /** Two-digit region code of the interaction. */
+  regionCode: string;
+  /** The login instant; ages and rollout dates use its calendar day in the region. */
+  now: Date;
+  clientId?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/** Reasons of the accounts domain, finer than the reason code: for audit and tests, never shown raw. */
+export type AccountsDenyDetail =
+  | DenyDetail
+  | 'profile_not_attached'
+  | 'profile_not_activated'
+  | 'snils_differs'
+  | 'name_differs_for_snils'
+  | 'name_differs'
+  | 'birth_date_differs'
+  | 'birth_date_missing'
+  | 'profile_in_other_region'
+  | 'profile_linked_elsewhere'
+  | 'esia_already_linked'
+  | 'not_a_choice';
+
+export type Deny = { kind: 'deny'; reason: ReasonCode; detail: AccountsDenyDetail };
+
+export const deny = (reason: ReasonCode, detail: AccountsDenyDetail): Deny => ({ kind: 'deny', reason, detail });
+
+export type Resolution =
+  | { kind: 'linked'; profile: DiaryProfile; method: LinkMethod }
+  | { kind: 'choose'; profiles: DiaryProfile[]; defaultProfileId: string | undefined }
+  | { kind: 'manual-link' }
+  | Deny;
+
+export type ManualLinkResult =
+  | { kind: 'linked'; profile: DiaryProfile; method: 'manual' }
+  | { kind: 'invalid-credentials'; attemptsLeft: number }
+  | { kind: 'locked'; retryAfterSeconds: number }
+  | Deny;
+
+/** Audit actions written by this module; see docs in accounts/README.md. */
+export const AUDIT = {
+  linkCreated: 'link.create',
+  manualAttempt: 'link.manual_attempt',
+  defaultChosen: 'link.default',
+  unlinked: 'link.delete',
+  /** Read by the admin reports (admin/reports.ts LOGIN_AUDIT_ACTION): outcome 'success', or 'refused' with the reason. */
+  login: 'login',
+} as const;
+
+export const esiaActor = (oid: string): string => `esia:${oid}`;

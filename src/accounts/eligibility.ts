@@ -1,0 +1,62 @@
+import type { SnilsFingerprint } from '../crypto/snils.js';
+import type { EsiaPerson } from '../esia/person.js';
+import { decide } from '../policy/decide.js';
+import type { RegionPolicy } from '../policy/region-schema.js';
+import { deny, type Deny } from './context.js';
+import type { DiaryProfile } from './directory.js';
+
+/**
+ * May this person enter this profile? The checks every path shares (existing link, automatic
+ * match, manual link), as a flat list of named steps; the first failing one decides.
+ */
+export interface Candidate {
+  person: EsiaPerson;
+  profile: DiaryProfile;
+  region: Readonly<RegionPolicy>;
+  today: string;
+  /** The person's ESIA-verified SNILS, hashed; undefined when ESIA verified none. */
+  snils: SnilsFingerprint | undefined;
+}
+
+export type Check = (c: Candidate) => Deny | undefined;
+
+/** seed 000 «Профиль … не привязан ни к одной образовательной организации». */
+export const assertAttached: Check = ({ profile }) => (profile.schoolIds.length === 0 ? deny('profile_not_attached', 'profile_not_attached') : undefined);
+
+/** seed 000 «Наличие активированной учётной записи Дневник.ру»; seed 003 «…и активировать свою учетную запись». */
+export const assertActivated: Check = ({ profile }) => (profile.activated ? undefined : deny('profile_not_activated', 'profile_not_activated'));
+
+/**
+ * seed 000 «ФИО и СНИЛС в профилях Дневник.ру и портала госуслуг не совпадают»: a diary
+ * SNILS other than the one ESIA verified is refused whatever else matches; only the school's
+ * administrator can correct it (seed 004, FAQ 3).
+ */
+export const assertSnilsAgrees: Check = ({ profile, snils }) =>
+  snils && profile.snilsHash !== undefined && profile.snilsHash !== snils.hash ? deny('name_snils_mismatch', 'snils_differs') : undefined;
+
+/**
+ * seed 000 «некорректная дата рождения»: when ESIA states a birth date, the profile must hold
+ * the same one. A Simplified account may have none (seed 002: registration asks only for
+ * name and contact); then the name alone must agree and the age comes from the profile.
+ */
+export const assertBirthDateAgrees: Check = ({ person, profile }) => {
+  if (person.birthDate === undefined || person.birthDate === profile.birthDate) return undefined;
+  return deny('name_birthdate_mismatch', profile.birthDate === undefined ? 'birth_date_missing' : 'birth_date_differs');
+};
+
+/** Region rules with the profile's roles, age from ESIA's birth date or else the profile's. */
+export const assertPolicy: Check = ({ person, profile, region, today }) => {
+  const decision = decide(region, { level: person.level, birthDate: person.birthDate ?? profile.birthDate, isChild: person.isChild }, profile.roles, today);
+  return decision.kind === 'deny' ? deny(decision.reason, decision.detail) : undefined;
+};
+
+/** The checks for a profile the person already holds (link, SNILS or e-mail match, or password). */
+export const PROFILE_CHECKS: readonly Check[] = [assertSnilsAgrees, assertAttached, assertActivated, assertPolicy];
+
+export function firstFailure(candidate: Candidate, checks: readonly Check[] = PROFILE_CHECKS): Deny | undefined {
+  for (const check of checks) {
+    const failure = check(candidate);
+    if (failure) return failure;
+  }
+  return undefined;
+}

@@ -1,0 +1,16 @@
+import { sha256Base64url } from '../crypto/random.js';
+
+/**
+ * State-store keys of the accounts module. Logins and IP addresses are personal data: keys
+ * carry only their SHA-256, so neither Redis nor its dumps hold them in clear.
+ */
+export type LinkCounter = 'login' | 'esia' | 'ip';
+
+export function linkFailuresKey(counter: LinkCounter, id: string): string {
+  return `accounts:link-failures:${counter}:${sha256Base64url(id)}`;
+}
+
+/** Diary logins compare without case or surrounding spaces, so variants share one counter. */
+export function loginCounterId(login: string): string {
+  return login.normalize('NFC').trim().toLowerCase();
+}

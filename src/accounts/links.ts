@@ -1,0 +1,63 @@
+/**
+ * Links between an ESIA account (oid) and diary profiles, and the audit trail: ports, so the
+ * Postgres adapter writes a link and its audit event in one transaction.
+ */
+export const LINK_METHODS = ['snils', 'email', 'manual', 'admin'] as const;
+/** How the link was made: automatic by name + SNILS, by name + confirmed e-mail, by diary login, or by an admin. */
+export type LinkMethod = (typeof LINK_METHODS)[number];
+
+export interface AccountLink {
+  esiaOid: string;
+  profileId: string;
+  method: LinkMethod;
+  /** The profile chosen last time among several: preselected in the chooser. */
+  isDefault: boolean;
+  createdAt: Date;
+  lastLoginAt: Date | null;
+}
+
+/** Never personal data: ids, codes and hashes only (no SNILS, name, e-mail, login, password). */
+export interface AuditEvent {
+  /** `esia:<oid>`, `admin:<name>` or `system`. */
+  actor: string;
+  action: string;
+  target?: string | undefined;
+  outcome: string;
+  reason?: string | undefined;
+  region?: string | undefined;
+  clientId?: string | undefined;
+  requestId?: string | undefined;
+  details?: Record<string, string | number | boolean> | undefined;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+}
+
+export type LinkConflict = 'esia_already_linked' | 'profile_already_linked';
+
+export interface NewLinks {
+  esiaOid: string;
+  profileIds: readonly string[];
+  method: LinkMethod;
+  /** Must be one of profileIds; the others are linked without the default mark. */
+  defaultProfileId?: string | undefined;
+  /** Refuse when the oid already has any link (manual linking: re-linking needs an unlink first). */
+  onlyIfUnlinked: boolean;
+}
+
+export interface LinkStore {
+  linksOf(esiaOid: string): Promise<AccountLink[]>;
+  linkOfProfile(profileId: string): Promise<AccountLink | null>;
+  /**
+   * Creates the links and records `audit`, all or nothing. Concurrent calls for one oid run
+   * one after the other; a profile already linked to another oid is a conflict, never stolen.
+   */
+  createLinks(links: NewLinks, audit: AuditEvent): Promise<{ ok: true } | { ok: false; conflict: LinkConflict }>;
+  /** Marks one linked profile as the default (clearing the others) with its audit event; false when not linked. */
+  setDefault(esiaOid: string, profileId: string, audit: AuditEvent): Promise<boolean>;
+  /** Removes the link with its audit event; false when there was none. */
+  unlink(esiaOid: string, profileId: string, audit: AuditEvent): Promise<boolean>;
+  /** Records that the link was used to log in now. */
+  touch(esiaOid: string, profileId: string): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import t from 'tap';
+import type { ManualLinkResult } from '../../../src/accounts/context.js';
+import type { EsiaPerson } from '../../../src/esia/person.js';
+import { createHarness, newSnils, type ProfileSeed } from '../../helpers/accounts.js';
+import { databaseBackends } from '../../helpers/backends.js';
+
+/**
+ * accounts.manualLink(): the diary login + password page (seeds 000, 001, 004 FAQ 2), one
+ * case per rule, named after the passage it encodes.
+ */
+interface Case {
+  name: string;
+  profile: Omit<ProfileSeed, 'snils'> & { snils?: string | null | 'same' | 'other' };
+  person: Partial<EsiaPerson> & { snils?: string | 'same' };
+  /** What the person types: the right password unless told. */
+  password?: 'right' | 'wrong';
+  loginAs?: (login: string) => string;
+  region?: string;
+  expect: Partial<ManualLinkResult>;
+  linked: boolean;
+}
+
+const child = { lastName: 'Петров', firstName: 'Андрей', middleName: 'Ильич', birthDate: '2014-03-14' };
+const childPerson: Partial<EsiaPerson> = { ...child, level: 'simplified', snilsVerified: false };
+const adultPerson: Partial<EsiaPerson> & { snils: 'same' } = { level: 'standard', snils: 'same', snilsVerified: true };
+
+const cases: Case[] = [
+  { name: 'seed 004 FAQ 2 «отсутствует СНИЛС … выполнить привязку учётных записей вручную»: an adult links with the diary password',
+    profile: { snils: null, roles: ['teacher'] }, person: adultPerson, expect: { kind: 'linked', method: 'manual' }, linked: true },
+  { name: 'seed 001 «В случае отсутствия СНИЛС … ввести Ваши логин и пароль … для ручного связывания»',
+    region: '37', profile: { snils: null, region: '37' }, person: adultPerson, expect: { kind: 'linked' }, linked: true },
+  { name: 'seed 000 «Для пользователей младше 14 лет: Связывание учётных записей»: a child with a Simplified account',
+    profile: { ...child, roles: ['student'] }, person: childPerson, expect: { kind: 'linked', method: 'manual' }, linked: true },
+  { name: 'seed 002 «Внести сведения о фамилии и имени»: a Simplified account without birth date links on the name, the age from the profile',
+    profile: { ...child, roles: ['student'] }, person: { ...childPerson, birthDate: undefined }, expect: { kind: 'linked' }, linked: true },
+  { name: 'seed 000 «в Дневник.ру указана некорректная дата рождения»: right password, birth date differs',
+    profile: { ...child, birthDate: '2014-04-14', roles: ['student'] }, person: childPerson, expect: { kind: 'deny', reason: 'name_birthdate_mismatch', detail: 'birth_date_differs' }, linked: false },
+  { name: 'seed 000 «в Дневник.ру указана некорректная дата рождения»: right password, no birth date in the diary',
+    profile: { ...child, birthDate: null, roles: ['student'] }, person: childPerson, expect: { kind: 'deny', reason: 'name_birthdate_mismatch', detail: 'birth_date_missing' }, linked: false },
+  { name: 'seed 000 «Для пользователей младше 14 лет: ФИО … не совпадают»: a parent with the child\'s password on the parent\'s own ESIA account',
+    profile: { ...child, roles: ['student'] }, person: { level: 'standard', snils: 'same', snilsVerified: true, firstName: 'Илья', lastName: 'Петров', middleName: 'Сергеевич', birthDate: '1980-01-01' }, expect: { kind: 'deny', reason: 'name_birthdate_mismatch', detail: 'name_differs' }, linked: false },
+  { name: 'issue 5 «an adult whose diary profile holds a different SNILS is refused with name_snils_mismatch even with the right password»',
+    profile: { snils: 'other' }, person: adultPerson, expect: { kind: 'deny', reason: 'name_snils_mismatch', detail: 'snils_differs' }, linked: false },
+  { name: 'seed 003 «активировать свою учетную запись»: right password, profile not activated',
+    profile: { snils: null, activated: false }, person: adultPerson, expect: { kind: 'deny', reason: 'profile_not_activated' }, linked: false },
+  { name: 'seed 000 «не привязан ни к одной образовательной организации»: right password, no school',
+    profile: { snils: null, schoolIds: [] }, person: adultPerson, expect: { kind: 'deny', reason: 'profile_not_attached' }, linked: false },
+  { name: 'seed 000 «Профиль … отсутствует»: the login belongs to another region\'s diary',
+    profile: { snils: null, region: '38' }, person: adultPerson, expect: { kind: 'deny', reason: 'profile_not_found', detail: 'profile_in_other_region' }, linked: false },
+  { name: 'seed 004 «ниже требуемого уровня»: an adult diary profile on a Simplified account without birth date',
+    profile: { snils: null }, person: { level: 'simplified', birthDate: undefined, snilsVerified: false }, expect: { kind: 'deny', reason: 'esia_level_too_low' }, linked: false },
+  { name: 'seed 004 «Забыли логин или пароль?»: a wrong password',
+    profile: { snils: null }, person: adultPerson, password: 'wrong', expect: { kind: 'invalid-credentials', attemptsLeft: 4 }, linked: false },
+  { name: 'seed 004 «Забыли логин или пароль?»: an unknown login is indistinguishable',
+    profile: { snils: null }, person: adultPerson, loginAs: (login) => `${login}-nobody`, expect: { kind: 'invalid-credentials', attemptsLeft: 4 }, linked: false },
+  { name: 'diary logins ignore case and surrounding spaces',
+    profile: { snils: null }, person: adultPerson, loginAs: (login) => `  ${login.toUpperCase()} `, expect: { kind: 'linked' }, linked: true },
+  { name: 'seed 000 «Пользователям … из других регионов»: not ESIA-enabled, nothing is checked',
+    region: '77', profile: { snils: null, region: '77' }, person: adultPerson, expect: { kind: 'deny', reason: 'region_not_enabled' }, linked: false },
+];
+
+for (const backend of databaseBackends()) {
+  t.test(`manual link on ${backend.name}`, async (t) => {
+    const handle = await backend.open();
+    t.teardown(() => handle.close());
+    const h = createHarness(handle);
+
+    for (const c of cases) {
+      t.test(c.name, async (t) => {
+        const snils = newSnils();
+        const seedSnils = c.profile.snils === 'same' ? snils : c.profile.snils === 'other' ? newSnils() : c.profile.snils;
+        const profile = await h.profile({ ...c.profile, snils: seedSnils });
+        const person = h.person({ ...c.person, snils: c.person.snils === 'same' ? snils : c.person.snils });
+        const login = c.loginAs ? c.loginAs(profile.login) : profile.login;
+        const password = c.password === 'wrong' ? `${profile.password}x` : profile.password;
+        const result = await h.accounts.manualLink(person, { login, password, ip: '203.0.113.7' }, h.ctx({ regionCode: c.region ?? '52' }));
+        t.match(result, c.expect);
+        if (result.kind === 'linked') t.equal(result.profile.id, profile.id);
+        const links = await h.linksOf(person.oid);
+        t.same(links, c.linked ? [{ profile_id: profile.id, method: 'manual', is_default: false }] : [], 'links stored');
+        const audit = await h.auditOf(person.oid);
+        t.equal(audit.length, 1, 'the attempt is audited once');
+        t.match(audit[0], { action: 'link.manual_attempt', region: c.region ?? '52', outcome: c.expect.kind === 'linked' ? 'linked' : /./ });
+        const row = JSON.stringify(audit);
+        for (const secret of [password, profile.login, snils, snils.replace(/\D/g, ''), person.lastName]) t.notOk(row.includes(secret), 'no personal data or secret in the audit row');
+      });
+    }
+  });
+}
