@@ -42,6 +42,11 @@ label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid #b8c1cc;border-radius:6px}
 .error{background:#fdecec;border-left:4px solid #d32f2f;padding:.75rem 1rem}
 ul.choices{list-style:none;padding:0}ul.choices li{margin:.5rem 0}
+fieldset{border:0;padding:0;margin:0}legend{font-weight:600;margin-bottom:.5rem}
+.choice{display:flex;gap:.75rem;align-items:flex-start;border:1px solid #d5dbe3;border-radius:6px;padding:.75rem 1rem}
+.choice input{width:auto;margin:.3rem 0 0}.choice label{margin:0;font-weight:normal}.choice strong{display:block}
+.hint{color:#5a6472;font-size:.9375rem}
+button.link{background:none;color:#0d4cd3;padding:0;text-decoration:underline}
 `;
 
 export function page(title: string, body: SafeHtml): string {

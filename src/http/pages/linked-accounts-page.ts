@@ -1,0 +1,43 @@
+import type { DiaryProfile } from '../../accounts/directory.js';
+import type { AccountLink } from '../../accounts/links.js';
+import { fullName, rolesText, schoolsText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
+import { html, page } from './html.js';
+
+export interface LinkedAccountsView {
+  entries: ReadonlyArray<{ link: AccountLink; profile: DiaryProfile | null }>;
+  /** Where each unlink form posts (field `profile_id`). */
+  action: string;
+  xsrf: string;
+  schoolNames?: SchoolNames;
+  /** After an unlink, say so. */
+  unlinked?: boolean;
+  diaryName?: string;
+}
+
+const METHOD_TEXT: Record<AccountLink['method'], string> = {
+  snils: 'автоматически по ФИО и СНИЛС',
+  email: 'автоматически по ФИО и подтверждённой электронной почте',
+  manual: 'вручную, по логину и паролю',
+  admin: 'администратором',
+};
+
+/** The person's links with a way to undo each (issue 5: unlinking by the person, audited). */
+export function linkedAccountsPage(view: LinkedAccountsView): string {
+  const diary = view.diaryName ?? 'Дневник.ру';
+  const date = (d: Date) => d.toISOString().slice(0, 10).split('-').reverse().join('.');
+  const items = view.entries.map(
+    ({ link, profile }) => html`<li class="choice"><div>
+<strong>${profile ? rolesText(profile.roles) : 'Профиль удалён'}</strong>
+<span>${profile ? `${fullName(profile)}. ${schoolsText(profile.schoolIds, view.schoolNames)}` : ''}</span>
+<span class="hint">Связан ${METHOD_TEXT[link.method]} ${date(link.createdAt)}${link.isDefault ? '; выбирается по умолчанию' : ''}.</span>
+<form method="post" action="${view.action}"><input type="hidden" name="${XSRF_FIELD}" value="${view.xsrf}"><input type="hidden" name="profile_id" value="${link.profileId}">
+<button type="submit" class="link">Отвязать</button></form>
+</div></li>`,
+  );
+  return page(
+    'Связанные профили',
+    html`<h1>Профили ${diary}, связанные с госуслугами</h1>
+${view.unlinked ? html`<p role="status">Связь удалена. При следующем входе через госуслуги профиль будет найден заново или предложено связать его вручную.</p>` : false}
+${view.entries.length > 0 ? html`<ul class="choices">${items}</ul>` : html`<p>С вашей учётной записью госуслуг не связан ни один профиль ${diary}.</p>`}`,
+  );
+}

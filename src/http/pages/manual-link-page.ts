@@ -1,0 +1,64 @@
+import { XSRF_FIELD } from './account-labels.js';
+import { html, page } from './html.js';
+
+export interface ManualLinkView {
+  /** Where the form posts (fields `login`, `password`). */
+  action: string;
+  xsrf: string;
+  /** The login typed last time, shown again after an error; never the password. */
+  login?: string | undefined;
+  error?: { kind: 'invalid-credentials'; attemptsLeft: number } | { kind: 'locked'; retryAfterSeconds: number } | { kind: 'missing-fields' } | undefined;
+  /** The diary's "forgot login or password" page, when the client has one. */
+  recoverUrl?: string | undefined;
+  backUrl?: string | undefined;
+  diaryName?: string;
+}
+
+function minutes(seconds: number): string {
+  const n = Math.max(1, Math.ceil(seconds / 60));
+  const last = n % 10;
+  const word = n % 100 >= 11 && n % 100 <= 14 ? 'минут' : last === 1 ? 'минуту' : last >= 2 && last <= 4 ? 'минуты' : 'минут';
+  return `${n} ${word}`;
+}
+
+function attempts(n: number): string {
+  const last = n % 10;
+  return n % 100 >= 11 && n % 100 <= 14 ? 'попыток' : last === 1 ? 'попытка' : last >= 2 && last <= 4 ? 'попытки' : 'попыток';
+}
+
+function errorText(error: NonNullable<ManualLinkView['error']>): string {
+  switch (error.kind) {
+    case 'invalid-credentials':
+      return `Неверный логин или пароль. Осталось ${error.attemptsLeft} ${attempts(error.attemptsLeft)}, после этого вход по логину и паролю будет временно заблокирован.`;
+    case 'locked':
+      return `Слишком много неудачных попыток. Привязка по логину и паролю временно заблокирована, попробуйте снова через ${minutes(error.retryAfterSeconds)}.`;
+    case 'missing-fields':
+      return 'Введите логин и пароль от вашего профиля.';
+  }
+}
+
+/**
+ * seeds 001, 004 «Связывание учётных записей … вручную»: the page ESIA users see when no
+ * diary profile matched, in the seed's words, asking for the diary login and password.
+ */
+export function manualLinkPage(view: ManualLinkView): string {
+  const diary = view.diaryName ?? 'Дневник.ру';
+  const locked = view.error?.kind === 'locked';
+  return page(
+    `Привязка профиля ${diary}`,
+    html`<h1>Войти в ${diary}</h1>
+<p>К сожалению, мы не смогли найти Ваш профиль ${diary} по данным, предоставленным порталом госуслуг. Пожалуйста, введите логин и пароль от Вашего аккаунта ${diary} для его привязки.</p>
+${view.error ? html`<p class="error" role="alert" id="form-error">${errorText(view.error)}</p>` : false}
+<form method="post" action="${view.action}" autocomplete="on">
+<input type="hidden" name="${XSRF_FIELD}" value="${view.xsrf}">
+<label for="login">Логин</label>
+<input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="200" value="${view.login ?? ''}"${view.error ? html` aria-describedby="form-error"` : false}${locked ? html` disabled` : false}>
+<label for="password">Пароль</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="200"${locked ? html` disabled` : false}>
+<p><button type="submit"${locked ? html` disabled` : false}>Войти</button></p>
+</form>
+${view.recoverUrl ? html`<p>Забыли логин или пароль? <a href="${view.recoverUrl}">Восстановите доступ.</a></p>` : html`<p>Забыли логин или пароль? Восстановите доступ на странице входа ${diary} или обратитесь к администратору ${diary} в вашей образовательной организации.</p>`}
+<p class="hint">Привязка выполняется один раз: дальше вы будете входить через госуслуги без пароля ${diary}. Чтобы профиль находился автоматически, ФИО и СНИЛС в ${diary} должны совпадать с данными на портале госуслуг; исправить их в ${diary} может только администратор вашей образовательной организации.</p>
+${view.backUrl ? html`<p><a class="button secondary" href="${view.backUrl}">Вернуться, не входя</a></p>` : false}`,
+  );
+}
