@@ -6,6 +6,7 @@ import { randomId } from './crypto/random.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
+import { registerRegionRoutes } from './http/routes/regions.js';
 import { installOidcHttp } from './http/oidc/interaction-http.js';
 import { registerAuthorizeRoutes } from './http/routes/authorize.js';
 import { registerDiscoveryRoutes } from './http/routes/discovery.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
 
   installOidcHttp(app, deps.oidc);
   registerDiscoveryRoutes(app, deps);
+  registerRegionRoutes(app, deps);
   registerAuthorizeRoutes(app, deps);
   registerTokenRoute(app, deps);
   registerUserinfoRoute(app, deps);

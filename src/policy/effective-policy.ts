@@ -67,10 +67,25 @@ export function effectivePolicies(table: RegionTable, now: Date): EffectivePolic
     .map((region) => effectivePolicy(region, localDate(now, region.timeZone)));
 }
 
+/**
+ * seed 000 «Пользователям Дневник.ру из других регионов предлагается пользоваться стандартной
+ * формой авторизации»: a region not in the table, published as such (every group keeps the form).
+ */
+export function notEnabledPolicy(code: string, now: Date): Record<string, unknown> {
+  return {
+    region: code,
+    enabled: false,
+    mode: 'off',
+    date: localDate(now, 'Europe/Moscow'),
+    groups: ROLES.flatMap((role) => AGE_BANDS.map((ageBand) => ({ role, age_band: ageBand, access: 'off', password_form: true }))),
+  };
+}
+
 /** The published JSON shape (snake_case on the wire). */
 export function toPublicJson(policy: EffectivePolicy): Record<string, unknown> {
   return {
     region: policy.code,
+    enabled: policy.mode !== 'off',
     name: policy.name,
     login_url: policy.loginUrl,
     mode: policy.mode,

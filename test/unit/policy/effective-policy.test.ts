@@ -55,3 +55,12 @@ t.test('every region on its own calendar day, in code order, on the wire in snak
   t.match(wire, { region: '38', login_url: 'https://38.dnevnik.ru', adult_age: 14, time_zone: 'Asia/Irkutsk' });
   t.match((wire['groups'] as unknown[])[0], { role: 'student', age_band: 'adult', access: 'esia_only', password_form: false, required_levels: ['standard', 'confirmed'] });
 });
+
+t.test('seed 000 «из других регионов … стандартной формой авторизации»: a region not in the table is published as not enabled', async (t) => {
+  const { notEnabledPolicy } = await import('../../../src/policy/effective-policy.js');
+  const body = notEnabledPolicy('77', new Date('2024-09-01T12:00:00Z')) as { enabled: boolean; groups: Array<{ access: string; password_form: boolean }> };
+  t.match(body, { region: '77', enabled: false, mode: 'off', date: '2024-09-01' });
+  t.equal(body.groups.length, 10);
+  t.ok(body.groups.every((g) => g.access === 'off' && g.password_form));
+  t.match(toPublicJson(effectivePolicy(region('38'), '2024-09-01')), { enabled: true });
+});
