@@ -58,7 +58,7 @@ export type ManualLinkResult =
   | { kind: 'locked'; retryAfterSeconds: number }
   | Deny;
 
-/** Audit actions written by this module; see docs in accounts/README.md. */
+/** Audit actions written by this module (docs/accounts.md). */
 export const AUDIT = {
   linkCreated: 'link.create',
   manualAttempt: 'link.manual_attempt',
