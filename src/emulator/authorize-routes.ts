@@ -96,13 +96,14 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: EmulatorConte
     return back({ code });
   });
 
-  // §1: the parameter is redirect_url. [?] Whether ESIA checks it: here it must share an origin
-  // with one of the system's registered redirect URIs.
+  // §1: the parameter is redirect_url. [?] Whether ESIA restricts it is unknown: by default any
+  // http(s) URL; with strictLogoutRedirect it must share an origin with a registered redirect_uri.
   app.get(ENDPOINTS.logout, async (request, reply) => {
     const q = singleValues(request.query);
     const client = q['client_id'] ? ctx.registry.get(q['client_id']) : undefined;
     const target = q['redirect_url'];
-    if (!client || !target || !client.redirectUris.some((uri) => sameOrigin(uri, target))) return page(reply, esiaError('007014', 'client_id, redirect_url').error_description);
+    const allowed = target && /^https?:\/\//.test(target) && (!ctx.settings.strictLogoutRedirect || client?.redirectUris.some((uri) => sameOrigin(uri, target)));
+    if (!client || !target || !allowed) return page(reply, esiaError('007014', 'client_id, redirect_url').error_description);
     const sessionId = request.cookies[SESSION_COOKIE];
     if (sessionId) ctx.sessions.delete(sessionId);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });

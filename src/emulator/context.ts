@@ -50,6 +50,8 @@ export interface EmulatorSettings {
   sessionTtlMs: number;
   /** [?] which string a refresh request signs (§2.2). */
   refreshString: RefreshStringVariant;
+  /** [?] Restrict logout's redirect_url to the origins of registered redirect URIs. */
+  strictLogoutRedirect: boolean;
 }
 
 export interface EmulatorContext {

@@ -38,6 +38,8 @@ export interface EmulatorOptions {
   timestampWindowMs?: number;
   codeTtlMs?: number;
   refreshString?: RefreshStringVariant;
+  /** [?] Logout's redirect_url must share an origin with a registered redirect_uri. Default false. */
+  strictLogoutRedirect?: boolean;
   /** Exposes /__emulator/* (fault switches over HTTP) for manual demos. */
   controlApi?: boolean;
   now?: () => number;
@@ -76,6 +78,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       idTtlSec: 3 * 3600,
       sessionTtlMs: 30 * 60_000,
       refreshString: options.refreshString ?? 'ilimurzin',
+      strictLogoutRedirect: options.strictLogoutRedirect ?? false,
     },
     faults,
     keys: { current: keys, published: keys.rsaCertPem + keys.gostCertPem },

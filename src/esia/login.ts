@@ -51,6 +51,8 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
       }
       return deps.client.authorizationUrl(esiaState);
     },
+    // Offered on our logout page: ends the ESIA session too, then ESIA sends the browser to returnTo.
+    esiaLogoutUrl: (returnTo) => deps.client.logoutUrl(returnTo),
   };
 
   return {

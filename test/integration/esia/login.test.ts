@@ -2,6 +2,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { EsiaPersonHandler } from '../../../src/http/routes/esia-callback.js';
+import { completeInteraction } from '../../../src/http/oidc/interaction-http.js';
+import { createHash } from 'node:crypto';
 import { INTERACTION_COOKIE, type InteractionFailure } from '../../../src/oidc/interaction.js';
 import { startBroker, type TestBroker } from '../../helpers/broker.js';
 import { ALL_TEST_SCOPES, Browser, loginThrough, passEsia, sharedDevKeys, startTestEmulator, testInteraction } from '../../helpers/emulator.js';
@@ -12,9 +14,11 @@ const keys = await sharedDevKeys();
 const emulator = await startTestEmulator();
 t.teardown(() => emulator.close());
 
-/** Stands in for the resolution leg: shows what the ESIA leg resolved. */
+/** Stands in for the resolution leg: shows what the ESIA leg resolved, or completes the interaction. */
+let completeWith: string | undefined;
 const personHandler: EsiaPersonHandler = {
-  async handle({ interactionId, person, reply }) {
+  async handle({ interactionId, person, request, reply }) {
+    if (completeWith) return completeInteraction(request, reply, interactionId, { profileId: completeWith, esiaOid: person.oid, level: person.level, authTime: person.authTime, esiaSessionId: person.esiaSessionId });
     return reply.header('cache-control', 'no-store').send({ interactionId, person });
   },
 };
@@ -145,4 +149,22 @@ t.test('logout URL uses redirect_url', async (t) => {
   const url = new URL(broker.deps.esiaClient.logoutUrl('https://diary.example.ru/bye'));
   t.equal(url.pathname, '/idp/ext/Logout');
   t.same(Object.fromEntries(url.searchParams), { client_id: 'EDIARY_TEST', redirect_url: 'https://diary.example.ru/bye' });
+});
+
+t.test('end to end from /authorize: the real interaction cookie binds the callback, the code goes to the diary', async (t) => {
+  completeWith = 'profile-e2e';
+  t.teardown(() => void (completeWith = undefined));
+  const browser = new Browser();
+  const verifier = 'e2e-verifier-0123456789-0123456789-0123456789';
+  const authorize = new URL(`${broker.url}/authorize`);
+  for (const [k, v] of Object.entries({ client_id: 'demo-diary', redirect_uri: 'http://localhost:3001/callback', response_type: 'code', scope: 'openid', state: 'diary-state', nonce: 'n-1', region: '38', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+  const started = await browser.fetch(authorize.toString());
+  const esiaUrl = Browser.location(started, authorize.toString());
+  t.match(esiaUrl, `${emulator.url}/aas/oauth2/v2/ac?`, '/authorize sent the browser to ESIA through our LoginStarter');
+  const { callbackUrl } = await passEsia(browser, esiaUrl, { oid: '1000000102', callbackPrefix: `${broker.url}/esia/callback` });
+  const back = await browser.fetch(callbackUrl);
+  const diary = new URL(Browser.location(back, callbackUrl));
+  t.equal(diary.origin + diary.pathname, 'http://localhost:3001/callback');
+  t.equal(diary.searchParams.get('state'), 'diary-state');
+  t.ok(diary.searchParams.get('code'), 'an authorization code for the diary');
 });

@@ -1,0 +1,49 @@
+import t from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EsiaPersonHandler } from '../../../src/http/routes/esia-callback.js';
+import { startEmulator } from '../../../src/emulator/index.js';
+import { startBroker } from '../../helpers/broker.js';
+import { ALL_TEST_SCOPES, loginThrough, scratchDir, sharedDevKeys, startTestEmulator } from '../../helpers/emulator.js';
+
+// The other configurations a deployment may choose, each through a full login.
+const personHandler: EsiaPersonHandler = { handle: async ({ person, reply }) => reply.send({ oid: person.oid, level: person.level, isChild: person.isChild ?? null }) };
+
+t.test('legacy protocol (ESIA_PROTOCOL=v1, CMS signatures) with GOST-signed tokens', async (t) => {
+  const keys = await sharedDevKeys();
+  const emulator = await startTestEmulator();
+  t.teardown(() => emulator.close());
+  const broker = await startBroker({
+    env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: 'EDIARY_V1', ESIA_PROTOCOL: 'v1', ESIA_TOKEN_ALGS: 'GOST3410_2012_256', ESIA_SECRET_ENCODING: 'base64url-padded' },
+    app: { esiaPersonHandler: personHandler },
+  });
+  t.teardown(() => broker.close());
+  await emulator.registerClient({ clientId: 'EDIARY_V1', redirectUris: [`${broker.url}/esia/callback`], certificates: [readFileSync(keys.clientCert, 'utf8')], scopes: ALL_TEST_SCOPES, tokenAlg: 'GOST3410_2012_256' });
+  const login = loginThrough(broker);
+  const { esiaUrl, response } = await login('1000000105');
+  t.match(esiaUrl, `${emulator.url}/aas/oauth2/ac?`);
+  t.notOk(new URL(esiaUrl).searchParams.has('client_certificate_hash'), 'v1 sends no certificate hash');
+  t.equal(response.status, 200);
+  t.same(await response.json(), { oid: '1000000105', level: 'simplified', isChild: true });
+});
+
+t.test('development defaults: no ESIA keys configured, the emulator and the broker share DATA_DIR/esia-dev', async (t) => {
+  const dataDir = scratchDir('esia-dev-data-');
+  const devDir = join(dataDir, 'esia-dev');
+  // `npm run esia-emulator` started first: it generates the development keys.
+  const emulator = await startEmulator({ tokenKeys: { devKeysDir: devDir } });
+  t.teardown(() => emulator.close());
+  t.ok(existsSync(join(devDir, 'client-key.pem')) && existsSync(join(devDir, 'esia-token-certs.pem')), 'keys generated');
+  const broker = await startBroker({
+    env: { DATA_DIR: dataDir, ESIA_URL: emulator.url, ESIA_KEY_FILE: undefined, ESIA_CERT_FILE: undefined, ESIA_TOKEN_CERT_FILE: undefined },
+    app: { esiaPersonHandler: personHandler },
+  });
+  t.teardown(() => broker.close());
+  t.equal(broker.config.esia.devKeysDir, devDir);
+  t.equal(broker.config.esia.clientId, 'ESIA_BROKER_DEV');
+  t.equal(broker.config.esia.signer.certFile, join(devDir, 'client-cert.pem'), 'the broker uses the keys it found');
+  await emulator.registerClient({ clientId: 'ESIA_BROKER_DEV', redirectUris: [`${broker.url}/esia/callback`], certificates: [readFileSync(join(devDir, 'client-cert.pem'), 'utf8')], scopes: ALL_TEST_SCOPES, tokenAlg: 'RS256' });
+  const { response } = await loginThrough(broker)('1000000102');
+  t.equal(response.status, 200);
+  t.same(await response.json(), { oid: '1000000102', level: 'confirmed', isChild: null });
+});
