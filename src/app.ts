@@ -73,7 +73,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerIntrospectRoute(app, deps);
   registerRevokeRoute(app, deps);
   registerLogoutRoute(app, deps);
-  await registerAdminApi(app, { adminToken: deps.config.secrets.adminToken, queries: deps.adminQueries });
+  await registerAdminApi(app, {
+    adminToken: deps.config.secrets.adminToken,
+    queries: deps.adminQueries,
+    clients: deps.clientAdmin,
+    keys: deps.oidc.ctx.keys,
+    audit: deps.audit,
+  });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
   registerEsiaRoutes(app, {
     login: deps.esiaLogin,

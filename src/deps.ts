@@ -1,6 +1,8 @@
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import type { Directory } from './accounts/directory.js';
 import type { AdminQueries } from './admin/reports.js';
+import { createClientAdmin, type ClientAdmin } from './admin/clients-admin.js';
+import type { AuditLog } from './accounts/links.js';
 import { createLinkRateLimiter } from './accounts/rate-limit.js';
 import type { Config } from './config/index.js';
 import { createRegionsHolder, type RegionsHolder } from './config/regions.js';
@@ -49,6 +51,9 @@ export interface Deps {
   readonly esiaClient: EsiaClient;
   readonly esiaLogin: EsiaLogin;
   readonly adminQueries: AdminQueries;
+  /** The audit trail (Postgres): links, refusals, admin actions. */
+  readonly audit: AuditLog;
+  readonly clientAdmin: ClientAdmin;
   close(): Promise<void>;
 }
 
@@ -94,10 +99,11 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
     const esia = await buildEsia(config, { state, metrics, logger });
+    const audit = createPostgresAuditLog(database.db);
     const accounts = createAccounts({
       directory,
       links: createPostgresLinkStore(database.db),
-      audit: createPostgresAuditLog(database.db),
+      audit,
       hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
       limiter: createLinkRateLimiter(state, config.accounts.linkLimits),
     });
@@ -118,6 +124,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       esiaClient: esia.client,
       esiaLogin: esia.login,
       adminQueries: createAdminQueries(database.db),
+      audit,
+      clientAdmin: createClientAdmin({ clients, audit }),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

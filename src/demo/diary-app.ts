@@ -31,7 +31,7 @@ interface DemoSession {
 const SESSION_COOKIE = 'diary_session';
 
 export async function createDiaryApp(options: DiaryAppOptions): Promise<FastifyInstance> {
-  const config = await oidc.discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, {
+  const config = await oidc.discovery(new URL(options.issuer), options.clientId, undefined, oidc.ClientSecretBasic(options.clientSecret), {
     execute: options.issuer.startsWith('http://') ? [oidc.allowInsecureRequests] : [],
   });
   const metadata = config.serverMetadata();

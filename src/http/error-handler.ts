@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { NotFoundError } from '../errors/not-found.js';
 import { InvalidRequest, OAuthError, ServerError, oauthErrorBody } from '../errors/oauth-errors.js';
 import { html, page } from './pages/html.js';
 
@@ -13,6 +14,9 @@ declare module 'fastify' {
 /** The one place that turns any thrown error into a response. Never a bare 500 with details. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof NotFoundError) {
+      return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: error.message });
+    }
     const oauth = toOAuthError(error);
     if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
     else request.log.info({ error: oauth.error, status: oauth.status }, 'request refused');

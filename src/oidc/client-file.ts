@@ -34,7 +34,8 @@ const clientFields = z
   })
   .strict();
 
-const clientEntry = clientFields.superRefine((entry, ctx) => {
+/** One client in the registry's wire form (the file format; the admin API takes the same). */
+export const clientEntry = clientFields.superRefine((entry, ctx) => {
   const usesSecret = entry.token_endpoint_auth_method.startsWith('client_secret_');
   const secrets = [entry.client_secret, entry.client_secret_hash].filter((v) => v !== undefined).length;
   if (usesSecret && secrets !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of client_secret or client_secret_hash' });
@@ -60,7 +61,13 @@ export function parseClientsFile(text: string, source = 'clients.json'): Client[
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`${source}: ${problems.join('; ')}`);
   }
-  return parsed.data.clients.map((entry) => ({
+  return parsed.data.clients.map(clientFromEntry);
+}
+
+export type ClientEntry = z.infer<typeof clientEntry>;
+
+export function clientFromEntry(entry: ClientEntry): Client {
+  return {
     clientId: entry.client_id,
     name: entry.client_name,
     authMethod: entry.token_endpoint_auth_method,
@@ -73,7 +80,25 @@ export function parseClientsFile(text: string, source = 'clients.json'): Client[
     allowedResources: entry.resources,
     idTokenAlg: entry.id_token_signed_response_alg,
     refreshTokenTtlSeconds: entry.refresh_token_ttl_seconds,
-  }));
+  };
+}
+
+/** The wire form of a stored client; the secret is represented only by its hash. */
+export function entryFromClient(client: Client): ClientEntry {
+  return {
+    client_id: client.clientId,
+    client_name: client.name,
+    token_endpoint_auth_method: client.authMethod,
+    ...(client.secretHash ? { client_secret_hash: client.secretHash } : {}),
+    ...(client.jwks ? { jwks: client.jwks as ClientEntry['jwks'] } : {}),
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    regions: client.regions,
+    scope: client.allowedScopes.join(' '),
+    resources: client.allowedResources,
+    id_token_signed_response_alg: client.idTokenAlg,
+    refresh_token_ttl_seconds: client.refreshTokenTtlSeconds,
+  };
 }
 
 /** Upserts every client of CONFIG_DIR/clients.json; a missing file seeds nothing. */

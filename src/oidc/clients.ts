@@ -35,6 +35,9 @@ export interface Client {
 export interface ClientRepo {
   find(clientId: string): Promise<Client | null>;
   upsert(client: Client): Promise<void>;
+  list(): Promise<Client[]>;
+  /** True when a client was removed. */
+  remove(clientId: string): Promise<boolean>;
 }
 
 export function isPublicClient(client: Client): boolean {

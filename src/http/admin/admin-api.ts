@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import type { ClientAdmin } from '../../admin/clients-admin.js';
 import type { AdminQueries } from '../../admin/reports.js';
+import type { AuditLog } from '../../accounts/links.js';
 import { adminAuth } from './admin-auth.js';
+import { registerClientRoutes } from './client-routes.js';
 import { registerReportRoutes } from './report-routes.js';
 
 export interface AdminApiDeps {
   adminToken: string | undefined;
   queries: AdminQueries;
+  clients: ClientAdmin;
+  keys: { rotate(): Promise<string[]> };
+  audit: AuditLog;
 }
 
 /** Everything under /admin/ (JSON API) behind the admin bearer token, in one encapsulated scope. */
@@ -13,5 +19,11 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
   await app.register(async (scope) => {
     scope.addHook('onRequest', adminAuth(deps.adminToken));
     registerReportRoutes(scope, deps.queries);
+    registerClientRoutes(scope, deps.clients);
+    scope.post('/admin/keys/rotate', async (request, reply) => {
+      const kids = await deps.keys.rotate();
+      await deps.audit.record({ actor: 'admin', action: 'keys.rotate', outcome: 'ok', requestId: request.id, details: { kids: kids.join(' ') } });
+      return reply.header('cache-control', 'no-store').send({ new_kids: kids });
+    });
   });
 }

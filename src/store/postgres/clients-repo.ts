@@ -1,26 +1,43 @@
 import type { Client, ClientRepo } from '../../oidc/clients.js';
+import type { Selectable } from 'kysely';
 import type { Db } from './database.js';
+import type { ClientsTable } from './schema.js';
+
+type ClientRow = Selectable<ClientsTable>;
+
+function toClient(row: ClientRow): Client {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    authMethod: row.auth_method as Client['authMethod'],
+    secretHash: row.secret_hash ?? undefined,
+    jwks: (row.jwks ?? undefined) as Client['jwks'],
+    redirectUris: row.redirect_uris,
+    postLogoutRedirectUris: row.post_logout_redirect_uris,
+    regions: row.regions,
+    allowedScopes: row.allowed_scopes as Client['allowedScopes'],
+    allowedResources: row.allowed_resources,
+    idTokenAlg: row.id_token_signed_response_alg as Client['idTokenAlg'],
+    refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
+  };
+}
 
 /** The client registry in Postgres (`clients`). */
 export function createPostgresClientRepo(db: Db): ClientRepo {
   return {
     async find(clientId) {
       const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-      if (!row) return null;
-      return {
-        clientId: row.client_id,
-        name: row.name,
-        authMethod: row.auth_method as Client['authMethod'],
-        secretHash: row.secret_hash ?? undefined,
-        jwks: (row.jwks ?? undefined) as Client['jwks'],
-        redirectUris: row.redirect_uris,
-        postLogoutRedirectUris: row.post_logout_redirect_uris,
-        regions: row.regions,
-        allowedScopes: row.allowed_scopes as Client['allowedScopes'],
-        allowedResources: row.allowed_resources,
-        idTokenAlg: row.id_token_signed_response_alg as Client['idTokenAlg'],
-        refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
-      };
+      return row ? toClient(row) : null;
+    },
+
+    async list() {
+      const rows = await db.selectFrom('clients').selectAll().orderBy('client_id').execute();
+      return rows.map(toClient);
+    },
+
+    async remove(clientId) {
+      const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
 
     async upsert(client) {
