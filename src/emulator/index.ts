@@ -28,6 +28,8 @@ export type { Persona } from './personas.js';
 export interface EmulatorOptions {
   port?: number;
   host?: string;
+  /** The URL systems use to reach it (element URLs, iss = http://host/); default http://<host>:<port>. */
+  publicUrl?: string;
   /** Personas, or a JSON file of them; default config/esia-personas.json. */
   personas?: Persona[] | string;
   clients?: ClientRegistration[];
@@ -106,8 +108,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
-  ctx.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  ctx.issuer = `${ctx.baseUrl.replace(/^https:/, 'http:')}/`;
+  ctx.baseUrl = options.publicUrl?.replace(/\/+$/, '') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // ESIA's iss is http://host/ whatever the scheme it is reached by (§1).
+  ctx.issuer = `http://${new URL(ctx.baseUrl).host}/`;
 
   async function rotate() {
     const [rsa, gost] = await Promise.all([generateRsaKeyPair(openssl, '/CN=ESIA emulator rotated RSA'), generateGostKeyPair(openssl, '/CN=ESIA emulator rotated GOST')]);

@@ -14,6 +14,8 @@ const env = z
   .object({
     EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
     EMULATOR_HOST: z.string().default('127.0.0.1'),
+    /** How the broker reaches it: must match the broker's ESIA_URL (iss is derived from it). */
+    EMULATOR_PUBLIC_URL: z.string().url().optional(),
     DATA_DIR: z.string().default('./data'),
     EMULATOR_PERSONAS_FILE: z.string().default(DEFAULT_PERSONAS_FILE),
     EMULATOR_CLIENT_ID: z.string().default('ESIA_BROKER_DEV'),
@@ -36,6 +38,7 @@ const certFile = env.EMULATOR_CLIENT_CERT_FILE ?? devKeyPaths(devDir).clientCert
 const emulator = await startEmulator({
   port: env.EMULATOR_PORT,
   host: env.EMULATOR_HOST,
+  publicUrl: env.EMULATOR_PUBLIC_URL ?? `http://localhost:${env.EMULATOR_PORT}`,
   personas: env.EMULATOR_PERSONAS_FILE,
   tokenKeys: { devKeysDir: devDir },
   openssl: { enginePath: env.ESIA_GOST_ENGINE },

@@ -193,3 +193,10 @@ t.test('logout: redirect_url, and the SSO session ends', async (t) => {
   t.equal(again.sawLoginPage, true);
   t.equal((await browser.fetch(`${emulator.url}/idp/ext/Logout?client_id=RP`)).status, 400, 'redirect_url is required');
 });
+
+t.test('publicUrl sets the issuer the way ESIA writes it (http, host, trailing slash)', async (t) => {
+  const named = await startTestEmulator({ publicUrl: 'https://esia.local:8443/' });
+  t.teardown(() => named.close());
+  t.equal(named.url, 'https://esia.local:8443');
+  t.equal(named.issuer, 'http://esia.local:8443/');
+});
