@@ -4,6 +4,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import type { Deps } from './deps.js';
 import { randomId } from './crypto/random.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { createSealer } from './crypto/key-encryption.js';
+import { createLoginFlow } from './http/login/login-flow.js';
+import { createPendingResolutions } from './http/login/pending-resolution.js';
+import { registerLoginSteps } from './http/routes/login-steps.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
 import { registerRegionRoutes } from './http/routes/regions.js';
@@ -16,7 +20,7 @@ import { registerLogoutRoute } from './http/routes/logout.js';
 import { registerRevokeRoute } from './http/routes/revoke.js';
 import { registerTokenRoute } from './http/routes/token.js';
 import { registerUserinfoRoute } from './http/routes/userinfo.js';
-import { registerEsiaRoutes, unwiredPersonHandler, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
+import { registerEsiaRoutes, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
 
 export interface BuildAppOptions {
   /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
@@ -81,9 +85,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     audit: deps.audit,
   });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
+  const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));
+  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, metrics: deps.metrics });
+  registerLoginSteps(app, { flow, accounts: deps.accounts, interactions: deps.interactions, pending });
   registerEsiaRoutes(app, {
     login: deps.esiaLogin,
-    handler: options.esiaPersonHandler ?? unwiredPersonHandler,
+    handler: options.esiaPersonHandler ?? flow.personHandler,
     interactions: options.interactions ?? deps.interactions,
     metrics: deps.metrics,
   });

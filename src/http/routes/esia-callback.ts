@@ -84,10 +84,3 @@ function stale(request: FastifyRequest, error: LoginStateError): InvalidRequest 
   return new InvalidRequest(error.detail === 'cookie_mismatch' ? 'the login was started in another browser' : 'the login expired or was already completed');
 }
 
-/** Until the resolution leg is wired in: say so in the log and show the person a clear page, never a 500. */
-export const unwiredPersonHandler: EsiaPersonHandler = {
-  async handle({ interactionId, request, reply }) {
-    request.log.error({ interactionId }, 'ESIA login completed but no person handler is wired (resolution leg missing)');
-    return reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage('esia_unavailable', undefined));
-  },
-};

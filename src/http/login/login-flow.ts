@@ -1,0 +1,110 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Accounts } from '../../accounts/accounts.js';
+import type { Deny, LoginContext, Resolution } from '../../accounts/context.js';
+import type { DiaryProfile } from '../../accounts/directory.js';
+import type { RegionsHolder } from '../../config/regions.js';
+import type { EsiaPerson } from '../../esia/person.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Interaction, InteractionService } from '../../oidc/interaction.js';
+import { REASONS, type ReasonCode } from '../../policy/reasons.js';
+import { completeInteraction } from '../oidc/interaction-http.js';
+import { interactionExpiredPage } from '../pages/oidc-pages.js';
+import { manualLinkPage } from '../pages/manual-link-page.js';
+import { profileChooserPage } from '../pages/profile-chooser-page.js';
+import { refusalPage } from '../pages/refusal-page.js';
+import type { EsiaPersonHandler } from '../routes/esia-callback.js';
+import type { PendingResolutions } from './pending-resolution.js';
+
+/**
+ * The resolution leg: the person ESIA vouched for meets the region rules and the diary
+ * directory (accounts.resolve, which applies policy.decide). Every outcome is mapped to a
+ * response here and only here: the code goes back to the diary, or a chooser, the manual-link
+ * form, or a refusal page whose "back" link carries the OAuth error to the diary.
+ */
+export interface LoginFlowDeps {
+  accounts: Accounts;
+  regions: RegionsHolder;
+  interactions: InteractionService;
+  pending: PendingResolutions;
+  metrics: Metrics;
+}
+
+export const LOGIN_PATHS = { choose: '/login/choose', link: '/login/link', proceed: '/login/continue', cancel: '/login/cancel' } as const;
+
+type Reply = Promise<FastifyReply>;
+
+/** Giving up on the manual link (the page's «back» link). */
+export const cancelUrl = (xsrf: string) => `${LOGIN_PATHS.cancel}?xsrf=${encodeURIComponent(xsrf)}`;
+
+export function createLoginFlow(deps: LoginFlowDeps) {
+  function context(interaction: Interaction, request: FastifyRequest): LoginContext {
+    return { regions: deps.regions.current(), regionCode: interaction.region, now: new Date(), clientId: interaction.clientId, requestId: request.id };
+  }
+
+  function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+    return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+  }
+
+  const expired = (reply: FastifyReply) => html(reply, 400, interactionExpiredPage());
+
+  async function enter(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Reply {
+    await deps.pending.finish(interaction.id);
+    // The helper answers (redirect with the code, or an expired page); the reply tells which.
+    await completeInteraction(request, reply, interaction.id, {
+      profileId: profile.id,
+      esiaOid: person.oid,
+      level: person.level,
+      authTime: person.authTime,
+      esiaSessionId: person.esiaSessionId,
+    });
+    if (reply.statusCode === 302) {
+      await deps.accounts.recordLogin(person, profile, ctx);
+      deps.metrics.loginOutcomes.inc({ outcome: 'success', region: interaction.region });
+      request.log.info({ interactionId: interaction.id, profileId: profile.id }, 'login completed');
+    }
+    return reply;
+  }
+
+  async function refuse(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, esiaOid: string | undefined, refusal: { reason: ReasonCode; detail?: string }, ctx: LoginContext): Reply {
+    await deps.pending.finish(interaction.id);
+    await deps.accounts.recordRefusal(esiaOid, refusal, ctx);
+    deps.metrics.loginOutcomes.inc({ outcome: refusal.reason, region: interaction.region });
+    request.log.info({ interactionId: interaction.id, reason: refusal.reason, detail: refusal.detail }, 'login refused');
+    const reason = REASONS[refusal.reason];
+    const backUrl = await deps.interactions
+      .fail(interaction.id, { error: reason.oauthError, reason: refusal.reason, description: reason.description })
+      .catch(() => undefined);
+    return html(reply, reason.oauthError === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, backUrl));
+  }
+
+  /** One place from a resolution to what the browser gets. */
+  async function respond(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, person: EsiaPerson, resolution: Resolution | Deny, ctx: LoginContext): Reply {
+    switch (resolution.kind) {
+      case 'linked':
+        return enter(request, reply, interaction, person, resolution.profile, ctx);
+      case 'choose': {
+        const { xsrf } = await deps.pending.save(interaction.id, person, { kind: 'choose' });
+        return html(reply, 200, profileChooserPage({ profiles: resolution.profiles, defaultProfileId: resolution.defaultProfileId, action: LOGIN_PATHS.choose, xsrf }));
+      }
+      case 'manual-link': {
+        const { xsrf } = await deps.pending.save(interaction.id, person, { kind: 'manual-link' });
+        return html(reply, 200, manualLinkPage({ action: LOGIN_PATHS.link, xsrf, backUrl: cancelUrl(xsrf) }));
+      }
+      case 'deny':
+        return refuse(request, reply, interaction, person.oid, { reason: resolution.reason, detail: resolution.detail }, ctx);
+    }
+  }
+
+  const personHandler: EsiaPersonHandler = {
+    async handle({ interactionId, person, request, reply }) {
+      const interaction = await deps.interactions.get(interactionId);
+      if (!interaction) return expired(reply);
+      const ctx = context(interaction, request);
+      return respond(request, reply, interaction, person, await deps.accounts.resolve(person, ctx), ctx);
+    },
+  };
+
+  return { personHandler, context, respond, enter, refuse, expired, html };
+}
+
+export type LoginFlow = ReturnType<typeof createLoginFlow>;

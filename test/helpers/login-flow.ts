@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import * as oidc from 'openid-client';
+import { loadPersonas, parsePersonas, type PersonaInput } from '../../src/emulator/personas.js';
+import { DEFAULT_PERSONAS_FILE, type RunningEmulator } from '../../src/emulator/index.js';
+import { createHarness } from './accounts.js';
+import { startBroker, type TestBroker } from './broker.js';
+import { ALL_TEST_SCOPES, Browser, passEsia, sharedDevKeys, startTestEmulator } from './emulator.js';
+import { registerClient, type TestClient } from './oidc.js';
+
+/**
+ * The whole login over real HTTP: openid-client as the diary frontend, the broker, and the
+ * ESIA emulator, with the browser's hops followed by hand. One environment per test file.
+ */
+export interface FlowEnvironment {
+  emulator: RunningEmulator;
+  broker: TestBroker;
+  client: TestClient;
+  config: oidc.Configuration;
+  /** Diary profiles, SNILS hashed with the broker's key, passwords with cheap scrypt. */
+  harness: ReturnType<typeof createHarness>;
+  close(): Promise<void>;
+}
+
+export async function startFlowEnvironment(options: { extraPersonas?: PersonaInput[]; region?: string } = {}): Promise<FlowEnvironment> {
+  const keys = await sharedDevKeys();
+  const personas = [...loadPersonas(DEFAULT_PERSONAS_FILE), ...(options.extraPersonas?.length ? parsePersonas({ personas: options.extraPersonas }) : [])];
+  const emulator = await startTestEmulator({ personas });
+  const broker = await startBroker({
+    env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: 'EDIARY_FLOW', ESIA_TIMEOUT_MS: '3000', ESIA_SCOPES: 'openid fullname birthdate gender snils email mobile id_doc' },
+  });
+  await emulator.registerClient({
+    clientId: 'EDIARY_FLOW',
+    redirectUris: [`${broker.url}/esia/callback`],
+    certificates: [readFileSync(keys.clientCert, 'utf8')],
+    scopes: ALL_TEST_SCOPES,
+    tokenAlg: 'RS256',
+  });
+  const client = await registerClient(broker.deps, { regions: [options.region ?? '38'] });
+  const config = await oidc.discovery(new URL(broker.url), client.clientId, undefined, oidc.ClientSecretBasic(client.secret), { execute: [oidc.allowInsecureRequests] });
+  return {
+    emulator,
+    broker,
+    client,
+    config,
+    harness: createHarness(broker.deps.database),
+    async close() {
+      await broker.close();
+      await emulator.close();
+    },
+  };
+}
+
+export interface FlowLogin {
+  browser: Browser;
+  /** The broker's answer to the ESIA callback (or to a later step). */
+  response: Response;
+  /** Its body when it is a page. */
+  page: string;
+  /** Where the broker sent the browser back to the diary, if it did. */
+  clientRedirect: URL | undefined;
+  /** Exchanges the code like the diary's backend would (PKCE, state and nonce checked). */
+  tokens(): Promise<Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>>;
+  /** Posts a form of the current page (its hidden fields plus `fields`) and follows the answer. */
+  submit(fields: Record<string, string>, marker?: string): Promise<void>;
+  /** Follows a link of the current page. */
+  follow(href: string): Promise<void>;
+}
+
+export function flowLogin(env: FlowEnvironment) {
+  return async function login(oid: string, options: { decision?: 'grant' | 'deny'; browser?: Browser } = {}): Promise<FlowLogin> {
+    const browser = options.browser ?? new Browser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const authorizeUrl = oidc.buildAuthorizationUrl(env.config, {
+      redirect_uri: env.client.redirectUri,
+      scope: 'openid profile email diary',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    const started = await browser.fetch(authorizeUrl.href);
+    const esiaUrl = Browser.location(started, authorizeUrl.href);
+    const passed = await passEsia(browser, esiaUrl, { oid, decision: options.decision ?? 'grant', callbackPrefix: `${env.broker.url}/esia/callback` });
+
+    const result: FlowLogin = {
+      browser,
+      response: undefined as unknown as Response,
+      page: '',
+      clientRedirect: undefined,
+      async tokens() {
+        if (!result.clientRedirect) throw new Error(`no redirect to the diary; the broker answered ${result.response.status}`);
+        return oidc.authorizationCodeGrant(env.config, result.clientRedirect, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+      },
+      async submit(fields, marker = 'name="xsrf"') {
+        const form = formOf(result.page, marker);
+        await land(new URL(form.action, env.broker.url).toString(), { form: { ...form.fields, ...fields } });
+      },
+      async follow(href) {
+        await land(new URL(href.replace(/&amp;/g, '&'), env.broker.url).toString());
+      },
+    };
+    async function land(url: string, init: { form?: Record<string, string> } = {}) {
+      const response = await browser.fetch(url, init);
+      result.response = response;
+      const location = response.headers.get('location');
+      result.clientRedirect = response.status === 302 && location?.startsWith(env.client.redirectUri) ? new URL(location) : undefined;
+      result.page = response.status === 302 ? '' : await response.text();
+    }
+    await land(passed.callbackUrl);
+    return result;
+  };
+}
+
+/** The first form on a page containing marker: its action and hidden fields. */
+function formOf(html: string, marker: string): { action: string; fields: Record<string, string> } {
+  const form = [...html.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)].find((m) => m[2]!.includes(marker));
+  if (!form) throw new Error(`no form with ${marker} on the page`);
+  const fields: Record<string, string> = {};
+  for (const input of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[input[1]!] = input[2]!;
+  return { action: form[1]!, fields };
+}
+
+/** The reason code a refusal page shows. */
+export function reasonOf(page: string): string | undefined {
+  return /data-reason="([a-z_]+)"/.exec(page)?.[1];
+}
+
+/** The «back to the diary» link of a refusal page. */
+export function backLink(page: string): URL | undefined {
+  const href = /<a class="button" href="([^"]+)">Вернуться в электронный дневник<\/a>/.exec(page)?.[1];
+  return href ? new URL(href.replace(/&amp;/g, '&')) : undefined;
+}

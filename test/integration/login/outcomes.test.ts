@@ -1,0 +1,160 @@
+import t from 'tap';
+import { decodeJwt } from 'jose';
+import { backLink, flowLogin, reasonOf, startFlowEnvironment } from '../../helpers/login-flow.js';
+import { KNOWN_PASSWORD } from '../../fixtures/personal-data.js';
+
+// One outcome per test, each through ESIA (the emulator), the broker and openid-client as the
+// diary; afterwards Postgres holds exactly the expected links and audit rows.
+const impostor = {
+  oid: '1000000199',
+  label: 'Самозванец: ФИО и дата рождения ребёнка, без почты',
+  trusted: false,
+  lastName: 'Морозов',
+  firstName: 'Артём',
+  middleName: 'Игоревич',
+  birthDate: '09.09.2013',
+  gender: 'M',
+  contacts: [{ type: 'MBT', value: '+7(999)0000199', vrfStu: 'VERIFIED' }],
+};
+const env = await startFlowEnvironment({ extraPersonas: [impostor] });
+t.teardown(() => env.close());
+const login = flowLogin(env);
+const { harness } = env;
+const db = env.broker.deps.database.db;
+const region = '38';
+
+const linksOf = (oid: string) => db.selectFrom('account_links').select(['profile_id', 'method', 'is_default']).where('esia_oid', '=', oid).orderBy('profile_id').execute();
+const auditOf = (oid: string) => db.selectFrom('audit_events').select(['action', 'outcome', 'reason', 'target']).where('actor', '=', `esia:${oid}`).orderBy('id').execute();
+
+t.test('adult with a Standard account: matched by name + SNILS, code issued, tokens carry acr', async (t) => {
+  const profile = await harness.profile({ lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region });
+  const result = await login('1000000101');
+  t.ok(result.clientRedirect, 'sent back to the diary with a code');
+  t.equal(result.clientRedirect?.searchParams.get('iss'), env.broker.url);
+  const tokens = await result.tokens();
+  const claims = tokens.claims()!;
+  t.equal(claims.sub, profile.id, 'sub is the diary profile');
+  t.equal(claims['acr'], 'urn:esia:standard');
+  t.same(claims['amr'], ['esia']);
+  t.equal(decodeJwt(tokens.access_token).sub, profile.id);
+  t.same(await linksOf('1000000101'), [{ profile_id: profile.id, method: 'snils', is_default: false }]);
+  t.same((await auditOf('1000000101')).map((a) => [a.action, a.outcome, a.target]), [['link.create', 'linked', profile.id], ['login', 'success', profile.id]]);
+
+  const again = await login('1000000101');
+  t.equal((await again.tokens()).claims()!.sub, profile.id, 'the stored link wins the next time');
+  t.equal((await linksOf('1000000101')).length, 1, 'no second link');
+});
+
+t.test('adult with a Confirmed account', async (t) => {
+  const profile = await harness.profile({ lastName: 'Кузнецов', firstName: 'Андрей', middleName: 'Сергеевич', birthDate: '1979-11-03', snils: '153-624-871 70', roles: ['parent'], region });
+  const claims = (await (await login('1000000102')).tokens()).claims()!;
+  t.equal(claims.sub, profile.id);
+  t.equal(claims['acr'], 'urn:esia:confirmed');
+});
+
+t.test('adult with a Simplified account: refused, level too low, the diary gets access_denied', async (t) => {
+  // A Simplified account carries no birth date: no automatic match, so the person proves the
+  // diary profile first; its birth date then shows an adult, whose level is too low.
+  const profile = await harness.profile({ lastName: 'Новиков', firstName: 'Дмитрий', middleName: 'Павлович', birthDate: '1980-01-01', snils: null, roles: ['parent'], region });
+  const result = await login('1000000103');
+  t.match(result.page, /не смогли найти Ваш профиль/);
+  await result.submit({ login: profile.login, password: profile.password });
+  t.equal(result.response.status, 403);
+  t.equal(reasonOf(result.page), 'esia_level_too_low');
+  t.match(result.page, /Стандартная или Подтверждённая/);
+  const back = backLink(result.page);
+  t.equal(back?.origin + back!.pathname, env.client.redirectUri);
+  t.equal(back?.searchParams.get('error'), 'access_denied');
+  t.ok(back?.searchParams.get('state'), 'state returned');
+  t.same(await linksOf('1000000103'), []);
+  t.same((await auditOf('1000000103')).map((a) => [a.action, a.outcome, a.reason]), [
+    ['link.manual_attempt', 'refused', 'esia_level_too_low'],
+    ['login', 'refused', 'esia_level_too_low'],
+  ]);
+});
+
+t.test('child with a Simplified account: linked by the confirmed e-mail', async (t) => {
+  const profile = await harness.profile({ lastName: 'Морозов', firstName: 'Артём', middleName: 'Игоревич', birthDate: '2013-09-09', email: 'artem.morozov2013@example.ru', emailConfirmed: true, roles: ['student'], region });
+  const result = await login('1000000104');
+  t.equal((await result.tokens()).claims()!['acr'], 'urn:esia:simplified');
+  t.same(await linksOf('1000000104'), [{ profile_id: profile.id, method: 'email', is_default: false }]);
+
+  // The same name and birth date, self-declared, without the e-mail: never a code.
+  const impostorLogin = await login('1000000199');
+  t.equal(impostorLogin.clientRedirect, undefined, 'no code for name + birth date alone');
+  t.match(impostorLogin.page, /не смогли найти Ваш профиль/, 'only the manual-link form (diary password) is offered');
+  await impostorLogin.submit({ login: profile.login, password: 'guessing-123' });
+  t.equal(impostorLogin.response.status, 401);
+  t.equal(impostorLogin.clientRedirect, undefined);
+  t.same(await linksOf('1000000199'), []);
+});
+
+t.test('parent who is also a teacher: chooses, and the choice is remembered', async (t) => {
+  const person = { lastName: 'Соколова', firstName: 'Ольга', middleName: 'Николаевна', birthDate: '1982-08-22', snils: '171-834-205 61', region };
+  const parent = await harness.profile({ ...person, roles: ['parent'], schoolIds: ['school-1'] });
+  const teacher = await harness.profile({ ...person, roles: ['teacher'], schoolIds: ['school-2'] });
+  const first = await login('1000000107');
+  t.equal(first.response.status, 200);
+  t.match(first.page, /Выберите профиль/);
+  await first.submit({ profile_id: teacher.id }, 'name="profile_id"');
+  t.equal((await first.tokens()).claims()!.sub, teacher.id, 'enters the chosen profile');
+  t.same(await linksOf('1000000107'), [parent.id, teacher.id].sort().map((id) => ({ profile_id: id, method: 'snils', is_default: id === teacher.id })));
+
+  const second = await login('1000000107');
+  t.match(second.page, new RegExp(`value="${teacher.id}" required checked`), 'last choice preselected');
+  await second.submit({ profile_id: parent.id }, 'name="profile_id"');
+  t.equal((await second.tokens()).claims()!.sub, parent.id);
+
+  const forged = await login('1000000107');
+  await forged.submit({ profile_id: 'someone-else' }, 'name="profile_id"');
+  t.equal(reasonOf(forged.page), 'link_failed', 'a forged pick is refused');
+});
+
+t.test('adult whose diary profile has no SNILS: links by hand with the diary login and password', async (t) => {
+  const profile = await harness.profile({ lastName: 'Лебедев', firstName: 'Игорь', middleName: 'Александрович', birthDate: '1975-02-07', snils: null, password: KNOWN_PASSWORD, roles: ['teacher'], region });
+  const result = await login('1000000108');
+  t.match(result.page, /не смогли найти Ваш профиль/);
+  await result.submit({ login: profile.login, password: 'wrong-password' });
+  t.equal(result.response.status, 401);
+  t.match(result.page, /Неверный логин или пароль/);
+  await result.submit({ login: profile.login, password: KNOWN_PASSWORD });
+  t.equal(result.response.status, 200);
+  t.match(result.page, /Отлично! Теперь вы можете входить/);
+  t.same(await linksOf('1000000108'), [{ profile_id: profile.id, method: 'manual', is_default: false }], 'link stored before the code');
+  await result.follow(/href="([^"]+)">Перейти/.exec(result.page)![1]!);
+  t.equal((await result.tokens()).claims()!.sub, profile.id);
+});
+
+t.test('the diary holds another name for this SNILS: name_snils_mismatch', async (t) => {
+  await harness.profile({ lastName: 'Петрова', firstName: 'Наталья', middleName: 'Юрьевна', birthDate: '1987-01-30', snils: '190-385-627 87', roles: ['parent'], region });
+  const result = await login('1000000109');
+  t.equal(reasonOf(result.page), 'name_snils_mismatch');
+  t.match(result.page, /администратором/);
+  t.same(await linksOf('1000000109'), []);
+});
+
+t.test('profile attached to no school: profile_not_attached', async (t) => {
+  await harness.profile({ lastName: 'Попов', firstName: 'Сергей', middleName: 'Викторович', birthDate: '1988-06-15', snils: '128-456-039 68', roles: ['parent'], schoolIds: [], region });
+  const result = await login('1000000110');
+  t.equal(reasonOf(result.page), 'profile_not_attached');
+});
+
+t.test('consent refused at ESIA', async (t) => {
+  const result = await login('1000000106', { decision: 'deny' });
+  t.equal(reasonOf(result.page), 'consent_refused');
+  t.equal(backLink(result.page)?.searchParams.get('error'), 'access_denied');
+});
+
+t.test('cancelling the manual link tells the diary and the person', async (t) => {
+  const result = await login('1000000199');
+  await result.follow(/href="(\/login\/cancel[^"]+)"/.exec(result.page)![1]!);
+  t.equal(reasonOf(result.page), 'profile_not_found');
+  t.equal(backLink(result.page)?.searchParams.get('error'), 'access_denied');
+});
+
+t.test('a step page cannot be replayed or forged', async (t) => {
+  const result = await login('1000000199');
+  await result.submit({ login: 'x', password: 'y', xsrf: 'forged' });
+  t.equal(result.response.status, 400, 'wrong xsrf: the expired page, nothing done');
+  t.match(result.page, /Время входа истекло/);
+});
