@@ -1,11 +1,12 @@
 import t from 'tap';
 import { decodeJwt } from 'jose';
+import type { PersonaInput } from '../../../src/emulator/personas.js';
 import { backLink, flowLogin, reasonOf, startFlowEnvironment } from '../../helpers/login-flow.js';
 import { KNOWN_PASSWORD } from '../../fixtures/personal-data.js';
 
 // One outcome per test, each through ESIA (the emulator), the broker and openid-client as the
 // diary; afterwards Postgres holds exactly the expected links and audit rows.
-const impostor = {
+const impostor: PersonaInput = {
   oid: '1000000199',
   label: 'Самозванец: ФИО и дата рождения ребёнка, без почты',
   trusted: false,
