@@ -8,6 +8,7 @@ import { createSealer } from './crypto/key-encryption.js';
 import { createLoginFlow } from './http/login/login-flow.js';
 import { createPendingResolutions } from './http/login/pending-resolution.js';
 import { registerLoginSteps } from './http/routes/login-steps.js';
+import { registerAccountLinks } from './http/routes/account-links.js';
 import { installRequestMetrics } from './http/request-metrics.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
 import { registerRegionRoutes } from './http/routes/regions.js';
@@ -88,6 +89,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));
   const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, metrics: deps.metrics });
   registerLoginSteps(app, { flow, accounts: deps.accounts, interactions: deps.interactions, pending });
+  registerAccountLinks(app, { accounts: deps.accounts, sessions: deps.oidc.ctx.sessions, keyEncryptionKey: deps.config.secrets.keyEncryptionKey });
   registerEsiaRoutes(app, {
     login: deps.esiaLogin,
     handler: options.esiaPersonHandler ?? flow.personHandler,

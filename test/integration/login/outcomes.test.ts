@@ -159,3 +159,21 @@ t.test('a step page cannot be replayed or forged', async (t) => {
   t.equal(result.response.status, 400, 'wrong xsrf: the expired page, nothing done');
   t.match(result.page, /Время входа истекло/);
 });
+
+t.test('a person sees their links and unlinks one (audited); single sign-on ends with it', async (t) => {
+  const result = await login('1000000102');
+  const profileId = (await result.tokens()).claims()!.sub;
+  const page = await result.browser.fetch(`${env.broker.url}/account/links`);
+  t.equal(page.status, 200);
+  const html = await page.text();
+  t.match(html, /Кузнецов Андрей Сергеевич/);
+  result.page = html;
+  await result.submit({ profile_id: profileId }, `value="${profileId}"`);
+  t.equal(result.response.status, 200);
+  t.same(await linksOf('1000000102'), [], 'link removed');
+  t.match((await auditOf('1000000102')).map((a) => a.action).join(' '), /link\.delete/);
+  t.equal((await result.browser.fetch(`${env.broker.url}/account/links`)).status, 401, 'the broker session ended');
+
+  const anonymous = await fetch(`${env.broker.url}/account/links/unlink`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `profile_id=${profileId}&xsrf=x` });
+  t.equal(anonymous.status, 401, 'no session, no unlink');
+});

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/accounts.js';
+import { createKeyedHash } from '../../crypto/key-encryption.js';
+import { safeEqual } from '../../crypto/random.js';
+import type { SessionService } from '../../oidc/sessions.js';
+import { readSessionId } from '../oidc/interaction-http.js';
+import { clearSessionCookie } from '../oidc/cookies.js';
+import { html, page } from '../pages/html.js';
+import { linkedAccountsPage } from '../pages/linked-accounts-page.js';
+
+/**
+ * Issue 5: a person signed in through ESIA sees which diary profiles their ESIA account is
+ * linked to and can undo a link (audited). Unlinking ends the broker session, so no client
+ * gets into the unlinked profile through single sign-on afterwards.
+ */
+export interface AccountLinksDeps {
+  accounts: Accounts;
+  sessions: SessionService;
+  keyEncryptionKey: string;
+}
+
+const PATH = '/account/links';
+const unlinkForm = z.object({ xsrf: z.string().max(128).default(''), profile_id: z.string().min(1).max(128) });
+
+export function registerAccountLinks(app: FastifyInstance, deps: AccountLinksDeps): void {
+  // The form token is derived from the session id: nothing to store, useless without the cookie.
+  const xsrfOf = createKeyedHash(deps.keyEncryptionKey, 'account-links-xsrf');
+  const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+  const signedOut = (reply: FastifyReply) =>
+    send(reply, 401, page('Войдите через госуслуги', html`<h1>Войдите через госуслуги</h1><p>Чтобы увидеть связанные профили, войдите в электронный дневник через госуслуги, затем откройте эту страницу снова.</p>`));
+
+  async function sessionOf(request: FastifyRequest) {
+    return deps.sessions.find(readSessionId(request));
+  }
+
+  app.get(PATH, { config: { surface: 'page' } }, async (request, reply) => {
+    const session = await sessionOf(request);
+    if (!session) return signedOut(reply);
+    const entries = await deps.accounts.linksOf(session.esiaOid);
+    return send(reply, 200, linkedAccountsPage({ entries, action: `${PATH}/unlink`, xsrf: xsrfOf(session.id) }));
+  });
+
+  app.post(`${PATH}/unlink`, { config: { surface: 'page' } }, async (request, reply) => {
+    const form = unlinkForm.parse(request.body);
+    const session = await sessionOf(request);
+    if (!session || !safeEqual(form.xsrf, xsrfOf(session.id))) return signedOut(reply);
+    const removed = await deps.accounts.unlink({ kind: 'person', esiaOid: session.esiaOid }, session.esiaOid, form.profile_id, { requestId: request.id });
+    const entries = await deps.accounts.linksOf(session.esiaOid);
+    if (removed) {
+      await deps.sessions.end(session.id);
+      clearSessionCookie(reply, request.server.oidcProvider);
+    }
+    return send(reply, removed ? 200 : 404, linkedAccountsPage({ entries, action: `${PATH}/unlink`, xsrf: xsrfOf(session.id), unlinked: removed }));
+  });
+}
