@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_oidc.js';
 import * as m0003 from './0003_accounts.js';
+import * as m0004 from './0004_directory_import.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from disk) so the same list runs
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_oidc': m0002,
   '0003_accounts': m0003,
+  '0004_directory_import': m0004,
 };

@@ -84,6 +84,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     clients: deps.clientAdmin,
     keys: deps.oidc.ctx.keys,
     audit: deps.audit,
+    profiles: deps.profileAdmin,
+    importProfiles: deps.profileImport,
+    links: deps.linkAdmin,
+    importMaxBytes: deps.config.admin.importMaxBytes,
+    importMaxNewPasswords: deps.config.admin.importMaxNewPasswords,
   });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
   const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));

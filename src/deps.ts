@@ -1,7 +1,6 @@
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import type { Directory } from './accounts/directory.js';
-import type { AdminQueries } from './admin/reports.js';
-import { createClientAdmin, type ClientAdmin } from './admin/clients-admin.js';
+import { createAdminServices, type AdminServices } from './admin-deps.js';
 import type { AuditLog } from './accounts/links.js';
 import { createLinkRateLimiter } from './accounts/rate-limit.js';
 import type { Config } from './config/index.js';
@@ -16,7 +15,6 @@ import { createMemoryStateStore } from './store/memory/memory-state-store.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
 import { createPostgresAuditLog } from './store/postgres/audit-repo.js';
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
-import { createAdminQueries } from './store/postgres/admin-queries.js';
 import { createPostgresLinkStore } from './store/postgres/links-repo.js';
 import { createRedisStateStore } from './store/redis/redis-state-store.js';
 import type { StateStore } from './store/state-store.js';
@@ -29,7 +27,7 @@ import { createPostgresFamilyRepo } from './store/postgres/refresh-tokens-repo.j
 import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
 
 /** Everything the app needs, built once here: the composition root. */
-export interface Deps {
+export interface Deps extends AdminServices {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -50,10 +48,8 @@ export interface Deps {
   readonly loginStarter: LoginStarter;
   readonly esiaClient: EsiaClient;
   readonly esiaLogin: EsiaLogin;
-  readonly adminQueries: AdminQueries;
   /** The audit trail (Postgres): links, refusals, admin actions. */
   readonly audit: AuditLog;
-  readonly clientAdmin: ClientAdmin;
   close(): Promise<void>;
 }
 
@@ -123,9 +119,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       loginStarter: esia.loginStarter,
       esiaClient: esia.client,
       esiaLogin: esia.login,
-      adminQueries: createAdminQueries(database.db),
       audit,
-      clientAdmin: createClientAdmin({ clients, audit }),
+      // Reports, clients, directory import, profiles and links (src/admin-deps.ts, shared with the CLI).
+      ...createAdminServices(database.db, { config, audit, clients, accounts }),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

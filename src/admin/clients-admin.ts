@@ -4,6 +4,7 @@ import { hashClientSecret } from '../crypto/secret-hash.js';
 import { NotFoundError } from '../errors/not-found.js';
 import { InvalidRequest } from '../errors/oauth-errors.js';
 import type { AuditLog } from '../accounts/links.js';
+import type { AdminCall } from './admin-call.js';
 import { clientEntry, clientFromEntry, entryFromClient, type ClientEntry } from '../oidc/client-file.js';
 import type { ClientRepo } from '../oidc/clients.js';
 
@@ -38,8 +39,8 @@ function validate(input: unknown): ClientEntry {
 const usesSecret = (input: Record<string, unknown>) => String(input['token_endpoint_auth_method'] ?? 'client_secret_basic').startsWith('client_secret_');
 
 export function createClientAdmin(deps: ClientAdminDeps) {
-  const audit = (action: string, clientId: string, requestId: string) =>
-    deps.audit.record({ actor: 'admin', action, target: clientId, outcome: 'ok', clientId, requestId });
+  const audit = (action: string, clientId: string, call: AdminCall) =>
+    deps.audit.record({ actor: call.actor, action, target: clientId, outcome: 'ok', clientId, requestId: call.requestId });
 
   return {
     async list(): Promise<ClientView[]> {
@@ -53,18 +54,18 @@ export function createClientAdmin(deps: ClientAdminDeps) {
     },
 
     /** Creates a client; a secret-authenticated client without a given secret gets a generated one, returned once. */
-    async create(input: unknown, requestId: string): Promise<{ client: ClientView; client_secret?: string }> {
+    async create(input: unknown, call: AdminCall): Promise<{ client: ClientView; client_secret?: string }> {
       const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
       const generated = usesSecret(body) && body['client_secret'] === undefined && body['client_secret_hash'] === undefined ? randomToken(32) : undefined;
       const entry = validate(generated ? { ...body, client_secret: generated } : body);
       if (await deps.clients.find(entry.client_id)) throw new InvalidRequest(`client_id: ${entry.client_id} is already registered`);
       await deps.clients.upsert(clientFromEntry(entry));
-      await audit('client.create', entry.client_id, requestId);
+      await audit('client.create', entry.client_id, call);
       return { client: view({ ...entry, client_secret_hash: hashClientSecret(entry.client_secret ?? generated ?? '') }), ...(generated ? { client_secret: generated } : {}) };
     },
 
     /** Changes the given fields; `regenerate_secret: true` issues a new secret, returned once. */
-    async update(clientId: string, input: unknown, requestId: string): Promise<{ client: ClientView; client_secret?: string }> {
+    async update(clientId: string, input: unknown, call: AdminCall): Promise<{ client: ClientView; client_secret?: string }> {
       const existing = await deps.clients.find(clientId);
       if (!existing) throw new NotFoundError(`client ${clientId}`);
       const { regenerate_secret: regenerate, ...patch } = patchSchema.parse(input ?? {});
@@ -77,13 +78,13 @@ export function createClientAdmin(deps: ClientAdminDeps) {
       const keepHash = !secretChange && currentHash && usesSecret({ ...current, ...patch });
       const entry = validate({ ...withoutSecret, ...(keepHash ? { client_secret_hash: currentHash } : {}), ...patch, ...secretChange });
       await deps.clients.upsert(clientFromEntry(entry));
-      await audit(generated ? 'client.secret_rotate' : 'client.update', clientId, requestId);
+      await audit(generated ? 'client.secret_rotate' : 'client.update', clientId, call);
       return { client: view(entryFromClient(clientFromEntry(entry))), ...(generated ? { client_secret: generated } : {}) };
     },
 
-    async remove(clientId: string, requestId: string): Promise<void> {
+    async remove(clientId: string, call: AdminCall): Promise<void> {
       if (!(await deps.clients.remove(clientId))) throw new NotFoundError(`client ${clientId}`);
-      await audit('client.delete', clientId, requestId);
+      await audit('client.delete', clientId, call);
     },
   };
 }

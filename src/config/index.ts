@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { accountsEnvSchema, resolveAccountsConfig, type AccountsConfig } from './accounts.js';
+import { adminEnvSchema, resolveAdminConfig, type AdminConfig } from './admin.js';
 import { coreEnvSchema } from './core.js';
 import { oidcEnvSchema, oidcSection, type OidcConfig } from './oidc.js';
 import { readSetting, type Env } from './env.js';
@@ -16,6 +17,7 @@ const envSchema = z.object({
   ...esiaEnvSchema.shape,
   ...oidcEnvSchema.shape,
   ...accountsEnvSchema.shape,
+  ...adminEnvSchema.shape,
 });
 
 /** Every setting name the service reads (each also as NAME_FILE): for docs and deploy checks. */
@@ -45,6 +47,7 @@ export interface Config {
   readonly esia: EsiaConfig;
   readonly oidc: OidcConfig;
   readonly accounts: AccountsConfig;
+  readonly admin: AdminConfig;
   readonly logLevel: string;
   readonly secrets: {
     readonly cookieSecret: string;
@@ -120,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     esia,
     oidc: oidcSection(e),
     accounts: resolveAccountsConfig(e),
+    admin: resolveAdminConfig(e),
     logLevel: e.LOG_LEVEL,
     secrets: {
       cookieSecret: secrets.COOKIE_SECRET ?? '',

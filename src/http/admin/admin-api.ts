@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../../accounts/links.js';
+import { ADMIN_ACTORS } from '../../admin/admin-call.js';
 import type { ClientAdmin } from '../../admin/clients-admin.js';
 import type { AdminQueries } from '../../admin/reports.js';
-import type { AuditLog } from '../../accounts/links.js';
 import { adminAuth } from './admin-auth.js';
 import { registerClientRoutes } from './client-routes.js';
+import { registerProfileRoutes, type ProfileRoutesDeps } from './profile-routes.js';
 import { registerReportRoutes } from './report-routes.js';
 
-export interface AdminApiDeps {
+export interface AdminApiDeps extends ProfileRoutesDeps {
   adminToken: string | undefined;
   queries: AdminQueries;
   clients: ClientAdmin;
@@ -14,15 +16,19 @@ export interface AdminApiDeps {
   audit: AuditLog;
 }
 
-/** Everything under /admin/ (JSON API) behind the admin bearer token, in one encapsulated scope. */
+/**
+ * Everything under /admin/ (JSON API) behind the admin bearer token, in one encapsulated
+ * scope. Every change and every read of personal data is audited (docs/admin.md).
+ */
 export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onRequest', adminAuth(deps.adminToken));
-    registerReportRoutes(scope, deps.queries);
+    registerReportRoutes(scope, deps);
     registerClientRoutes(scope, deps.clients);
+    registerProfileRoutes(scope, deps);
     scope.post('/admin/keys/rotate', async (request, reply) => {
       const kids = await deps.keys.rotate();
-      await deps.audit.record({ actor: 'admin', action: 'keys.rotate', outcome: 'ok', requestId: request.id, details: { kids: kids.join(' ') } });
+      await deps.audit.record({ actor: ADMIN_ACTORS.api, action: 'keys.rotate', outcome: 'ok', requestId: request.id, details: { kids: kids.join(' ') } });
       return reply.header('cache-control', 'no-store').send({ new_kids: kids });
     });
   });

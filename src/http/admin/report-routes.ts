@@ -1,49 +1,20 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { AuditLog } from '../../accounts/links.js';
+import { ADMIN_ACTORS } from '../../admin/admin-call.js';
 import { toCsv } from '../../admin/csv.js';
-import { auditFilterSchema, reportFilterSchema, type AdminQueries } from '../../admin/reports.js';
-import { InvalidRequest } from '../../errors/oauth-errors.js';
-import { describeZod } from '../error-handler.js';
+import { parseOrRefuse, reportNameSchema, runReport } from '../../admin/report-runner.js';
+import { auditFilterSchema, type AdminQueries } from '../../admin/reports.js';
 
 const formatSchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
 
-const REPORTS = {
-  logins: {
-    columns: ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count'],
-    run: (q: AdminQueries, f: z.infer<typeof reportFilterSchema>) => q.loginActivity(f),
-  },
-  completeness: {
-    columns: ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated'],
-    run: (q: AdminQueries, f: z.infer<typeof reportFilterSchema>) => q.completeness(f),
-  },
-  outcomes: {
-    columns: ['day', 'region', 'outcome', 'count'],
-    run: (q: AdminQueries, f: z.infer<typeof reportFilterSchema>) => q.loginOutcomes(f),
-  },
-} as const;
-
-export type ReportName = keyof typeof REPORTS;
-export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw new InvalidRequest(describeZod(result.error));
-  return result.data;
-}
-
-export async function runReport(queries: AdminQueries, name: ReportName, query: unknown) {
-  const filter = parse(reportFilterSchema, query);
-  const report = REPORTS[name];
-  return { columns: report.columns as readonly string[], rows: (await report.run(queries, filter)) as object[] };
-}
-
-/** Reports as JSON or CSV (?format=csv), and the paged audit trail. */
-export function registerReportRoutes(app: FastifyInstance, queries: AdminQueries): void {
+/** Reports as JSON or CSV (?format=csv), and the paged audit trail (reading it is not audited). */
+export function registerReportRoutes(app: FastifyInstance, deps: { queries: AdminQueries; audit: AuditLog }): void {
   app.get('/admin/reports/:name', async (request, reply: FastifyReply) => {
-    const { name } = parse(z.object({ name: z.enum(REPORT_NAMES as [ReportName, ...ReportName[]], { error: `report must be one of ${REPORT_NAMES.join(', ')}` }) }), request.params);
+    const { name } = parseOrRefuse(z.object({ name: reportNameSchema }), request.params);
     const { format, ...filterQuery } = request.query as Record<string, unknown>;
-    const wanted = parse(formatSchema, { format });
-    const { columns, rows } = await runReport(queries, name, filterQuery);
+    const wanted = parseOrRefuse(formatSchema, { format });
+    const { columns, rows } = await runReport(deps, name, filterQuery, { actor: ADMIN_ACTORS.api, requestId: request.id });
     reply.header('cache-control', 'no-store');
     if (wanted.format === 'csv') {
       return reply
@@ -55,7 +26,7 @@ export function registerReportRoutes(app: FastifyInstance, queries: AdminQueries
   });
 
   app.get('/admin/audit', async (request, reply) => {
-    const filter = parse(auditFilterSchema, request.query);
-    return reply.header('cache-control', 'no-store').send(await queries.audit(filter));
+    const filter = parseOrRefuse(auditFilterSchema, request.query);
+    return reply.header('cache-control', 'no-store').send(await deps.queries.audit(filter));
   });
 }

@@ -40,6 +40,8 @@ export interface ProfilesTable {
   id: string;
   login: string;
   password_hash: string | null;
+  /** Keyed HMAC of the last imported password (migration 0004): skips re-hashing an unchanged one. */
+  password_digest: ColumnType<string | null, string | null | undefined, string | null>;
   last_name: string;
   first_name: string;
   middle_name: string | null;

@@ -1,0 +1,91 @@
+import { createAccounts, type Accounts } from './accounts/accounts.js';
+import type { AuditLog } from './accounts/links.js';
+import { createLinkRateLimiter } from './accounts/rate-limit.js';
+import { createClientAdmin, type ClientAdmin } from './admin/clients-admin.js';
+import { createLinksAdmin, type LinksAdmin } from './admin/links-admin.js';
+import { createProfileImport, type ProfileImport } from './admin/profile-import.js';
+import { createProfilesAdmin, type ProfilesAdmin } from './admin/profiles-admin.js';
+import type { AdminQueries } from './admin/reports.js';
+import type { Config } from './config/index.js';
+import { createPasswordDigester } from './crypto/password-digest.js';
+import { createSnilsHasher } from './crypto/snils.js';
+import type { ClientRepo } from './oidc/clients.js';
+import { createConfiguredKeyRing } from './oidc/provider.js';
+import type { KeyRing } from './oidc/signing-keys.js';
+import { createPostgresClientRepo } from './store/postgres/clients-repo.js';
+import { createPostgresAuditLog } from './store/postgres/audit-repo.js';
+import { createAdminQueries } from './store/postgres/admin-queries.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle, type Db } from './store/postgres/database.js';
+import { createPostgresDirectory } from './store/postgres/directory-repo.js';
+import { createPostgresLinkStore } from './store/postgres/links-repo.js';
+import { createPostgresProfileAdminStore } from './store/postgres/profile-admin-repo.js';
+import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
+import { createMemoryStateStore } from './store/memory/memory-state-store.js';
+
+/**
+ * The admin services, wired once for the broker (deps.ts) and once for the offline
+ * `esia-broker` command, so the API, the /admin page and the CLI run the same functions.
+ */
+export interface AdminServices {
+  readonly adminQueries: AdminQueries;
+  readonly clientAdmin: ClientAdmin;
+  readonly profileAdmin: ProfilesAdmin;
+  readonly profileImport: ProfileImport;
+  readonly linkAdmin: LinksAdmin;
+}
+
+export interface AdminServiceParts {
+  config: Config;
+  audit: AuditLog;
+  clients: ClientRepo;
+  /** Unlinking goes through the accounts domain (its audit event, its rules). */
+  accounts: Pick<Accounts, 'unlink'>;
+}
+
+export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServices {
+  const store = createPostgresProfileAdminStore(db);
+  const links = createPostgresLinkStore(db);
+  const key = parts.config.secrets.snilsHmacKey;
+  return {
+    adminQueries: createAdminQueries(db),
+    clientAdmin: createClientAdmin({ clients: parts.clients, audit: parts.audit }),
+    profileAdmin: createProfilesAdmin({ store, links, audit: parts.audit }),
+    profileImport: createProfileImport({ store, audit: parts.audit, hashSnils: createSnilsHasher(key), digestPassword: createPasswordDigester(key) }),
+    linkAdmin: createLinksAdmin({ links, profiles: store, accounts: parts.accounts, audit: parts.audit }),
+  };
+}
+
+/** What the offline command needs: the database (migrated when MIGRATE_ON_START says so), the admin services, the key ring. */
+export interface AdminContext extends AdminServices {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly keys: KeyRing;
+  close(): Promise<void>;
+}
+
+export async function openAdminContext(config: Config, options: { migrate?: boolean } = {}): Promise<AdminContext> {
+  const database = await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.dataDir, poolSize: 2 });
+  try {
+    if (options.migrate ?? config.storage.migrateOnStart) await migrateToLatest(database.db);
+    const { db } = database;
+    const audit = createPostgresAuditLog(db);
+    const accounts = createAccounts({
+      directory: createPostgresDirectory(db),
+      links: createPostgresLinkStore(db),
+      audit,
+      hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
+      // Only unlink is used offline; it counts nothing.
+      limiter: createLinkRateLimiter(createMemoryStateStore(), config.accounts.linkLimits),
+    });
+    return {
+      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts }),
+      config,
+      database,
+      keys: createConfiguredKeyRing(config, createPostgresSigningKeyRepo(db)),
+      close: () => database.close(),
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
