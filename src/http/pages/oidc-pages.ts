@@ -30,17 +30,6 @@ export function interactionExpiredPage(): string {
   );
 }
 
-export function loginUnavailablePage(canReturn: boolean, action: string): string {
-  return page(
-    'Вход через госуслуги недоступен',
-    html`<h1>Вход через госуслуги пока недоступен</h1>
-<p class="error" role="alert">Сервис входа ещё не подключён к порталу госуслуг (ЕСИА).</p>
-<p>Воспользуйтесь стандартной формой входа электронного дневника (логин и пароль).</p>
-${canReturn ? html`<form method="post" action="${action}"><button type="submit">Вернуться в электронный дневник</button></form>` : html`<p>Вернитесь в электронный дневник.</p>`}
-<p class="reason">Код ошибки: <code data-error="temporarily_unavailable">temporarily_unavailable</code></p>`,
-  );
-}
-
 export interface LogoutConfirmFields {
   xsrf: string;
   postLogoutRedirectUri: string | undefined;

@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { authorize } from '../../oidc/authorize/authorize.js';
 import type { LoginStarter } from '../../oidc/interaction.js';
 import type { OidcProvider } from '../../oidc/provider.js';
-import { LOGIN_UNAVAILABLE_PATH } from '../../oidc/unconfigured-login.js';
 import { setInteractionCookie } from '../oidc/cookies.js';
-import { failInteraction, readInteractionId, readSessionId } from '../oidc/interaction-http.js';
-import { authorizeErrorPage, loginUnavailablePage } from '../pages/oidc-pages.js';
+import { readSessionId } from '../oidc/interaction-http.js';
+import { authorizeErrorPage } from '../pages/oidc-pages.js';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -35,20 +34,5 @@ export function registerAuthorizeRoutes(app: FastifyInstance, deps: { oidc: Oidc
         }
       }
     },
-  });
-
-  // The default LoginStarter's page until the ESIA leg is wired (oidc/unconfigured-login.ts).
-  app.get(LOGIN_UNAVAILABLE_PATH, { config: { surface: 'page' } }, async (request, reply) => {
-    const interactionId = readInteractionId(request);
-    const pending = interactionId ? await provider.interactions.get(interactionId) : null;
-    return reply.code(503).header('cache-control', 'no-store').type(HTML).send(loginUnavailablePage(pending !== null, LOGIN_UNAVAILABLE_PATH));
-  });
-
-  app.post(LOGIN_UNAVAILABLE_PATH, { config: { surface: 'page' } }, async (request, reply) => {
-    return failInteraction(request, reply, readInteractionId(request) ?? '', {
-      error: 'temporarily_unavailable',
-      reason: 'esia_unavailable',
-      description: 'ESIA login is not configured at the broker',
-    });
   });
 }

@@ -301,8 +301,4 @@ t.test('interaction cookie binding and the unconfigured login page', async (t) =
   t.ok(new URL(done.url).searchParams.get('code'), 'the browser that started it can');
   const again = await browser.request(loginUrl);
   t.equal(again.status, 400, 'an interaction finishes once');
-
-  const unavailable = await fetch(`${broker.url}/login/unavailable`, { headers: { accept: 'text/html' } });
-  t.equal(unavailable.status, 503);
-  t.match(await unavailable.text(), /Вход через госуслуги пока недоступен/);
 });
