@@ -83,6 +83,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     const clients = createPostgresClientRepo(database.db);
     const seeded = await seedClientsFromFile(config.configDir, clients);
     if (seeded.length > 0) logger.info({ clients: seeded }, 'clients seeded from clients.json');
+    const audit = createPostgresAuditLog(database.db);
     const oidc = createOidcProvider({
       config,
       state,
@@ -91,11 +92,11 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       families: createPostgresFamilyRepo(database.db),
       signingKeys: createPostgresSigningKeyRepo(database.db),
       logger,
+      audit,
     });
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
     const esia = await buildEsia(config, { state, metrics, logger });
-    const audit = createPostgresAuditLog(database.db);
     const accounts = createAccounts({
       directory,
       links: createPostgresLinkStore(database.db),

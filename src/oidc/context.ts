@@ -23,7 +23,7 @@ export interface OidcContext {
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
   readonly successorOf: (refreshToken: string) => string;
   /** Signs of token theft (code replay, refresh reuse): ids only, never tokens. */
-  readonly securityEvent: (event: SecurityEvent) => void;
+  readonly securityEvent: (event: SecurityEvent) => Promise<void>;
 }
 
 export interface SecurityEvent {

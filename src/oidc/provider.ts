@@ -1,6 +1,7 @@
 import type { Directory } from '../accounts/directory.js';
 import type { Config } from '../config/index.js';
 import { createKeyedHash, createSealer } from '../crypto/key-encryption.js';
+import type { AuditLog } from '../accounts/links.js';
 import type { Logger } from '../observability/logger.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ClientRepo } from './clients.js';
@@ -20,6 +21,8 @@ export interface OidcProviderDeps {
   signingKeys: SigningKeyRepo;
   now?: () => number;
   logger?: Pick<Logger, 'warn'>;
+  /** Security events (code replay, refresh reuse) also go to the audit trail. */
+  audit?: AuditLog;
 }
 
 /** Our authorization server: the context its steps share and the interaction service. */
@@ -61,7 +64,12 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     sessions: createSessionService({ state: deps.state, now, idleSeconds: oidc.sessionIdleSeconds, absoluteSeconds: oidc.sessionAbsoluteSeconds }),
     directory: deps.directory,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
-    securityEvent: (event) => deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft'),
+    securityEvent: async (event) => {
+      deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft');
+      await deps.audit
+        ?.record({ actor: 'system', action: 'tokens.revoke', target: event.familyId, outcome: event.type, clientId: event.clientId })
+        .catch((error: unknown) => deps.logger?.warn({ err: error }, 'could not audit a security event'));
+    },
   };
   return { ctx, interactions: createInteractions(ctx) };
 }

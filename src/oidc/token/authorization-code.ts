@@ -55,7 +55,7 @@ async function takeCode(ctx: OidcContext, client: Client, code: string): Promise
   if (redemption) {
     await revokeFamily(ctx, redemption.familyId, 'code_replay');
     await revokeAccessToken(ctx, redemption.accessTokenJti, redemption.accessTokenExpiresAt);
-    ctx.securityEvent({ type: 'code_replay', clientId: client.clientId, familyId: redemption.familyId });
+    await ctx.securityEvent({ type: 'code_replay', clientId: client.clientId, familyId: redemption.familyId });
     throw new InvalidGrant('the authorization code has already been used; the tokens issued from it are revoked');
   }
   throw new InvalidGrant('the authorization code is invalid or has expired');

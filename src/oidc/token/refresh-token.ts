@@ -46,7 +46,7 @@ async function rotate(ctx: OidcContext, client: Client, token: string): Promise<
     case 'revoke-family':
       if (family) {
         await rememberFamilyRevoked(ctx, family.id);
-        ctx.securityEvent({ type: 'refresh_token_reuse', clientId: client.clientId, familyId: family.id });
+        await ctx.securityEvent({ type: 'refresh_token_reuse', clientId: client.clientId, familyId: family.id });
       }
       throw new InvalidGrant('the refresh token was already used; every token of this grant is revoked');
     case 'refuse':

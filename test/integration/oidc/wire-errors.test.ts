@@ -177,6 +177,8 @@ t.test('/token: a replayed code fails and revokes everything issued from it', as
   const info = await fetch(`${broker.url}/userinfo`, { headers: { authorization: `Bearer ${first.body['access_token']}` } });
   t.equal(info.status, 401, 'the access token issued from the replayed code is revoked');
   t.match(info.headers.get('www-authenticate'), /^Bearer .*error="invalid_token"/);
+  const audited = await broker.deps.database.db.selectFrom('audit_events').select(['outcome', 'client_id']).where('action', '=', 'tokens.revoke').execute();
+  t.ok(audited.some((a) => a.outcome === 'code_replay' && a.client_id === diary.clientId), 'the replay is in the audit trail');
 });
 
 t.test('/token: refresh rotation, the grace window, and reuse revoking the family', async (t) => {
