@@ -31,7 +31,7 @@ export default tseslint.config(
   restrict(['src/store/redis/**'], [noFastify, noSql, noHttp]),
   restrict(['src/store/postgres/**'], [noFastify, noRedis, noHttp]),
   restrict(['src/emulator/**'], [noRedis, noSql, noStoreImpl, { group: ['**/http/**', '**/app.js', '**/oidc/**', '**/accounts/**'], message: 'the emulator stands alone (it may share esia/ protocol helpers)' }]),
-  restrict(['src/demo/**'], [{ group: ['../*', '!./*'], message: 'the demo diary is a client like any other: it uses none of the broker code' }]),
+  restrict(['src/demo/diary/**'], [{ group: ['../*', '!./*'], message: 'the demo diary is a client like any other: it uses none of the broker code' }]),
   {
     files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', 'max-lines': 'off' },

@@ -13,17 +13,31 @@ export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><header>Электронный дневник (демо)</header><main>${body}</main></body></html>`;
 }
 
-export function homePage(options: { passwordFormAvailable: boolean | undefined; regionName: string | undefined }): string {
-  const note =
-    options.passwordFormAvailable === true
-      ? '<p class="note">В вашем регионе также доступна стандартная форма входа по логину и паролю дневника.</p>'
-      : options.passwordFormAvailable === false
-        ? '<p class="note">Для вашего региона вход в систему возможен только через госуслуги.</p>'
-        : '';
+export interface RegionNote {
+  regionName: string;
+  mode: string;
+  adultAge: number;
+  /** Groups (role × age band) that may still log in with the diary's own password form. */
+  passwordFormFor: Array<{ role: string; ageBand: string }>;
+  /** Every group keeps the password form. */
+  everyone: boolean;
+}
+
+const ROLE_NAMES: Record<string, string> = { student: 'учащиеся', parent: 'родители', teacher: 'учителя', staff: 'сотрудники', admin: 'администраторы' };
+
+function noteText(note: RegionNote): string {
+  if (note.mode === 'off') return '<p class="note" id="region-note">Вход через госуслуги в вашем регионе не подключён: пользуйтесь формой входа дневника.</p>';
+  if (note.passwordFormFor.length === 0) return '<p class="note" id="region-note">Для вашего региона вход в систему возможен только через госуслуги.</p>';
+  const band = (ageBand: string) => (ageBand === 'minor' ? `младше ${note.adultAge} лет` : `${note.adultAge} лет и старше`);
+  const groups = note.passwordFormFor.map((g) => `${ROLE_NAMES[g.role] ?? g.role} ${band(g.ageBand)}`);
+  return `<p class="note" id="region-note" data-password-form="available">В вашем регионе также доступна стандартная форма входа по логину и паролю дневника${note.everyone ? '' : `: ${esc(groups.join(', '))}`}.</p>`;
+}
+
+export function homePage(note: RegionNote | undefined, loggedIn: boolean): string {
   return layout(
     'Вход в дневник',
-    `<h1>Войти в дневник</h1>${options.regionName ? `<p>Регион: ${esc(options.regionName)}</p>` : ''}${note}
-<p><a class="button" id="login" href="/login">Войти через госуслуги</a></p>`,
+    `<h1>Войти в дневник</h1>${note ? `<p>Регион: <span id="region-name">${esc(note.regionName)}</span></p>${noteText(note)}` : ''}
+<p><a class="button" id="login" href="/login">Войти через госуслуги</a></p>${loggedIn ? '<p><a href="/me">Мой дневник</a></p>' : ''}`,
   );
 }
 
@@ -37,6 +51,8 @@ export interface ProfileView {
   backendError: string | undefined;
 }
 
+const ROLE_TITLES: Record<string, string> = { student: 'Ученик', parent: 'Родитель', teacher: 'Учитель', staff: 'Сотрудник', admin: 'Администратор' };
+
 const LEVELS: Record<string, string> = {
   'urn:esia:simplified': 'Упрощённая',
   'urn:esia:standard': 'Стандартная',
@@ -48,11 +64,11 @@ export function profilePage(view: ProfileView): string {
     'Мой дневник',
     `<h1 id="welcome">Здравствуйте, ${esc(view.name)}!</h1>
 <table>
-<tr><th>Роли</th><td id="roles">${esc(view.roles.join(', '))}</td></tr>
+<tr><th>Роли</th><td id="roles" data-roles="${esc(view.roles.join(' '))}">${esc(view.roles.map((r) => ROLE_TITLES[r] ?? r).join(', '))}</td></tr>
 <tr><th>Школа</th><td id="schools">${esc(view.schools.join(', '))}</td></tr>
 <tr><th>Регион</th><td id="region">${esc(view.region)}</td></tr>
-<tr><th>Учётная запись госуслуг</th><td id="level">${esc(view.level ? (LEVELS[view.level] ?? view.level) : '—')}</td></tr>
-<tr><th>Проверка токена бэкендом дневника</th><td id="backend">${view.backendSubject ? `пройдена (sub ${esc(view.backendSubject)})` : `ошибка: ${esc(view.backendError)}`}</td></tr>
+<tr><th>Учётная запись госуслуг</th><td id="level" data-acr="${esc(view.level)}">${esc(view.level ? (LEVELS[view.level] ?? view.level) : '—')}</td></tr>
+<tr><th>Проверка токена бэкендом дневника</th><td id="backend" data-subject="${esc(view.backendSubject)}">${view.backendSubject ? `пройдена (sub ${esc(view.backendSubject)})` : `ошибка: ${esc(view.backendError)}`}</td></tr>
 </table>
 <p><a class="button" id="logout" href="/logout">Выйти</a></p>`,
   );

@@ -1,0 +1,84 @@
+import t from 'tap';
+import { DEMO_SCENARIOS, type DemoScenario } from '../../../src/demo/demo-data.js';
+import { DEMO_PASSWORD } from '../../../src/demo/demo-data.js';
+import { launchBrowser, newPage, saveScreenshot, type Page } from '../../helpers/browser.js';
+import { startTestDemo } from '../../helpers/demo.js';
+
+/**
+ * The whole login in a real browser (Chromium through playwright-core): demo diary → broker
+ * /authorize → ESIA emulator login and consent → broker pages (chooser, manual link) → back
+ * to the diary, for every persona of the demo. One demo and one browser for the file; a
+ * fresh browser context (no cookies) per persona.
+ */
+const demo = await startTestDemo();
+t.teardown(() => demo.close());
+const browser = await launchBrowser();
+t.teardown(() => browser.close());
+
+/** What each persona must end on, written out here rather than read from the demo's table. */
+type Expected = { diary: { name: string; roles: string; acr: string; sub: string; school: string } } | { reason: string };
+const EXPECTED: Record<string, Expected> = {
+  'consent-refused': { reason: 'consent_refused' },
+};
+
+async function throughEsia(page: Page, scenario: DemoScenario): Promise<void> {
+  await page.goto(demo.diaryUrl);
+  await page.click('#login');
+  await page.waitForURL(`${demo.emulatorUrl}/**`);
+  await page.click(`button[data-oid="${scenario.oid}"]`);
+  await page.click(`button[value="${scenario.consent}"]`);
+}
+
+async function onBrokerPages(page: Page, scenario: DemoScenario): Promise<void> {
+  const via = scenario.via;
+  if (via?.kind === 'chooser') {
+    const pick = scenario.profiles.find((p) => p.roles.includes(via.pick))!;
+    await page.check(`input[name="profile_id"][value="${pick.id}"]`);
+    await page.click('form button[type="submit"]');
+  }
+  if (via?.kind === 'manual-link') {
+    await page.fill('input[name="login"]', via.login);
+    await page.fill('input[name="password"]', DEMO_PASSWORD);
+    await page.click('form button[type="submit"]');
+  }
+  // After a manual link the broker says so before handing back to the diary.
+  const first = await page.waitForSelector('#welcome, [data-reason], [role="status"]');
+  if ((await first.getAttribute('role')) === 'status') await page.click('a.button');
+}
+
+t.test('the diary home page shows the region note from the public policy', async (t) => {
+  const { context, page } = await newPage(browser);
+  t.teardown(() => context.close());
+  await page.goto(demo.diaryUrl);
+  t.equal(await page.textContent('#region-name'), 'Иркутская область');
+  t.match(await page.textContent('#region-note'), /также доступна стандартная форма входа.*учащиеся младше 14 лет/, 'students under 14 keep the password form (seed 004)');
+  t.equal(await page.textContent('#login'), 'Войти через госуслуги');
+  await saveScreenshot(page, 'demo-home');
+});
+
+for (const [key, expected] of Object.entries(EXPECTED)) {
+  const scenario = DEMO_SCENARIOS.find((s) => s.key === key)!;
+  t.test(`${key}: ${scenario.name} (${scenario.oid})`, async (t) => {
+    const { context, page } = await newPage(browser);
+    t.teardown(() => context.close());
+    await throughEsia(page, scenario);
+    await onBrokerPages(page, scenario);
+    await saveScreenshot(page, `demo-${key}`);
+    if ('reason' in expected) {
+      t.equal(await page.getAttribute('[data-reason]', 'data-reason'), expected.reason, 'the broker shows the reason page');
+      t.ok(page.url().startsWith(demo.brokerUrl), 'on the broker');
+      // The page's way back carries the OAuth error to the diary (RFC 6749 §4.1.2.1).
+      await page.click('a.button');
+      await page.waitForURL(`${demo.diaryUrl}/callback?**`);
+      t.equal(await page.textContent('#oauth-error'), 'access_denied', 'the diary learns access_denied');
+    } else {
+      t.equal(page.url(), `${demo.diaryUrl}/me`);
+      t.equal(await page.textContent('#welcome'), `Здравствуйте, ${expected.diary.name}!`);
+      t.equal(await page.getAttribute('#roles', 'data-roles'), expected.diary.roles);
+      t.equal(await page.getAttribute('#level', 'data-acr'), expected.diary.acr);
+      t.match(await page.textContent('#schools'), expected.diary.school);
+      t.equal(await page.textContent('#region'), '38');
+      t.equal(await page.getAttribute('#backend', 'data-subject'), expected.diary.sub, 'the diary backend validated the access token (jose + JWKS)');
+    }
+  });
+}
