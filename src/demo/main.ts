@@ -9,7 +9,7 @@ import { startDemo } from './run-demo.js';
 /**
  * `npm run demo`: the ESIA emulator, esia-broker and the demo diary in one process, on
  * embedded defaults (PGlite under DATA_DIR, in-process state) unless DATABASE_URL / REDIS_URL
- * are set. The broker's JSON logs go to DATA_DIR/demo.log so the console keeps the guide.
+ * are set. The broker's JSON logs go to DEMO_LOG_FILE (DATA_DIR/demo.log) so the console keeps the guide.
  */
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const settings = z
@@ -20,6 +20,7 @@ const settings = z
     DEMO_EMULATOR_PORT: port(3100),
     DATA_DIR: z.string().min(1).default('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DEMO_LOG_FILE: z.string().min(1).optional(),
   })
   .safeParse(process.env);
 if (!settings.success) {
@@ -27,7 +28,7 @@ if (!settings.success) {
   process.exit(78);
 }
 const env = settings.data;
-const logFile = join(resolve(env.DATA_DIR), 'demo.log');
+const logFile = resolve(env.DEMO_LOG_FILE ?? join(env.DATA_DIR, 'demo.log'));
 const logger = createLogger({ level: env.LOG_LEVEL, destination: pino.destination({ dest: logFile, mkdir: true, sync: false }) });
 
 let demo;

@@ -39,7 +39,9 @@ export async function createDiaryApp(options: DiaryAppOptions): Promise<FastifyI
   const redirectUri = `${publicUrl}/callback`;
   const html = 'text/html; charset=utf-8';
 
-  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true, ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}) });
+  // Request lines without their query: /callback carries the authorization code.
+  const logger = options.logger ? { serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }) } } : false;
+  const app = Fastify({ logger, forceCloseConnections: true, ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}) });
   await app.register(cookie);
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const };
 

@@ -1,6 +1,5 @@
 import t from 'tap';
-import { DEMO_SCENARIOS, type DemoScenario } from '../../../src/demo/demo-data.js';
-import { DEMO_PASSWORD } from '../../../src/demo/demo-data.js';
+import { DEMO_PASSWORD, DEMO_SCENARIOS, type DemoScenario } from '../../../src/demo/demo-data.js';
 import { launchBrowser, newPage, saveScreenshot, type Page } from '../../helpers/browser.js';
 import { startTestDemo } from '../../helpers/demo.js';
 
@@ -17,9 +16,31 @@ t.teardown(() => browser.close());
 
 /** What each persona must end on, written out here rather than read from the demo's table. */
 type Expected = { diary: { name: string; roles: string; acr: string; sub: string; school: string } } | { reason: string };
+const school7 = 'МБОУ «СОШ № 7», Иркутск';
+const lyceum12 = 'МАОУ «Лицей № 12», Иркутск';
 const EXPECTED: Record<string, Expected> = {
+  'adult-standard': { diary: { name: 'Смирнова Елена Викторовна', roles: 'parent', acr: 'urn:esia:standard', sub: 'demo-smirnova', school: school7 } },
+  'adult-confirmed': { diary: { name: 'Кузнецов Андрей Сергеевич', roles: 'parent', acr: 'urn:esia:confirmed', sub: 'demo-kuznetsov', school: lyceum12 } },
+  'adult-simplified': { reason: 'esia_level_too_low' },
+  'adult-simplified-no-birth-date': { reason: 'esia_level_too_low' },
+  'child-simplified': { diary: { name: 'Морозов Артём Игоревич', roles: 'student', acr: 'urn:esia:simplified', sub: 'demo-morozov', school: school7 } },
+  'child-account': { diary: { name: 'Волкова София Андреевна', roles: 'student', acr: 'urn:esia:simplified', sub: 'demo-volkova', school: school7 } },
+  'teen-standard': { diary: { name: 'Иванова Мария Сергеевна', roles: 'student', acr: 'urn:esia:standard', sub: 'demo-ivanova', school: lyceum12 } },
+  'parent-teacher': { diary: { name: 'Соколова Ольга Николаевна', roles: 'teacher', acr: 'urn:esia:confirmed', sub: 'demo-sokolova-teacher', school: lyceum12 } },
+  'no-snils-in-diary': { diary: { name: 'Лебедев Игорь Александрович', roles: 'parent', acr: 'urn:esia:standard', sub: 'demo-lebedev', school: school7 } },
+  'name-mismatch': { reason: 'name_snils_mismatch' },
+  'not-attached': { reason: 'profile_not_attached' },
   'consent-refused': { reason: 'consent_refused' },
 };
+
+t.test('the tests cover exactly the personas the demo prints, with the outcomes it prints', async (t) => {
+  t.same(Object.keys(EXPECTED).sort(), DEMO_SCENARIOS.map((s) => s.key).sort());
+  for (const scenario of DEMO_SCENARIOS) {
+    const expected = EXPECTED[scenario.key]!;
+    if ('reason' in expected) t.same(scenario.outcome, { kind: 'refusal', reason: expected.reason }, scenario.key);
+    else t.same(scenario.outcome, { kind: 'diary', roles: [expected.diary.roles] }, scenario.key);
+  }
+});
 
 async function throughEsia(page: Page, scenario: DemoScenario): Promise<void> {
   await page.goto(demo.diaryUrl);
@@ -82,3 +103,26 @@ for (const [key, expected] of Object.entries(EXPECTED)) {
     }
   });
 }
+
+t.test('logout through the broker and Gosuslugi: the next login is someone else', async (t) => {
+  const { context, page } = await newPage(browser);
+  t.teardown(() => context.close());
+  const smirnova = DEMO_SCENARIOS.find((s) => s.key === 'adult-standard')!;
+  await throughEsia(page, smirnova);
+  await page.waitForURL(`${demo.diaryUrl}/me`);
+
+  await page.click('#logout');
+  await page.waitForURL(`${demo.brokerUrl}/logout?**`);
+  await saveScreenshot(page, 'demo-logged-out');
+  await page.click('a.button:has-text("Выйти также из госуслуг")');
+  await page.waitForURL(`${demo.diaryUrl}/`);
+  t.equal(await page.textContent('#login'), 'Войти через госуслуги', 'back on the diary, logged out');
+
+  // Neither the broker's nor the emulator's session survived: the persona list is shown again.
+  await page.click('#login');
+  await page.waitForURL(`${demo.emulatorUrl}/**`);
+  await page.click('button[data-oid="1000000102"]');
+  await page.click('button[value="grant"]');
+  await page.waitForURL(`${demo.diaryUrl}/me`);
+  t.equal(await page.textContent('#welcome'), 'Здравствуйте, Кузнецов Андрей Сергеевич!');
+});

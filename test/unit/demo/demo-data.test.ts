@@ -1,4 +1,6 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isValidSnils } from '../../../src/crypto/snils.js';
 import { DEMO_PASSWORD, DEMO_PROFILES, DEMO_SCENARIOS } from '../../../src/demo/demo-data.js';
 import { demoGuide, scenarioResult } from '../../../src/demo/guide.js';
@@ -34,4 +36,15 @@ t.test('the printed guide names the URL to open and every persona with its resul
   t.match(guide, `lebedev / ${DEMO_PASSWORD}`, 'manual-link credentials are printed');
   t.equal(scenarioResult(DEMO_SCENARIOS.find((s) => s.key === 'parent-teacher')!), 'chooser → pick «teacher» → the diary: teacher, МАОУ «Лицей № 12», Иркутск');
   t.equal(scenarioResult(DEMO_SCENARIOS.find((s) => s.key === 'name-mismatch')!), 'refused: name_snils_mismatch');
+});
+
+t.test('the README shows the main job, the flow and the same persona table', async (t) => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+  t.match(readme, /^npm install && npm run demo /m, 'the main-job command');
+  t.match(readme, /^npm test /m);
+  t.match(readme, /```mermaid\nsequenceDiagram/, 'the flow');
+  for (const scenario of DEMO_SCENARIOS) {
+    const row = readme.split('\n').find((line) => line.includes(`(\`${scenario.oid}\`)`) && line.includes(scenarioResult(scenario)));
+    t.ok(row, `README row for ${scenario.key}: ${scenarioResult(scenario)}`);
+  }
 });
