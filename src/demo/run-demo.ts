@@ -5,13 +5,11 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config, type Env } from '../config/index.js';
-import { createSnilsHasher } from '../crypto/snils.js';
 import { buildDeps, type Deps } from '../deps.js';
 import { startEmulator, type RunningEmulator } from '../emulator/index.js';
 import { ensureDevKeys } from '../esia/dev-keys.js';
 import { createOpenssl, DEFAULT_GOST_ENGINE } from '../esia/openssl.js';
 import type { Logger } from '../observability/logger.js';
-import { createPostgresProfileWriter } from '../store/postgres/profiles-repo.js';
 import { DEMO_REGION, DEMO_SCHOOLS } from './demo-data.js';
 import { createDiaryApp } from './diary/diary-app.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seedDemoClient, seedDemoProfiles } from './seed.js';
@@ -32,8 +30,6 @@ export interface DemoOptions {
   devKeysDir?: string;
   /** In-memory PGlite instead of DATA_DIR/pglite (tests). */
   inMemoryDatabase?: boolean;
-  /** scrypt cost of the seeded passwords (tests make it cheap). */
-  passwordCost?: { N: number; r: number; p: number };
 }
 
 export interface RunningDemo {
@@ -99,7 +95,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     closers.push(() => broker.close());
     await broker.ready();
 
-    await seedDemoProfiles({ profiles: createPostgresProfileWriter(deps.database.db), hashSnils: createSnilsHasher(config.secrets.snilsHmacKey) }, { passwordCost: options.passwordCost });
+    const seeded = await seedDemoProfiles(deps);
+    options.logger.info(seeded, 'demo profiles imported, their links reset');
     await seedDemoClient(deps.clients, diarySocket.url, DEMO_CLIENT_SECRET);
 
     const diary = await createDiaryApp({

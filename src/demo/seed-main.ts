@@ -1,15 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { createSnilsHasher } from '../crypto/snils.js';
+import { openAdminContext } from '../admin-deps.js';
+import { loadConfig } from '../config/index.js';
 import { createPostgresClientRepo } from '../store/postgres/clients-repo.js';
-import { migrateToLatest, openDatabase } from '../store/postgres/database.js';
-import { createPostgresProfileWriter } from '../store/postgres/profiles-repo.js';
 import { demoGuide } from './guide.js';
 import { DEMO_CLIENT_SECRET, seedDemoClient, seedDemoProfiles } from './seed.js';
 
 /**
- * `node dist/src/demo/seed-main.js` (docker compose's demo-seed job): the demo profiles and
- * the demo client into the broker's database, then the guide. Needs the broker's
- * SNILS_HMAC_KEY, or the seeded SNILS hashes would never match.
+ * `node dist/src/demo/seed-main.js` (docker compose's demo-seed job): the demo profiles
+ * through the directory import and the demo client into the broker's database, then the
+ * guide. Needs the broker's SNILS_HMAC_KEY, or the seeded SNILS hashes would never match.
  */
 const env = z
   .object({
@@ -28,20 +28,30 @@ if (!env.success) {
 }
 const settings = env.data;
 
-const database = await openDatabase({ url: settings.DATABASE_URL, dataDir: settings.DATA_DIR });
+// The import needs the database and the SNILS key only; the other secrets are never used here.
+const unused = () => randomBytes(24).toString('base64url');
+const config = loadConfig({
+  NODE_ENV: 'development',
+  DATABASE_URL: settings.DATABASE_URL,
+  DATA_DIR: settings.DATA_DIR,
+  SNILS_HMAC_KEY: settings.SNILS_HMAC_KEY,
+  COOKIE_SECRET: unused(),
+  KEY_ENCRYPTION_KEY: unused(),
+  ADMIN_TOKEN: unused(),
+});
+const admin = await openAdminContext(config, { migrate: true });
 try {
-  await migrateToLatest(database.db);
-  const count = await seedDemoProfiles({ profiles: createPostgresProfileWriter(database.db), hashSnils: createSnilsHasher(settings.SNILS_HMAC_KEY) });
-  await seedDemoClient(createPostgresClientRepo(database.db), settings.DEMO_DIARY_URL, settings.DEMO_CLIENT_SECRET);
-  process.stdout.write(`demo-seed: ${count} demo profiles and the demo-diary client are in place\n`);
+  const seeded = await seedDemoProfiles(admin);
+  await seedDemoClient(createPostgresClientRepo(admin.database.db), settings.DEMO_DIARY_URL, settings.DEMO_CLIENT_SECRET);
+  process.stdout.write(`demo-seed: demo profiles imported (${seeded.created} created, ${seeded.updated} updated, ${seeded.unchanged} unchanged; ${seeded.unlinked} links reset), demo-diary client registered\n`);
   process.stdout.write(
     demoGuide({
       diaryUrl: settings.DEMO_DIARY_URL,
       brokerUrl: settings.DEMO_BROKER_URL,
       emulatorUrl: settings.DEMO_EMULATOR_URL,
-      storage: settings.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${settings.DATA_DIR}`,
+      storage: settings.DATABASE_URL ? 'PostgreSQL' : `embedded PGlite under ${config.storage.dataDir}`,
     }),
   );
 } finally {
-  await database.close();
+  await admin.close();
 }

@@ -1,52 +1,62 @@
-import type { Client, ClientRepo } from '../oidc/clients.js';
-import { hashPassword } from '../crypto/password.js';
+import type { AdminCall } from '../admin/admin-call.js';
+import type { LinksAdmin } from '../admin/links-admin.js';
+import type { ProfileImport } from '../admin/profile-import.js';
 import { hashClientSecret } from '../crypto/secret-hash.js';
-import type { SnilsHasher } from '../crypto/snils.js';
-import type { ProfileRecord, ProfileWriter } from '../store/postgres/profiles-repo.js';
+import type { Client, ClientRepo } from '../oidc/clients.js';
 import { DEMO_PASSWORD, DEMO_PROFILES, DEMO_REGION, type DemoProfile } from './demo-data.js';
 
 /**
- * Seeds what the demo needs, through the same paths a directory import takes: SNILS stored
- * only as the HMAC under SNILS_HMAC_KEY, passwords as scrypt; and the demo diary registered
- * as a client with the URLs it really runs on. Idempotent: every start resets the demo
- * profiles (and their links), so each run shows every outcome again.
+ * Seeds what the demo needs through the directory import (the function behind
+ * POST /admin/profiles/import: SNILS kept only as its HMAC, passwords scrypt-hashed, every
+ * change audited), and registers the demo diary for the URLs it really runs on. Each start
+ * also unlinks the demo profiles (through the links admin, audited), so every run shows
+ * every outcome again.
  */
 export const DEMO_CLIENT_ID = 'demo-diary';
 /** Documented in config/clients.json's $comment; development only. */
 export const DEMO_CLIENT_SECRET = 'demo-diary-secret-change-me-0123456789abcdef';
+export const DEMO_ADMIN_CALL: AdminCall = { actor: 'admin:demo-seed' };
 
-export interface SeedDeps {
-  profiles: ProfileWriter;
-  clients: ClientRepo;
-  hashSnils: SnilsHasher;
+export interface DemoSeedDeps {
+  profileImport: ProfileImport;
+  linkAdmin: LinksAdmin;
 }
 
-export async function seedDemoProfiles(deps: Pick<SeedDeps, 'profiles' | 'hashSnils'>, options: { passwordCost?: { N: number; r: number; p: number } } = {}): Promise<number> {
-  const records = await Promise.all(DEMO_PROFILES.map((profile) => toRecord(profile, deps.hashSnils, options.passwordCost)));
-  await deps.profiles.replace(records);
-  return records.length;
-}
-
-async function toRecord(profile: DemoProfile, hashSnils: SnilsHasher, cost: { N: number; r: number; p: number } | undefined): Promise<ProfileRecord> {
-  const snils = profile.snils ? hashSnils(profile.snils) : undefined;
-  if (profile.snils && !snils) throw new Error(`demo profile ${profile.id}: SNILS fails its checksum`);
+/** A directory row as the import takes it (its JSON form). */
+function importRow(profile: DemoProfile) {
   return {
     id: profile.id,
     login: profile.login,
-    passwordHash: await hashPassword(DEMO_PASSWORD, cost),
-    lastName: profile.lastName,
-    firstName: profile.firstName,
-    middleName: profile.middleName,
-    birthDate: profile.birthDate,
-    snilsHash: snils?.hash,
-    snilsLast4: snils?.last4,
-    email: profile.email,
-    emailConfirmed: profile.email !== undefined,
+    password: DEMO_PASSWORD,
+    last_name: profile.lastName,
+    first_name: profile.firstName,
+    middle_name: profile.middleName,
+    birth_date: profile.birthDate,
+    snils: profile.snils ?? null,
+    email: profile.email ?? null,
+    email_confirmed: profile.email !== undefined,
     roles: profile.roles,
-    schoolIds: profile.schoolIds,
+    school_ids: profile.schoolIds,
     activated: true,
     region: DEMO_REGION,
   };
+}
+
+export async function seedDemoProfiles(deps: DemoSeedDeps, call: AdminCall = DEMO_ADMIN_CALL): Promise<{ created: number; updated: number; unchanged: number; unlinked: number }> {
+  const report = await deps.profileImport({ format: 'json', data: DEMO_PROFILES.map(importRow) }, call);
+  const rejected = report.rows.filter((row) => row.status === 'rejected');
+  if (rejected.length > 0) {
+    throw new Error(`demo profiles rejected by the directory import: ${rejected.map((row) => `${row.id}: ${row.errors?.map((e) => e.message).join(', ')}`).join('; ')}`);
+  }
+  let unlinked = 0;
+  for (const profile of DEMO_PROFILES) {
+    const { links } = await deps.linkAdmin.list({ profile_id: profile.id }, call);
+    for (const link of links) {
+      await deps.linkAdmin.remove({ esia_oid: link.esia_oid, profile_id: link.profile_id }, call);
+      unlinked += 1;
+    }
+  }
+  return { created: report.summary.created, updated: report.summary.updated, unchanged: report.summary.unchanged, unlinked };
 }
 
 /** Registers (or updates) the demo diary for the URL it runs on, keeping the rest of its entry. */

@@ -33,7 +33,6 @@ export async function startTestDemo(): Promise<RunningDemo> {
       logger: createTestLogger(),
       devKeysDir: dirname(keys.clientKey),
       inMemoryDatabase: !testDb,
-      passwordCost: { N: 1024, r: 8, p: 1 },
     });
     return {
       ...demo,
