@@ -29,7 +29,7 @@ if (!settings.success) {
 }
 const env = settings.data;
 const logFile = resolve(env.DEMO_LOG_FILE ?? join(env.DATA_DIR, 'demo.log'));
-const logger = createLogger({ level: env.LOG_LEVEL, destination: pino.destination({ dest: logFile, mkdir: true, sync: false }) });
+const logger = createLogger({ level: env.LOG_LEVEL, destination: pino.destination({ dest: logFile, mkdir: true, sync: true }) });
 
 let demo;
 try {
