@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { introspect } from '../../oidc/introspection.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { authenticateClient } from '../../oidc/token/client-auth.js';
-import { rateLimit } from '../../oidc/token/token-endpoint.js';
+import { limitFailures } from '../../oidc/token/failure-limit.js';
 import { parseForm, presentedCredentials } from '../oidc/client-credentials.js';
 
 /** POST /introspect (RFC 7662), client-authenticated like /token. */
@@ -12,8 +12,8 @@ export function registerIntrospectRoute(app: FastifyInstance, deps: { oidc: Oidc
     reply.header('cache-control', 'no-store');
     const form = parseForm(request);
     const credentials = presentedCredentials(request, form);
-    await rateLimit(ctx, `introspect:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`);
-    const client = await authenticateClient(ctx, credentials);
-    return reply.send(await introspect(ctx, client, form.token));
+    const who = `introspect:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`;
+    const answer = await limitFailures(ctx, who, async () => introspect(ctx, await authenticateClient(ctx, credentials), form.token));
+    return reply.send(answer);
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { revoke } from '../../oidc/introspection.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { authenticateClient } from '../../oidc/token/client-auth.js';
-import { rateLimit } from '../../oidc/token/token-endpoint.js';
+import { limitFailures } from '../../oidc/token/failure-limit.js';
 import { parseForm, presentedCredentials } from '../oidc/client-credentials.js';
 
 /** POST /revoke (RFC 7009): 200 with an empty body whether or not the token was known. */
@@ -12,9 +12,8 @@ export function registerRevokeRoute(app: FastifyInstance, deps: { oidc: OidcProv
     reply.header('cache-control', 'no-store');
     const form = parseForm(request);
     const credentials = presentedCredentials(request, form);
-    await rateLimit(ctx, `revoke:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`);
-    const client = await authenticateClient(ctx, credentials);
-    await revoke(ctx, client, form.token);
+    const who = `revoke:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`;
+    await limitFailures(ctx, who, async () => revoke(ctx, await authenticateClient(ctx, credentials), form.token));
     return reply.code(200).send();
   });
 }

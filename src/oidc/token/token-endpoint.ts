@@ -1,7 +1,7 @@
-import { SlowDown, UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../../errors/oauth-errors.js';
+import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../errors/oauth-errors.js';
 import type { OidcContext } from '../context.js';
-import { stateKeys } from '../state-keys.js';
 import { authorizationCodeGrant } from './authorization-code.js';
+import { limitFailures } from './failure-limit.js';
 import { authenticateClient, claimedClientId, type PresentedCredentials } from './client-auth.js';
 import type { TokenResponse } from './issue.js';
 import { refreshTokenGrant } from './refresh-token.js';
@@ -19,10 +19,14 @@ export interface TokenRequest {
   remoteAddress: string;
 }
 
-/** POST /token: rateLimit → authenticateClient → the grant. */
+/** POST /token: authenticateClient → the grant, under the failure limit. */
 export async function tokenEndpoint(ctx: OidcContext, request: TokenRequest): Promise<TokenResponse> {
   // Keyed by client and address: one noisy caller cannot use up a client's allowance everywhere.
-  await rateLimit(ctx, `${claimedClientId(request.credentials) ?? '-'}@${request.remoteAddress}`);
+  const who = `${claimedClientId(request.credentials) ?? '-'}@${request.remoteAddress}`;
+  return limitFailures(ctx, who, () => grant(ctx, request));
+}
+
+async function grant(ctx: OidcContext, request: TokenRequest): Promise<TokenResponse> {
   const client = await authenticateClient(ctx, request.credentials);
   switch (request.grantType) {
     case 'authorization_code':
@@ -34,15 +38,5 @@ export async function tokenEndpoint(ctx: OidcContext, request: TokenRequest): Pr
       throw new InvalidRequest('grant_type is required');
     default:
       throw new UnsupportedGrantType('grant_type must be authorization_code or refresh_token');
-  }
-}
-
-/** Per client and address per minute, counted in the state store so every instance shares it. */
-export async function rateLimit(ctx: OidcContext, who: string): Promise<void> {
-  const windowMs = 60_000;
-  const window = Math.floor(ctx.now() / windowMs);
-  const count = await ctx.state.increment(stateKeys.tokenRate(who, window), windowMs);
-  if (count > ctx.config.tokenRateLimitPerMinute) {
-    throw new SlowDown(`too many token requests; retry in ${Math.ceil((windowMs - (ctx.now() % windowMs)) / 1000)} s`);
   }
 }

@@ -254,15 +254,28 @@ t.test('malformed and oversized bodies: 400, never 500', async (t) => {
   t.equal(logout.status, 400, 'oversized id_token_hint');
 });
 
-t.test('/token is rate limited per client', async (t) => {
+t.test('/token is rate limited per client, on refused requests only', async (t) => {
   const noisy = await registerClient(broker.deps);
   const statuses: number[] = [];
   for (let i = 0; i < 32; i += 1) statuses.push((await token({ grant_type: 'refresh_token', refresh_token: 'nope' }, noisy)).response.status);
   t.equal(statuses.filter((s) => s === 400).length, 30, 'the allowance');
   const limited = await token({ grant_type: 'refresh_token', refresh_token: 'nope' }, noisy);
-  expectApiError(t, limited, 429, 'slow_down', /too many token requests/);
+  expectApiError(t, limited, 429, 'slow_down', /too many refused requests/);
   t.equal(limited.response.headers.get('retry-after'), '60');
   t.equal((await token({ grant_type: 'refresh_token', refresh_token: 'nope' })).response.status, 400, 'other clients are not affected');
+
+  // A busy diary backend introspects on every API call: answered requests never count.
+  const busy = await registerClient(broker.deps);
+  const answered: number[] = [];
+  for (let i = 0; i < 40; i += 1) {
+    const response = await fetch(`${broker.url}/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${busy.clientId}:${busy.secret}`).toString('base64')}` },
+      body: new URLSearchParams({ token: `unknown-${i}` }),
+    });
+    answered.push(response.status);
+  }
+  t.ok(answered.every((s) => s === 200), '40 answered introspections, limit 30, none refused');
 });
 
 t.test('/userinfo, /introspect and /revoke refusals', async (t) => {
