@@ -84,6 +84,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     const seeded = await seedClientsFromFile(config.configDir, clients);
     if (seeded.length > 0) logger.info({ clients: seeded }, 'clients seeded from clients.json');
     const audit = createPostgresAuditLog(database.db);
+    const links = createPostgresLinkStore(database.db);
     const oidc = createOidcProvider({
       config,
       state,
@@ -93,13 +94,14 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       signingKeys: createPostgresSigningKeyRepo(database.db),
       logger,
       audit,
+      linkedProfileIds: async (esiaOid) => (await links.linksOf(esiaOid)).map((link) => link.profileId),
     });
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
     const esia = await buildEsia(config, { state, metrics, logger });
     const accounts = createAccounts({
       directory,
-      links: createPostgresLinkStore(database.db),
+      links,
       audit,
       hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
       limiter: createLinkRateLimiter(state, config.accounts.linkLimits),

@@ -20,6 +20,8 @@ export interface OidcContext {
   readonly codes: CodeStore;
   readonly sessions: SessionService;
   readonly directory: Directory;
+  /** Absent: sessions are trusted as they are (tests of the authorization server alone). */
+  readonly linkedProfileIds: ((esiaOid: string) => Promise<string[]>) | undefined;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
   readonly successorOf: (refreshToken: string) => string;
   /** Signs of token theft (code replay, refresh reuse): ids only, never tokens. */

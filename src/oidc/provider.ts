@@ -23,6 +23,11 @@ export interface OidcProviderDeps {
   logger?: Pick<Logger, 'warn'>;
   /** Security events (code replay, refresh reuse) also go to the audit trail. */
   audit?: AuditLog;
+  /**
+   * The diary profiles an ESIA account is linked to now: single sign-on only enters those, so
+   * an unlink (by an admin or the person) takes effect at once, not when the session ends.
+   */
+  linkedProfileIds?: (esiaOid: string) => Promise<string[]>;
 }
 
 /** Our authorization server: the context its steps share and the interaction service. */
@@ -63,6 +68,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     codes: createCodeStore({ state: deps.state, now, ttlSeconds: oidc.codeTtlSeconds, redemptionMemorySeconds: REDEMPTION_MEMORY_SECONDS }),
     sessions: createSessionService({ state: deps.state, now, idleSeconds: oidc.sessionIdleSeconds, absoluteSeconds: oidc.sessionAbsoluteSeconds }),
     directory: deps.directory,
+    linkedProfileIds: deps.linkedProfileIds,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
     securityEvent: async (event) => {
       deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft');

@@ -94,12 +94,14 @@ function toInteractionFields(request: AuthorizeRequest) {
 }
 
 /**
- * The session's profiles a login for this region may use without ESIA: same region, still
- * activated and attached to a school. Same region means the region policy that admitted the
- * person at their ESIA login is the one that applies now.
+ * The session's profiles a login for this region may use without ESIA: still linked, same
+ * region, still activated and attached to a school. Same region means the region policy that
+ * admitted the person at their ESIA login is the one that applies now.
  */
 async function profilesFor(ctx: OidcContext, session: SsoSession, region: string): Promise<DiaryProfile[]> {
-  const profiles = await Promise.all(session.profileIds.map((id) => ctx.directory.findById(id)));
+  const linked = ctx.linkedProfileIds ? new Set(await ctx.linkedProfileIds(session.esiaOid)) : undefined;
+  const ids = linked ? session.profileIds.filter((id) => linked.has(id)) : session.profileIds;
+  const profiles = await Promise.all(ids.map((id) => ctx.directory.findById(id)));
   return profiles.filter((p): p is DiaryProfile => p !== null && p.region === region && p.activated && p.schoolIds.length > 0);
 }
 

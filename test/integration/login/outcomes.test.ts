@@ -177,3 +177,18 @@ t.test('a person sees their links and unlinks one (audited); single sign-on ends
   const anonymous = await fetch(`${env.broker.url}/account/links/unlink`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `profile_id=${profileId}&xsrf=x` });
   t.equal(anonymous.status, 401, 'no session, no unlink');
 });
+
+t.test('single sign-on enters only profiles still linked: an admin unlink takes effect at once', async (t) => {
+  const profile = await harness.profile({ lastName: 'Иванова', firstName: 'Мария', middleName: 'Сергеевна', birthDate: '2009-03-14', snils: '112-233-445 95', roles: ['student'], region });
+  const first = await login('1000000106');
+  t.equal((await first.tokens()).claims()!.sub, profile.id);
+
+  const authorize = (state: string) =>
+    `${env.broker.url}/authorize?${new URLSearchParams({ client_id: env.client.clientId, redirect_uri: env.client.redirectUri, response_type: 'code', scope: 'openid', state, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`;
+  const sso = await first.browser.fetch(authorize('sso-1'));
+  t.match(sso.headers.get('location'), new RegExp(`^${env.client.redirectUri}\\?code=`), 'with the link: straight back with a code');
+
+  t.ok(await env.broker.deps.accounts.unlink({ kind: 'admin', name: 'test' }, '1000000106', profile.id));
+  const after = await first.browser.fetch(authorize('sso-2'));
+  t.match(after.headers.get('location'), new RegExp(`^${env.emulator.url}`), 'after the unlink: back to ESIA, no code');
+});
