@@ -23,6 +23,16 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ issuer: config.server.publicUrl, address: address.replace('0.0.0.0', '127.0.0.1') }, 'esia-broker ready');
 
+  // Expired refresh-token families are dead weight: drop them a day after they expire
+  // (kept that long so a late replay still finds its family and is refused as expired).
+  const purge = setInterval(() => {
+    deps.oidc.ctx.families
+      .purgeExpired(new Date(Date.now() - 24 * 3600 * 1000))
+      .then((count) => count > 0 && logger.info({ count }, 'expired refresh-token families purged'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'purging expired refresh tokens failed'));
+  }, 3600 * 1000);
+  purge.unref();
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -33,6 +43,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.server.shutdownGraceMs);
     force.unref();
+    clearInterval(purge);
     await app.close();
     await deps.close();
     logger.info('stopped');

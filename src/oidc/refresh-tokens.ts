@@ -57,6 +57,8 @@ export interface FamilyRepo {
   revokeFamily(id: string, reason: string): Promise<void>;
   /** Revokes the session's families, except offline_access ones; returns their ids. */
   revokeSessionFamilies(sessionSid: string, reason: string): Promise<string[]>;
+  /** Deletes families (and their tokens) that expired before `before`; returns how many. */
+  purgeExpired(before: Date): Promise<number>;
 }
 
 /** The rotation rule, pure: what a refresh with this token by this client should do now. */

@@ -119,5 +119,10 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
         .execute();
       return rows.map((row) => row.id);
     },
+
+    async purgeExpired(before) {
+      const result = await db.deleteFrom('refresh_token_families').where('expires_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
