@@ -29,6 +29,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# `npx esia-broker <command>` (admin CLI) runs dist/ through this launcher.
+COPY bin ./bin
 COPY config ./config
 RUN mkdir -p /var/lib/esia-broker && chown node:node /var/lib/esia-broker
 USER node

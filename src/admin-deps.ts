@@ -59,6 +59,7 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
 export interface AdminContext extends AdminServices {
   readonly config: Config;
   readonly database: DatabaseHandle;
+  readonly audit: AuditLog;
   readonly keys: KeyRing;
   close(): Promise<void>;
 }
@@ -81,6 +82,7 @@ export async function openAdminContext(config: Config, options: { migrate?: bool
       ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts }),
       config,
       database,
+      audit,
       keys: createConfiguredKeyRing(config, createPostgresSigningKeyRepo(db)),
       close: () => database.close(),
     };

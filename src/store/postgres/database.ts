@@ -52,10 +52,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const pglite = dir ? new PGlite({ dataDir: dir, parsers }) : new PGlite({ parsers });
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return handle(db, 'pglite');
+  // kysely only destroys a driver it has used: a handle closed before its first query would
+  // leave PGlite open (and a CLI process hanging for a minute), so close it here too.
+  return handle(db, 'pglite', async () => {
+    if (!pglite.closed) await pglite.close();
+  });
 }
 
-function handle(db: Db, kind: DatabaseHandle['kind']): DatabaseHandle {
+function handle(db: Db, kind: DatabaseHandle['kind'], afterDestroy?: () => Promise<void>): DatabaseHandle {
   return {
     db,
     kind,
@@ -64,6 +68,7 @@ function handle(db: Db, kind: DatabaseHandle['kind']): DatabaseHandle {
     },
     async close() {
       await db.destroy();
+      await afterDestroy?.();
     },
   };
 }
