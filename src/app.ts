@@ -89,6 +89,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     links: deps.linkAdmin,
     importMaxBytes: deps.config.admin.importMaxBytes,
     importMaxNewPasswords: deps.config.admin.importMaxNewPasswords,
+    state: deps.state,
+    sessionTtlMs: deps.config.admin.sessionTtlMs,
+    publicUrl: deps.config.server.publicUrl,
   });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
   const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../../accounts/links.js';
 import { ADMIN_ACTORS } from '../../admin/admin-call.js';
 import type { ClientAdmin } from '../../admin/clients-admin.js';
+import { createAdminSessions } from '../../admin/admin-sessions.js';
 import type { AdminQueries } from '../../admin/reports.js';
+import type { StateStore } from '../../store/state-store.js';
+import { registerAdminPage } from './admin-page-routes.js';
 import { adminAuth } from './admin-auth.js';
 import { registerClientRoutes } from './client-routes.js';
 import { registerProfileRoutes, type ProfileRoutesDeps } from './profile-routes.js';
@@ -14,11 +17,16 @@ export interface AdminApiDeps extends ProfileRoutesDeps {
   clients: ClientAdmin;
   keys: { rotate(): Promise<string[]> };
   audit: AuditLog;
+  /** The /admin page: its sessions live in the state store. */
+  state: StateStore;
+  sessionTtlMs: number;
+  publicUrl: string;
 }
 
 /**
  * Everything under /admin/ (JSON API) behind the admin bearer token, in one encapsulated
- * scope. Every change and every read of personal data is audited (docs/admin.md).
+ * scope, and the /admin page behind the same token (a session cookie once it was typed).
+ * Every change and every read of personal data is audited (docs/admin.md).
  */
 export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): Promise<void> {
   await app.register(async (scope) => {
@@ -31,5 +39,12 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       await deps.audit.record({ actor: ADMIN_ACTORS.api, action: 'keys.rotate', outcome: 'ok', requestId: request.id, details: { kids: kids.join(' ') } });
       return reply.header('cache-control', 'no-store').send({ new_kids: kids });
     });
+  });
+  registerAdminPage(app, {
+    adminToken: deps.adminToken,
+    sessions: createAdminSessions(deps.state, { adminToken: deps.adminToken, ttlMs: deps.sessionTtlMs }),
+    queries: deps.queries,
+    audit: deps.audit,
+    publicUrl: deps.publicUrl,
   });
 }

@@ -47,11 +47,17 @@ fieldset{border:0;padding:0;margin:0}legend{font-weight:600;margin-bottom:.5rem}
 .choice input{width:auto;margin:.3rem 0 0}.choice label{margin:0;font-weight:normal}.choice strong{display:block}
 .hint{color:#5a6472;font-size:.9375rem}
 button.link{background:none;color:#0d4cd3;padding:0;text-decoration:underline}
+main.wide{max-width:75rem;margin:1.5rem auto}
+table{border-collapse:collapse;width:100%;font-size:.875rem}th,td{border-bottom:1px solid #d5dbe3;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef2f7}caption{text-align:left;color:#5a6472;padding:.5rem 0}
+form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.filters label{margin:0 0 .25rem}
+form.filters input,form.filters select{width:auto;padding:.4rem;font-size:.9375rem;border:1px solid #b8c1cc;border-radius:6px}
 `;
 
-export function page(title: string, body: SafeHtml): string {
+/** `wide`: tables (the admin page) get the width of the window instead of a reading column. */
+export function page(title: string, body: SafeHtml, options: { wide?: boolean } = {}): string {
   return `<!doctype html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main>${body.value}</main></body></html>`;
+<body><main${options.wide ? ' class="wide"' : ''}>${body.value}</main></body></html>`;
 }

@@ -1,0 +1,97 @@
+import { ROLES } from '../../accounts/directory.js';
+import { REPORT_NAMES, reportTitle, type ReportName } from '../../admin/report-runner.js';
+import { html, page, type SafeHtml } from './html.js';
+
+/**
+ * The /admin page (issue 6): a token form, then the reports as tables with filters and a CSV
+ * link per report. Plain server-rendered HTML in Russian, no scripts, no external assets.
+ */
+export const ADMIN_FORM_FIELD = 'xsrf';
+/** Rows shown in the table; the CSV has them all. */
+export const MAX_TABLE_ROWS = 1000;
+
+const LABELS: Record<string, string> = {
+  profile_id: 'Профиль', full_name: 'ФИО', roles: 'Роли', school_ids: 'ОО', region: 'Регион',
+  esia_login: 'Входил через госуслуги', first_esia_login: 'Первый вход', last_esia_login: 'Последний вход',
+  esia_login_count: 'Входов', has_snils: 'СНИЛС', has_birth_date: 'Дата рождения', activated: 'Активирован',
+  day: 'День', outcome: 'Итог', count: 'Количество',
+};
+const ROLE_NAMES: Record<string, string> = { student: 'ученик', parent: 'родитель', teacher: 'учитель', staff: 'сотрудник', admin: 'администратор' };
+
+function cell(column: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (value === 'yes') return 'да';
+  if (value === 'no') return 'нет';
+  if (column === 'roles') return String(value).split(' ').map((r) => ROLE_NAMES[r] ?? r).join(', ');
+  if (column === 'outcome' && value === 'success') return 'успешный вход';
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return `${value.slice(0, 10)} ${value.slice(11, 16)} UTC`;
+  return String(value);
+}
+
+export interface AdminLoginView {
+  xsrf: string;
+  error?: { kind: 'wrong-token' } | { kind: 'locked'; retryAfterSeconds: number } | undefined;
+}
+
+export function adminLoginPage(view: AdminLoginView): string {
+  const error = view.error?.kind === 'locked'
+    ? `Слишком много неверных попыток. Попробуйте снова через ${Math.ceil(view.error.retryAfterSeconds / 60)} мин.`
+    : view.error ? 'Неверный токен администратора.' : undefined;
+  return page('Администрирование: вход', html`<h1>Администрирование сервиса входа</h1>
+<p>Введите токен администратора (ADMIN_TOKEN). Он нужен один раз: дальше вход хранится в этом браузере до выхода или окончания сеанса.</p>
+${error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : false}
+<form method="post" action="/admin/login">
+<input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}">
+<label for="token">Токен администратора</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required maxlength="512"${error ? html` aria-describedby="form-error"` : false}>
+<p><button type="submit">Войти</button></p>
+</form>`);
+}
+
+export interface AdminReportView {
+  report: ReportName;
+  filter: Partial<Record<'region' | 'school' | 'role' | 'from' | 'to', string>>;
+  columns: readonly string[];
+  rows: ReadonlyArray<Record<string, unknown>>;
+  /** A filter the server refused, in its words. */
+  error?: string | undefined;
+  xsrf: string;
+}
+
+function query(filter: AdminReportView['filter']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value);
+  return params.toString();
+}
+
+function filters(view: AdminReportView): SafeHtml {
+  const f = view.filter;
+  const option = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? html` selected` : false}>${label}</option>`;
+  return html`<form class="filters" method="get" action="/admin">
+<div><label for="report">Отчёт</label><select id="report" name="report">${REPORT_NAMES.map((name) => option(name, reportTitle(name), name === view.report))}</select></div>
+<div><label for="region">Регион</label><input id="region" name="region" inputmode="numeric" pattern="\\d{2}" maxlength="2" size="3" value="${f.region ?? ''}"></div>
+<div><label for="school">ОО</label><input id="school" name="school" maxlength="100" size="14" value="${f.school ?? ''}"></div>
+<div><label for="role">Роль</label><select id="role" name="role">${option('', 'все', !f.role)}${ROLES.map((role) => option(role, ROLE_NAMES[role] ?? role, role === f.role))}</select></div>
+<div><label for="from">Период с</label><input id="from" name="from" type="date" value="${f.from ?? ''}"></div>
+<div><label for="to">по</label><input id="to" name="to" type="date" value="${f.to ?? ''}"></div>
+<div><button type="submit">Показать</button></div>
+</form>`;
+}
+
+function table(view: AdminReportView): SafeHtml {
+  if (view.rows.length === 0) return html`<p>Нет строк для выбранных условий.</p>`;
+  const shown = view.rows.slice(0, MAX_TABLE_ROWS);
+  return html`<table>
+<caption>Строк: ${view.rows.length}${view.rows.length > shown.length ? `, показаны первые ${shown.length} (все — в CSV)` : ''}</caption>
+<thead><tr>${view.columns.map((c) => html`<th scope="col">${LABELS[c] ?? c}</th>`)}</tr></thead>
+<tbody>${shown.map((row) => html`<tr>${view.columns.map((c) => html`<td>${cell(c, row[c])}</td>`)}</tr>`)}</tbody>
+</table>`;
+}
+
+export function adminReportPage(view: AdminReportView): string {
+  return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
+<h1>${reportTitle(view.report)}</h1>
+${filters(view)}
+${view.error ? html`<p class="error" role="alert">Условия отбора не приняты: ${view.error}</p>` : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>
+${table(view)}`}`, { wide: true });
+}

@@ -1,0 +1,163 @@
+import t from 'tap';
+import Fastify from 'fastify';
+import cookie from '@fastify/cookie';
+import { parse } from 'csv-parse/sync';
+import { createAdminSessions } from '../../../src/admin/admin-sessions.js';
+import { registerAdminPage } from '../../../src/http/admin/admin-page-routes.js';
+import type { AdminQueries } from '../../../src/admin/reports.js';
+import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
+import { ADMIN_TOKEN, adminClient, csvFile } from '../../helpers/admin.js';
+import { startBroker } from '../../helpers/broker.js';
+import { launchBrowser, newPage, saveScreenshot } from '../../helpers/browser.js';
+
+/** A browser-like session over fetch: keeps cookies, follows nothing by itself. */
+function cookieJar(base: string) {
+  const jar = new Map<string, string>();
+  const setCookies: string[] = [];
+  async function request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      setCookies.push(line);
+      const [pair] = line.split(';');
+      const [name, ...value] = pair!.split('=');
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name!);
+      else jar.set(name!, value.join('='));
+    }
+    return { status: response.status, location: response.headers.get('location'), headers: response.headers, text: await response.text() };
+  }
+  const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+  return { request, field, jar, setCookies };
+}
+
+t.test('the /admin page', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.close());
+  const { call } = adminClient(broker.url);
+  const imported = await call('POST', '/admin/profiles/import', {
+    text: csvFile(['id', 'login', 'last_name', 'first_name', 'middle_name', 'roles', 'school_ids', 'activated', 'region', 'birth_date'], [
+      ['pg-teacher', 'pg.teacher', 'Андреева', 'Кармела', 'Егоровна', 'teacher', 'school-7', 'true', '38', '1980-02-01'],
+      ['pg-student', 'pg.student', 'Андреева', 'Мария', '', 'student', 'school-7', 'false', '38', ''],
+      ['pg-other', 'pg.other', 'Борисов', 'Иван', '', 'teacher', 'school-9', 'true', '29', '1970-01-01'],
+    ]),
+  });
+  t.equal(imported.status, 200);
+  await broker.deps.database.db.insertInto('audit_events').values([
+    { actor: 'esia:1001', action: 'login', target: 'pg-teacher', outcome: 'success', region: '38', at: '2026-11-20T08:00:00Z' },
+    { actor: 'esia:1001', action: 'login', target: 'pg-teacher', outcome: 'success', region: '38', at: '2026-11-21T08:00:00Z' },
+  ]).execute();
+
+  t.test('token form, session cookie, reports, CSV, logout over the wire', async (t) => {
+    const b = cookieJar(broker.url);
+    const first = await b.request('GET', '/admin');
+    t.equal(first.status, 200);
+    t.match(first.text, /Токен администратора/);
+    t.match(first.headers.get('content-security-policy'), /default-src 'none'/);
+    t.equal(first.headers.get('cache-control'), 'no-store');
+
+    t.equal((await b.request('POST', '/admin/login', { xsrf: 'forged', token: ADMIN_TOKEN })).status, 303, 'a forged form token is sent back to the form');
+    t.notOk(b.jar.has('eb_admin'), 'no session from a forged form');
+    t.equal((await b.request('POST', '/admin/login', { xsrf: b.field(first.text, 'xsrf'), token: ADMIN_TOKEN }, { origin: 'https://evil.example' })).status, 403, 'another origin is refused');
+
+    const form = await b.request('GET', '/admin');
+    const wrong = await b.request('POST', '/admin/login', { xsrf: b.field(form.text, 'xsrf'), token: 'not-the-token-at-all' });
+    t.equal(wrong.status, 401);
+    t.match(wrong.text, /Неверный токен администратора/);
+
+    const login = await b.request('POST', '/admin/login', { xsrf: b.field(wrong.text, 'xsrf'), token: ADMIN_TOKEN });
+    t.equal(login.status, 303);
+    t.equal(login.location, '/admin');
+    const session = b.setCookies.find((c) => c.startsWith('eb_admin='))!;
+    t.match(session, /HttpOnly/i);
+    t.match(session, /SameSite=Strict/i);
+    t.match(session, /Path=\/admin/);
+    t.match(session, /Max-Age=28800/);
+    t.notMatch(session, new RegExp(ADMIN_TOKEN), 'the cookie is a session id, not the token');
+
+    const report = await b.request('GET', '/admin?report=logins&region=38&role=teacher');
+    t.equal(report.status, 200);
+    t.match(report.text, /<td>Андреева Кармела Егоровна<\/td>/);
+    t.match(report.text, /<td>2<\/td>/, 'two ESIA logins counted');
+    t.notMatch(report.text, /Борисов|Андреева Мария/);
+    t.match(report.text, /href="\/admin\/export\/logins\.csv\?region=38&amp;role=teacher"/);
+
+    const bad = await b.request('GET', '/admin?report=completeness&region=Irkutsk');
+    t.equal(bad.status, 400);
+    t.match(bad.text, /region: must be a two-digit region code/);
+
+    const csv = await b.request('GET', '/admin/export/completeness.csv?region=38');
+    t.equal(csv.status, 200);
+    t.match(csv.headers.get('content-disposition'), /attachment; filename="completeness.csv"/);
+    const records = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
+    t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated']);
+    t.same(records.map((r) => r['profile_id']), ['pg-teacher', 'pg-student'], 'no SNILS anywhere in region 38');
+
+    const logout = await b.request('POST', '/admin/logout', { xsrf: b.field(report.text, 'xsrf') });
+    t.equal(logout.status, 303);
+    t.notOk(b.jar.has('eb_admin'), 'cookie cleared');
+    t.match((await b.request('GET', '/admin')).text, /Токен администратора/, 'back to the token form');
+    const stale = await fetch(`${broker.url}/admin/export/logins.csv`, { headers: { cookie: session.split(';')[0]! } });
+    t.equal(stale.status, 401, 'the session is gone server-side, not only from the browser');
+
+    const audit = await call<{ events: Array<{ action: string; actor: string }> }>('GET', '/admin/audit?actor=admin:page');
+    t.same(audit.body.events.map((e) => e.action), ['admin.logout', 'report.read', 'report.read', 'admin.login']);
+  });
+
+  t.test('the API bearer token does not open the page, nor the page cookie the API', async (t) => {
+    t.match(await (await fetch(`${broker.url}/admin`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text(), /Токен администратора/);
+    t.equal((await fetch(`${broker.url}/admin/export/logins.csv`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
+  });
+
+  t.test('in a real browser: enter the token once, filter, find the rows, download CSV', async (t) => {
+    const browser = await launchBrowser();
+    t.teardown(() => browser.close());
+    const { context, page } = await newPage(browser);
+    await page.goto(`${broker.url}/admin`);
+    await page.getByLabel('Токен администратора').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await page.getByRole('heading', { name: 'Активность входа через госуслуги' }).waitFor();
+    const cookies = await context.cookies();
+    t.match(cookies.find((c) => c.name === 'eb_admin'), { httpOnly: true, sameSite: 'Strict', path: '/admin' });
+
+    await page.getByLabel('Отчёт').selectOption('completeness');
+    await page.getByLabel('Регион').fill('38');
+    await page.getByLabel('Роль').selectOption('student');
+    await page.getByRole('button', { name: 'Показать' }).click();
+    await page.getByRole('heading', { name: 'Наполненность данными' }).waitFor();
+    const rows = await page.locator('tbody tr').allInnerTexts();
+    t.equal(rows.length, 1, rows.join(' | '));
+    t.match(rows[0], /pg-student\s+Андреева Мария\s+ученик\s+school-7\s+38\s+нет\s+нет\s+нет/);
+    await saveScreenshot(page, 'admin-completeness');
+
+    const href = await page.getByRole('link', { name: 'Скачать CSV' }).getAttribute('href');
+    t.equal(href, '/admin/export/completeness.csv?region=38&role=student');
+    const download = await context.request.get(`${broker.url}${href}`);
+    t.same(parse(await download.text(), { columns: true }), [{ profile_id: 'pg-student', full_name: 'Андреева Мария', roles: 'student', school_ids: 'school-7', region: '38', has_snils: 'no', has_birth_date: 'no', activated: 'no' }]);
+
+    await page.goto(`${broker.url}/admin?report=logins`);
+    t.match(await page.locator('tbody').innerText(), /pg-teacher[^\n]*да[^\n]*2026-11-20 08:00 UTC[^\n]*2026-11-21 08:00 UTC\s+2/);
+    await page.getByRole('button', { name: 'Выйти' }).click();
+    await page.getByLabel('Токен администратора').waitFor();
+    await context.close();
+  });
+});
+
+t.test('without ADMIN_TOKEN the page does not exist; failed token entries lock out', async (t) => {
+  const queries = {} as AdminQueries;
+  const audit = { record: async () => undefined };
+  const state = createMemoryStateStore();
+  const off = Fastify();
+  await off.register(cookie, { secret: 'cookie-secret-0123456789abcdef' });
+  registerAdminPage(off, { adminToken: undefined, sessions: createAdminSessions(state, { adminToken: undefined, ttlMs: 1000 }), queries, audit, publicUrl: 'http://localhost' });
+  t.equal((await off.inject({ url: '/admin' })).statusCode, 404);
+  t.equal((await off.inject({ method: 'POST', url: '/admin/login', payload: { token: 'x' } })).statusCode, 404);
+
+  const sessions = createAdminSessions(state, { adminToken: ADMIN_TOKEN, ttlMs: 60_000 });
+  for (let i = 0; i < 10; i++) t.match(await sessions.login('wrong-token', '10.0.0.1'), { kind: 'wrong-token' });
+  t.match(await sessions.login(ADMIN_TOKEN, '10.0.0.1'), { kind: 'locked' }, 'even the right token waits out the lockout');
+  t.match(await sessions.login(ADMIN_TOKEN, '10.0.0.2'), { kind: 'ok' }, 'other addresses are not affected');
+});
