@@ -78,6 +78,8 @@ t.test('/regions publishes the policy; SIGHUP swaps it without dropping a reques
   running = false;
   await hammer;
   t.equal(after?.mode, 'off', 'the new rules are served');
+  // The log line travels through the child's stdout pipe and may trail the swap it reports.
+  for (let i = 0; i < 100 && !/region table reloaded/.test(broker.output()); i++) await sleep(50);
   t.match(broker.output(), /"regions":26,"msg":"region table reloaded"/);
   t.ok(seen.length > 5, `${seen.length} requests during the reload`);
   t.ok(seen.every((s) => s === '200:esia_only' || s === '200:off'), 'no request dropped or mixed');
