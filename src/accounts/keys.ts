@@ -2,9 +2,10 @@ import { sha256Base64url } from '../crypto/random.js';
 
 /**
  * State-store keys of the accounts module. Logins and IP addresses are personal data: keys
- * carry only their SHA-256, so neither Redis nor its dumps hold them in clear.
+ * carry only their SHA-256, so neither Redis nor its dumps hold them in clear. 'esia-day' is
+ * the per-ESIA-account daily cap (rate-limit.ts); the others count in the short window.
  */
-export type LinkCounter = 'login' | 'esia' | 'ip';
+export type LinkCounter = 'login' | 'esia' | 'esia-day' | 'ip';
 
 export function linkFailuresKey(counter: LinkCounter, id: string): string {
   return `accounts:link-failures:${counter}:${sha256Base64url(id)}`;

@@ -3,11 +3,13 @@ import { positiveInt } from './fields.js';
 
 /**
  * Manual-link rate limits (src/accounts/rate-limit.ts): failures allowed per diary login, per
- * ESIA account and per IP within one window; a lockout lasts at most one window.
+ * ESIA account and per IP within one window (a lockout lasts at most one window), and per ESIA
+ * account within a day, which bounds how often one account can lock someone else's login.
  */
 export const accountsEnvSchema = z.object({
   LINK_MAX_FAILURES_PER_LOGIN: positiveInt.default(5),
   LINK_MAX_FAILURES_PER_ESIA_ACCOUNT: positiveInt.default(10),
+  LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT: positiveInt.default(20),
   LINK_MAX_FAILURES_PER_IP: positiveInt.default(100),
   LINK_FAILURE_WINDOW_SECONDS: positiveInt.default(900),
 });
@@ -16,6 +18,7 @@ export interface AccountsConfig {
   readonly linkLimits: {
     readonly perLogin: number;
     readonly perEsiaAccount: number;
+    readonly perEsiaAccountPerDay: number;
     readonly perIp: number;
     readonly windowMs: number;
   };
@@ -26,6 +29,7 @@ export function resolveAccountsConfig(e: z.infer<typeof accountsEnvSchema>): Acc
     linkLimits: {
       perLogin: e.LINK_MAX_FAILURES_PER_LOGIN,
       perEsiaAccount: e.LINK_MAX_FAILURES_PER_ESIA_ACCOUNT,
+      perEsiaAccountPerDay: e.LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT,
       perIp: e.LINK_MAX_FAILURES_PER_IP,
       windowMs: e.LINK_FAILURE_WINDOW_SECONDS * 1000,
     },

@@ -11,7 +11,7 @@ for (const backend of databaseBackends()) {
   t.test(`security on ${backend.name}`, async (t) => {
     const handle = await backend.open();
     t.teardown(() => handle.close());
-    const h = createHarness(handle, { limits: { perLogin: 5, perEsiaAccount: 10, perIp: 100, windowMs: WINDOW } });
+    const h = createHarness(handle, { limits: { perLogin: 5, perEsiaAccount: 10, perEsiaAccountPerDay: 20, perIp: 100, windowMs: WINDOW } });
 
     t.test('issue 5: a Simplified account carrying a child\'s exact name and birth date, with no diary password, never gets a link', async (t) => {
       const victim = await h.profile({ ...child, roles: ['student'], email: 'alisa.mama@example.ru', emailConfirmed: true, snils: newSnils() });

@@ -71,3 +71,10 @@ t.test('secrets from *_FILE, and not both', async (t) => {
 t.test('PUBLIC_URL loses its trailing slash', async (t) => {
   t.equal(loadConfig({ ...production, PUBLIC_URL: 'https://id.example.ru/' }).server.publicUrl, 'https://id.example.ru');
 });
+
+t.test('manual-link limits: the daily per-account cap defaults to 20 and is settable', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  t.equal(loadConfig({ DATA_DIR: dataDir }).accounts.linkLimits.perEsiaAccountPerDay, 20);
+  t.equal(loadConfig({ DATA_DIR: dataDir, LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT: '30' }).accounts.linkLimits.perEsiaAccountPerDay, 30);
+  t.match(problemsOf({ DATA_DIR: dataDir, LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT: '0' }).join(), /LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT/);
+});
