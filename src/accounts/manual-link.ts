@@ -1,4 +1,5 @@
 import type { EsiaPerson } from '../esia/person.js';
+import { ageBandFor } from '../policy/decide.js';
 import { AUDIT, deny, esiaActor, type AccountsDeps, type Deny, type LoginContext, type ManualLinkResult } from './context.js';
 import type { DiaryProfile } from './directory.js';
 import { assertActivated, assertAttached, assertBirthDateAgrees, assertPolicy, assertSnilsAgrees, firstFailure, type Candidate, type Check } from './eligibility.js';
@@ -14,8 +15,17 @@ export interface ManualLinkInput {
   ip: string;
 }
 
-/** seeds 000/001 «Связывание учётных записей»: afterwards the name must agree (and the birth date ESIA states). */
-const assertNameAgrees: Check = ({ person, profile }) => (sameFullName(person, profile) ? undefined : deny('name_birthdate_mismatch', 'name_differs'));
+/**
+ * seeds 000/001 «Связывание учётных записей»: afterwards the name must agree. Seed 000 names the
+ * failure by age: over 14 «ФИО и СНИЛС … не совпадают», under 14 «ФИО … не совпадают» next to
+ * «некорректная дата рождения». The age band is the person's, as in every rule: from ESIA's
+ * birth date, else the profile's.
+ */
+const assertNameAgrees: Check = ({ person, profile, region, today }) => {
+  if (sameFullName(person, profile)) return undefined;
+  const { ageBand } = ageBandFor(region, person.birthDate ?? profile.birthDate, today);
+  return deny(ageBand === 'adult' ? 'name_snils_mismatch' : 'name_birthdate_mismatch', 'name_differs');
+};
 
 /** The diary login belongs to another region's diary: not the profile this login is for. */
 const assertSameRegion: Check = ({ profile, region }) => (profile.region === region.code ? undefined : deny('profile_not_found', 'profile_in_other_region'));
