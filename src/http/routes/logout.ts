@@ -35,7 +35,7 @@ export function registerLogoutRoute(app: FastifyInstance, deps: { oidc: OidcProv
       );
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
       if (outcome.kind === 'confirm') {
-        return reply.send(logoutConfirmPage({ xsrf: outcome.xsrf, postLogoutRedirectUri: p.post_logout_redirect_uri, state: p.state, clientId: p.client_id }));
+        return reply.send(logoutConfirmPage({ xsrf: outcome.xsrf, postLogoutRedirectUri: p.post_logout_redirect_uri, state: p.state, clientId: outcome.clientId }));
       }
       clearSessionCookie(reply, provider);
       const esiaLogoutUrl = outcome.ended?.esiaSessionId !== undefined ? deps.loginStarter.esiaLogoutUrl?.(outcome.backUrl ?? provider.ctx.issuer) : undefined;

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import * as client from 'openid-client';
 import { SignJWT, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { signJwt } from '../../../src/crypto/jwt.js';
 import { KNOWN_EMAIL } from '../../fixtures/personal-data.js';
 import { TestBrowser, insertProfile, registerClient, startOidcBroker, type OidcTestBroker } from '../../helpers/oidc.js';
 
@@ -244,6 +245,72 @@ t.test('failed login and logout', async (t) => {
   const bad = await browser.request(`${broker.url}/logout?client_id=${diary.clientId}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`);
   t.equal(bad.status, 400, 'an unregistered post_logout_redirect_uri is refused');
   t.equal(bad.headers.get('location'), null);
+});
+
+t.test('logout: an id_token_hint of another session asks first and ends nothing (RP-Initiated Logout §2, §4)', async (t) => {
+  const alice = await insertProfile(broker.deps);
+  const mallory = await insertProfile(broker.deps, { lastName: 'Петров', firstName: 'Иван' });
+  const diary = await registerClient(broker.deps);
+  const attackers = await registerClient(broker.deps);
+  const config = await discover(diary.clientId, diary.secret);
+  const attackerConfig = await discover(attackers.clientId, attackers.secret);
+  const now = Math.floor(Date.now() / 1000);
+
+  const victim = new TestBrowser(broker.url);
+  broker.loginAs(() => ({ profile: { profileId: alice.id, esiaOid: '1000010', level: 'standard', authTime: now } }));
+  const own = await login(config, victim, diary.redirectUri, { scope: 'openid profile' });
+  broker.loginAs(() => ({ profile: { profileId: mallory.id, esiaOid: '1000011', level: 'standard', authTime: now } }));
+  const foreign = await login(attackerConfig, new TestBrowser(broker.url), attackers.redirectUri);
+  const victimCookie = victim.cookies.get('eb_session');
+
+  // The attacker's page embeds /logout with the attacker's own, perfectly valid id_token.
+  const embedded = await victim.request(`${broker.url}/logout?id_token_hint=${foreign.tokens.id_token!}`);
+  t.equal(embedded.status, 200);
+  t.match(await embedded.text(), /Выйти из сервиса входа\?/, 'a hint of another session: the person confirms first');
+  t.equal(victim.cookies.get('eb_session'), victimCookie, 'the session cookie is untouched');
+  const withRedirect = await victim.request(client.buildEndSessionUrl(attackerConfig, { id_token_hint: foreign.tokens.id_token!, post_logout_redirect_uri: `https://${attackers.clientId}.diary.example/`, state: 'x' }).toString());
+  t.equal(withRedirect.status, 200, 'no redirect either, even to a registered post_logout_redirect_uri');
+  t.equal(withRedirect.headers.get('location'), null);
+  const form = await withRedirect.text();
+  t.match(form, new RegExp(`name="client_id" value="${attackers.clientId}"`), 'the form names the hint\'s client, so its post_logout_redirect_uri stays checkable');
+
+  const startsBefore = broker.started.length;
+  const silent = await login(config, victim, diary.redirectUri, { prompt: 'none' });
+  t.equal(silent.tokens.claims()!.sub, alice.id, 'the session is alive: prompt=none still gets a code');
+  t.equal(broker.started.length, startsBefore, 'without a trip to ESIA');
+  t.equal((await client.tokenIntrospection(config, own.tokens.access_token)).active, true, 'the session\'s access token is still active');
+  const refreshed = await client.refreshTokenGrant(config, own.tokens.refresh_token!);
+  t.ok(refreshed.access_token, 'and its refresh family was not revoked');
+
+  // The person confirms on our page (the POST carries the form's fields): now it ends.
+  const fields = Object.fromEntries([...form.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replaceAll('&amp;', '&')]));
+  const confirmed = await victim.request(`${broker.url}/logout`, { method: 'POST', body: new URLSearchParams(fields) });
+  t.equal(confirmed.status, 302, 'confirmed on our page: logged out');
+  t.equal(confirmed.headers.get('location'), `https://${attackers.clientId}.diary.example/?state=x`, 'back to the post_logout_redirect_uri registered for the hint\'s client');
+  t.notOk(victim.cookies.has('eb_session'));
+  await rejectsWith(t, client.refreshTokenGrant(config, refreshed.refresh_token!), 'invalid_grant', 'the session\'s online refresh families end with it');
+});
+
+t.test('logout: a hint of this session, even an expired one, logs out without asking', async (t) => {
+  const profile = await insertProfile(broker.deps);
+  const diary = await registerClient(broker.deps);
+  const config = await discover(diary.clientId, diary.secret);
+  broker.loginAs(() => ({ profile: { profileId: profile.id, esiaOid: '1000012', level: 'standard', authTime: Math.floor(Date.now() / 1000) } }));
+  const browser = new TestBrowser(broker.url);
+  const { tokens } = await login(config, browser, diary.redirectUri, { scope: 'openid profile' });
+
+  // The same id_token, long expired (§2: the OP still uses it to identify the session).
+  const claims = tokens.claims()!;
+  const key = await broker.deps.oidc.ctx.keys.signingKey('ES256');
+  const expired = await signJwt({ ...claims, iat: claims.iat - 7200, exp: claims.iat - 3600 }, key, 'JWT');
+  const out = await browser.request(client.buildEndSessionUrl(config, { id_token_hint: expired, post_logout_redirect_uri: `https://${diary.clientId}.diary.example/` }).toString());
+  t.equal(out.status, 302, 'no confirmation page');
+  t.equal(out.headers.get('location'), `https://${diary.clientId}.diary.example/`);
+  t.notOk(browser.cookies.has('eb_session'), 'the session ended');
+  await rejectsWith(t, client.refreshTokenGrant(config, tokens.refresh_token!), 'invalid_grant', 'with its online refresh families');
+
+  const accessTokenAsHint = await browser.request(`${broker.url}/logout?id_token_hint=${tokens.access_token}`);
+  t.equal(accessTokenAsHint.status, 400, 'an access token (at+jwt) is not an id_token_hint');
 });
 
 t.test('key rotation: old tokens still verify, new ones carry the new kid; a removed key fails', async (t) => {
