@@ -81,10 +81,15 @@ t.test('a diary frontend logs in, reads userinfo, refreshes and revokes; its bac
   t.same(payload['school_ids'], ['school-7']);
   t.equal(payload['region'], '38');
 
+  // A token from another issuer that the backend's JWKS would otherwise accept: the same claims,
+  // signed by a key our JWKS publishes (as a second deployment sharing the key table would).
+  const otherIssuer = 'https://another-broker.example';
+  const foreign = await signJwt({ ...payload, iss: otherIssuer }, await broker.deps.oidc.ctx.keys.signingKey('ES256'), 'at+jwt');
+  t.equal((await jwtVerify(foreign, backendJwks, { issuer: otherIssuer, audience: API, typ: 'at+jwt' })).payload.sub, profile.id, 'its signature verifies with our JWKS');
   await t.rejects(
-    jwtVerify(tokens.access_token, backendJwks, { issuer: 'https://another-broker.example', audience: API }),
-    { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' },
-    'a token is refused when the expected issuer is another one',
+    jwtVerify(foreign, backendJwks, { issuer: broker.url, audience: API, typ: 'at+jwt' }),
+    { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'iss', reason: 'check_failed' },
+    'yet the backend refuses it: the issuer is not ours',
   );
 
   const forClient = await client.refreshTokenGrant(config, tokens.refresh_token!);
