@@ -14,6 +14,7 @@ import { registerOpsRoutes } from './http/routes/ops.js';
 import { registerRegionRoutes } from './http/routes/regions.js';
 import { installOidcHttp } from './http/oidc/interaction-http.js';
 import { registerAuthorizeRoutes } from './http/routes/authorize.js';
+import { createRegionAdmission } from './http/login/region-admission.js';
 import { registerDiscoveryRoutes } from './http/routes/discovery.js';
 import { registerAdminApi } from './http/admin/admin-api.js';
 import { registerIntrospectRoute } from './http/routes/introspect.js';
@@ -72,7 +73,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   installOidcHttp(app, deps.oidc);
   registerDiscoveryRoutes(app, deps);
   registerRegionRoutes(app, deps);
-  registerAuthorizeRoutes(app, deps);
+  registerAuthorizeRoutes(app, { ...deps, admitRegion: createRegionAdmission(deps) });
   registerTokenRoute(app, deps);
   registerUserinfoRoute(app, deps);
   registerIntrospectRoute(app, deps);

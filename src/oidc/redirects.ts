@@ -22,3 +22,11 @@ export function errorRedirect(
 ): string {
   return clientRedirect(redirectUri, { error: error.error, error_description: error.description, state, iss: issuer });
 }
+
+/**
+ * error_description of a refused login: the reason code first, so a diary frontend can tell
+ * region_not_enabled (show the password form) from consent_refused without parsing prose.
+ */
+export function failureDescription(failure: { reason: string; description: string }): string {
+  return `${failure.reason}: ${failure.description}`;
+}

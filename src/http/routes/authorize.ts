@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { authorize } from '../../oidc/authorize/authorize.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authorize, type RegionAdmission } from '../../oidc/authorize/authorize.js';
 import type { LoginStarter } from '../../oidc/interaction.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { setInteractionCookie } from '../oidc/cookies.js';
@@ -12,7 +12,10 @@ const HTML = 'text/html; charset=utf-8';
  * GET|POST /authorize (OIDC Core §3.1.2.1): the domain decides (authorize.ts), this maps the
  * outcome to a page, a redirect to the client, or the login leg (LoginStarter).
  */
-export function registerAuthorizeRoutes(app: FastifyInstance, deps: { oidc: OidcProvider; loginStarter: LoginStarter }): void {
+export function registerAuthorizeRoutes(
+  app: FastifyInstance,
+  deps: { oidc: OidcProvider; loginStarter: LoginStarter; admitRegion?: ((request: FastifyRequest) => RegionAdmission) | undefined },
+): void {
   const provider = deps.oidc;
 
   app.route({
@@ -21,7 +24,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, deps: { oidc: Oidc
     config: { surface: 'page' },
     handler: async (request, reply) => {
       const raw = request.method === 'GET' ? request.query : request.body;
-      const outcome = await authorize(provider.ctx, provider.interactions, raw, readSessionId(request));
+      const outcome = await authorize(provider.ctx, provider.interactions, raw, readSessionId(request), deps.admitRegion?.(request));
       reply.header('cache-control', 'no-store');
       switch (outcome.kind) {
         case 'page':

@@ -8,9 +8,9 @@ import {
 } from '../../errors/oauth-errors.js';
 import type { Client } from '../clients.js';
 import { nowSeconds, type OidcContext } from '../context.js';
-import type { Interaction } from '../interaction.js';
+import type { Interaction, InteractionFailure } from '../interaction.js';
 import { issueCodeRedirect, type Interactions } from '../interactions.js';
-import { errorRedirect } from '../redirects.js';
+import { errorRedirect, failureDescription } from '../redirects.js';
 import { toSnapshot, type SsoSession } from '../sessions.js';
 import { rawState, readTarget, validateAuthorizeRequest, type AuthorizeRequest } from './validate.js';
 
@@ -24,10 +24,22 @@ export type AuthorizeOutcome =
   | { kind: 'login'; interaction: Interaction };
 
 /**
- * GET|POST /authorize: readTarget → findClient → assertRegisteredRedirectUri → (from here errors
- * redirect) validateAuthorizeRequest → decide (SSO session, prompt, max_age).
+ * May a login for this region go on? The region rules live outside the authorization server
+ * (policy/); the route supplies them. A failure goes straight back to the client.
  */
-export async function authorize(ctx: OidcContext, interactions: Interactions, raw: unknown, sessionId: string | undefined): Promise<AuthorizeOutcome> {
+export type RegionAdmission = (request: { clientId: string; region: string }) => Promise<InteractionFailure | undefined>;
+
+/**
+ * GET|POST /authorize: readTarget → findClient → assertRegisteredRedirectUri → (from here errors
+ * redirect) validateAuthorizeRequest → admitRegion → decide (SSO session, prompt, max_age).
+ */
+export async function authorize(
+  ctx: OidcContext,
+  interactions: Interactions,
+  raw: unknown,
+  sessionId: string | undefined,
+  admitRegion?: RegionAdmission,
+): Promise<AuthorizeOutcome> {
   let target;
   try {
     target = readTarget(raw);
@@ -42,6 +54,9 @@ export async function authorize(ctx: OidcContext, interactions: Interactions, ra
   }
   try {
     const request = validateAuthorizeRequest(client, target, raw);
+    // Before SSO too: a region switched off since the session began admits nobody.
+    const refused = await admitRegion?.({ clientId: client.clientId, region: request.region });
+    if (refused) return { kind: 'redirect', url: errorRedirect(ctx.issuer, request.redirectUri, { error: refused.error, description: failureDescription(refused) }, request.state) };
     return await decide(ctx, interactions, request, sessionId);
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;

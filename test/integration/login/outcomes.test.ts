@@ -1,7 +1,9 @@
 import t from 'tap';
 import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
 import type { PersonaInput } from '../../../src/emulator/personas.js';
 import { backLink, flowLogin, reasonOf, startFlowEnvironment } from '../../helpers/login-flow.js';
+import { registerClient } from '../../helpers/oidc.js';
 import { KNOWN_PASSWORD } from '../../fixtures/personal-data.js';
 
 // One outcome per test, each through ESIA (the emulator), the broker and openid-client as the
@@ -191,4 +193,39 @@ t.test('single sign-on enters only profiles still linked: an admin unlink takes 
   t.ok(await env.broker.deps.accounts.unlink({ kind: 'admin', name: 'test' }, '1000000106', profile.id));
   const after = await first.browser.fetch(authorize('sso-2'));
   t.match(after.headers.get('location'), new RegExp(`^${env.emulator.url}`), 'after the unlink: back to ESIA, no code');
+});
+
+t.test('region_not_enabled: refused at /authorize, nobody is sent to ESIA, the diary learns the reason', async (t) => {
+  const moscow = await registerClient(env.broker.deps, { regions: ['77'] }); // not in the region table (seed 000)
+  const config = await oidc.discovery(new URL(env.broker.url), moscow.clientId, undefined, oidc.ClientSecretBasic(moscow.secret), { execute: [oidc.allowInsecureRequests] });
+  const state = oidc.randomState();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const authorizeUrl = oidc.buildAuthorizationUrl(config, { redirect_uri: moscow.redirectUri, scope: 'openid', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const audited = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('reason', '=', 'region_not_enabled').executeTakeFirstOrThrow();
+
+  const response = await fetch(authorizeUrl, { redirect: 'manual' });
+  t.equal(response.status, 302);
+  const back = new URL(response.headers.get('location')!);
+  t.ok(back.href.startsWith(moscow.redirectUri), 'straight back to the diary, not to ESIA');
+  t.equal(back.searchParams.get('error'), 'access_denied');
+  t.match(back.searchParams.get('error_description'), /^region_not_enabled: /, 'the reason code leads the description');
+  t.equal(back.searchParams.get('iss'), env.broker.url);
+  await t.rejects(oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state }), { error: 'access_denied' }, 'a standard client sees access_denied');
+
+  const after = await db.selectFrom('audit_events').select(['actor', 'outcome', 'region', 'client_id']).where('reason', '=', 'region_not_enabled').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  t.same(after, { actor: 'anonymous', outcome: 'refused', region: '77', client_id: moscow.clientId }, 'audited for the outcome report');
+  t.ok(Number((await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('reason', '=', 'region_not_enabled').executeTakeFirstOrThrow()).n) === Number(audited.n) + 1, 'one row');
+  t.match(await (await fetch(`${env.broker.url}/metrics`)).text(), /esia_broker_login_outcomes_total\{outcome="region_not_enabled",region="77"\} 1/);
+
+  // The client's own region is open: the same client setup goes on to ESIA.
+  const open = await fetch(env.config.serverMetadata().authorization_endpoint + '?' + new URLSearchParams({ client_id: env.client.clientId, redirect_uri: env.client.redirectUri, response_type: 'code', scope: 'openid', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }), { redirect: 'manual' });
+  t.match(open.headers.get('location'), new RegExp(`^${env.emulator.url}`));
+});
+
+t.test('a refusal after ESIA also names its reason to the diary', async (t) => {
+  const result = await login('1000000101', { decision: 'deny' });
+  t.equal(reasonOf(result.page), 'consent_refused');
+  const back = backLink(result.page)!;
+  t.equal(back.searchParams.get('error'), 'access_denied');
+  t.match(back.searchParams.get('error_description'), /^consent_refused: /);
 });

@@ -220,7 +220,7 @@ t.test('failed login and logout', async (t) => {
   const refused = await browser.navigate(client.buildAuthorizationUrl(config, { redirect_uri: diary.redirectUri, scope: 'openid', state: 'st' }).toString());
   const params = new URL(refused.url).searchParams;
   t.equal(params.get('error'), 'access_denied');
-  t.equal(params.get('error_description'), 'the person refused consent at ESIA');
+  t.equal(params.get('error_description'), 'consent_refused: the person refused consent at ESIA', 'the reason code leads');
   t.equal(params.get('state'), 'st');
   t.equal(params.get('iss'), broker.url);
 

@@ -1,0 +1,25 @@
+import type { FastifyRequest } from 'fastify';
+import type { Accounts } from '../../accounts/accounts.js';
+import type { RegionsHolder } from '../../config/regions.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { RegionAdmission } from '../../oidc/authorize/authorize.js';
+import { regionGate } from '../../policy/decide.js';
+import { REASONS } from '../../policy/reasons.js';
+
+/**
+ * /authorize asks before anyone is sent to ESIA: a region that is not ESIA-enabled (not in the
+ * table, or switched off) is refused at once with access_denied, so the diary falls back to its
+ * password form without a pointless ESIA login (seed 000). Counted and audited like every refusal.
+ */
+export function createRegionAdmission(deps: { regions: RegionsHolder; accounts: Pick<Accounts, 'recordRefusal'>; metrics: Metrics }) {
+  return (request: FastifyRequest): RegionAdmission =>
+    async ({ clientId, region }) => {
+      const denied = regionGate(deps.regions.current().get(region));
+      if (!denied) return undefined;
+      await deps.accounts.recordRefusal(undefined, { reason: denied.reason, detail: denied.detail }, { regionCode: region, clientId, requestId: request.id });
+      deps.metrics.loginOutcomes.inc({ outcome: denied.reason, region });
+      request.log.info({ reason: denied.reason, detail: denied.detail, region }, 'login refused before ESIA');
+      const reason = REASONS[denied.reason];
+      return { error: reason.oauthError, reason: denied.reason, description: reason.description };
+    };
+}
