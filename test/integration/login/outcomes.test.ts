@@ -210,7 +210,8 @@ t.test('region_not_enabled: refused at /authorize, nobody is sent to ESIA, the d
   t.equal(back.searchParams.get('error'), 'access_denied');
   t.match(back.searchParams.get('error_description'), /^region_not_enabled: /, 'the reason code leads the description');
   t.equal(back.searchParams.get('iss'), env.broker.url);
-  await t.rejects(oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state }), { error: 'access_denied' }, 'a standard client sees access_denied');
+  const seen = await oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state }).catch((error: unknown) => error);
+  t.match(seen, { name: 'AuthorizationResponseError', error: 'access_denied' }, 'a standard client sees access_denied');
 
   const after = await db.selectFrom('audit_events').select(['actor', 'outcome', 'region', 'client_id']).where('reason', '=', 'region_not_enabled').orderBy('id', 'desc').executeTakeFirstOrThrow();
   t.same(after, { actor: 'anonymous', outcome: 'refused', region: '77', client_id: moscow.clientId }, 'audited for the outcome report');
