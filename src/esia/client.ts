@@ -41,23 +41,29 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
   const endpoints = ENDPOINTS[settings.protocol];
   const scopes = new Set(settings.scope.split(' '));
 
-  /** client_secret (+ client_certificate_hash on v2) for the parameters being sent. */
-  async function sign(parts: { state: string; timestamp: string; code?: string }): Promise<Record<string, string>> {
+  /**
+   * client_secret (+ client_certificate_hash on v2) for the parameters being sent, within the
+   * deadline: a slow signer (busy slots, a hung openssl, a slow HSM) is our own slowness, so it
+   * becomes 'unavailable' for the person but never reaches ESIA's circuit breaker.
+   */
+  async function sign(parts: { state: string; timestamp: string; code?: string }, deadline: number): Promise<Record<string, string>> {
+    const signal = AbortSignal.timeout(Math.max(deadline - now(), 0));
     try {
-      return await signParts(parts);
+      return await beforeAbort(signParts(parts, signal), signal);
     } catch (error) {
       if (error instanceof EsiaError) throw error;
+      if (signal.aborted) throw new EsiaError('unavailable', 'signing: deadline passed (the local signer is too slow)');
       throw new EsiaError('client_rejected', `signing failed: ${error instanceof Error ? error.message : 'error'}`);
     }
   }
 
-  async function signParts(parts: { state: string; timestamp: string; code?: string }): Promise<Record<string, string>> {
+  async function signParts(parts: { state: string; timestamp: string; code?: string }, signal: AbortSignal): Promise<Record<string, string>> {
     const signed = { clientId: settings.clientId, scope: settings.scope, scopeOrg: settings.scopeOrg, redirectUri: settings.redirectUri, ...parts };
     if (settings.protocol === 'v1') {
-      return { client_secret: encodeSignature(await signer.signCms(Buffer.from(v1SignedString(signed), 'utf8')), settings.secretEncoding) };
+      return { client_secret: encodeSignature(await signer.signCms(Buffer.from(v1SignedString(signed), 'utf8'), signal), settings.secretEncoding) };
     }
     const text = parts.code === undefined ? v2AuthorizeString(signed) : v3TokenString({ ...signed, code: parts.code });
-    const [signature, hash] = await Promise.all([signer.signRaw(Buffer.from(text, 'utf8')), signer.certificateHash()]);
+    const [signature, hash] = await Promise.all([signer.signRaw(Buffer.from(text, 'utf8'), signal), signer.certificateHash()]);
     return { client_secret: encodeSignature(signature, settings.secretEncoding), client_certificate_hash: hash };
   }
 
@@ -74,7 +80,7 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
       state,
       timestamp,
       token_type: 'Bearer',
-      ...(await sign({ state, timestamp, code })),
+      ...(await sign({ state, timestamp, code }, deadline)),
     });
     const body = await http.call({
       operation: 'token',
@@ -109,7 +115,7 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
         state,
         timestamp,
         access_type: 'online',
-        ...(await sign({ state, timestamp })),
+        ...(await sign({ state, timestamp }, now() + settings.timeoutMs)),
       });
       return `${settings.url}${endpoints.authorize}?${params.toString()}`;
     },
@@ -134,4 +140,14 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
       return `${settings.url}${ENDPOINTS.logout}?${new URLSearchParams({ client_id: settings.clientId, redirect_url: redirectUrl }).toString()}`;
     },
   };
+}
+
+/** Settles with work, or rejects once signal aborts: the deadline holds even if work ignores it. */
+function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

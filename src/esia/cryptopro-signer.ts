@@ -17,11 +17,11 @@ export function createCryptoproSigner(options: {
 }): EsiaSigner {
   return {
     kind: 'cryptopro',
-    async signRaw(message) {
+    async signRaw(message, signal) {
       return withTempFiles({ 'msg.bin': message, 'sig.bin': Buffer.alloc(0) }, async (p) => {
         const args = ['-keyset', '-sign', 'GOST12_256', '-container', options.container, '-keytype', 'exchange', '-in', p['msg.bin'], '-out', p['sig.bin']];
         if (options.password) args.push('-password', options.password);
-        await runProcess(options.bin, args, { timeoutMs: options.timeoutMs });
+        await runProcess(options.bin, args, { timeoutMs: options.timeoutMs, signal });
         return reverseBytes(await readFile(p['sig.bin']));
       });
     },

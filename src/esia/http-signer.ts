@@ -14,14 +14,15 @@ export function createHttpSigner(options: {
   fetch: typeof fetch;
   certificateHash: () => Promise<string>;
 }): EsiaSigner {
-  async function sign(message: Buffer, accept: string): Promise<Buffer> {
+  async function sign(message: Buffer, accept: string, deadline: AbortSignal | undefined): Promise<Buffer> {
+    const timeout = AbortSignal.timeout(options.timeoutMs);
     let response: Response;
     try {
       response = await options.fetch(options.url, {
         method: 'POST',
         headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/octet-stream', accept },
         body: message,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: deadline ? AbortSignal.any([timeout, deadline]) : timeout,
       });
     } catch (error) {
       throw new SignerError(`signing service unreachable: ${error instanceof Error ? error.name : 'error'}`);
@@ -30,12 +31,16 @@ export function createHttpSigner(options: {
       await response.body?.cancel();
       throw new SignerError(`signing service answered HTTP ${response.status}`);
     }
-    return Buffer.from(await response.arrayBuffer());
+    try {
+      return Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw new SignerError(`signing service answer not received: ${error instanceof Error ? error.name : 'error'}`);
+    }
   }
   return {
     kind: 'http',
-    signRaw: (message) => sign(message, 'application/octet-stream'),
-    signCms: (message) => sign(message, 'application/pkcs7-signature'),
+    signRaw: (message, signal) => sign(message, 'application/octet-stream', signal),
+    signCms: (message, signal) => sign(message, 'application/pkcs7-signature', signal),
     certificateHash: options.certificateHash,
   };
 }

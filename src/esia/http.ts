@@ -79,6 +79,12 @@ export function createEsiaHttp(deps: { fetch: typeof fetch; breaker: CircuitBrea
     async call(call) {
       const started = now();
       const observe = (result: string) => deps.metrics?.esiaRequests.observe({ operation: call.operation, result }, (now() - started) / 1000);
+      // Our own slowness (e.g. signing) used up the deadline: ESIA was not asked, so this is no
+      // evidence of an ESIA outage and must neither feed the breaker nor take its trial call.
+      if (call.deadline - now() <= 0) {
+        observe('no_time_left');
+        throw new EsiaError('unavailable', `${call.operation}: no time left`);
+      }
       if (!deps.breaker.allow()) {
         observe('circuit_open');
         throw new EsiaError('unavailable', `${call.operation}: circuit open after repeated ESIA failures`);

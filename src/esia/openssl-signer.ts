@@ -15,13 +15,13 @@ export function createOpensslSigner(options: {
 }): EsiaSigner {
   const pass = options.passphrase ? ['-passin', 'env:ESIA_KEY_PASSPHRASE'] : [];
   const env = options.passphrase ? { ESIA_KEY_PASSPHRASE: options.passphrase } : undefined;
-  const run = (args: string[], input: Buffer) => options.openssl.run(args, env ? { input, env } : { input });
+  const run = (args: string[], input: Buffer, signal: AbortSignal | undefined) => options.openssl.run(args, { input, signal, ...(env ? { env } : {}) });
   return {
     kind: 'openssl',
-    signRaw: (message) => run(['dgst', '-md_gost12_256', '-sign', options.keyFile, ...pass], message),
+    signRaw: (message, signal) => run(['dgst', '-md_gost12_256', '-sign', options.keyFile, ...pass], message, signal),
     // v1: detached (the cms default), binary input, no signed attributes, as fr05t1k/ekapusta do.
-    signCms: (message) =>
-      run(['cms', '-sign', '-binary', '-noattr', '-md', 'md_gost12_256', '-outform', 'DER', '-signer', options.certFile, '-inkey', options.keyFile, ...pass], message),
+    signCms: (message, signal) =>
+      run(['cms', '-sign', '-binary', '-noattr', '-md', 'md_gost12_256', '-outform', 'DER', '-signer', options.certFile, '-inkey', options.keyFile, ...pass], message, signal),
     certificateHash: options.certificateHash,
   };
 }

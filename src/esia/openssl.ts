@@ -32,8 +32,11 @@ export class OpensslError extends Error {
 }
 
 export interface Openssl {
-  /** Runs openssl with args; stdin from input; resolves stdout. Rejects with OpensslError. */
-  run(args: readonly string[], options?: { input?: Buffer; env?: Record<string, string> }): Promise<Buffer>;
+  /**
+   * Runs openssl with args; stdin from input; resolves stdout. Rejects with OpensslError, also
+   * when `signal` aborts while waiting for a slot or while openssl runs (the process is killed).
+   */
+  run(args: readonly string[], options?: { input?: Buffer; env?: Record<string, string>; signal?: AbortSignal | undefined }): Promise<Buffer>;
   /** A private scratch directory (mode 0700) for files openssl insists on (signatures to verify). */
   withTempFiles<K extends string, T>(files: Record<K, Buffer | string>, use: (paths: Record<K, string>) => Promise<T>): Promise<T>;
   readonly confFile: string;
@@ -71,9 +74,10 @@ export function createOpenssl(options: OpensslOptions): Openssl {
   let running = 0;
   const waiting: Array<() => void> = [];
 
-  async function slot<T>(work: () => Promise<T>): Promise<T> {
+  async function slot<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     // A finishing call hands its slot straight to the next waiter, so the cap is never exceeded.
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (signal?.aborted) throw deadlinePassed();
+    if (running >= limit) await waitForSlot(signal);
     else running += 1;
     try {
       return await work();
@@ -84,10 +88,27 @@ export function createOpenssl(options: OpensslOptions): Openssl {
     }
   }
 
+  /** Queues for a slot; a caller whose deadline passes leaves the queue instead of waiting on. */
+  function waitForSlot(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = waiting.indexOf(handOff);
+        if (at >= 0) waiting.splice(at, 1);
+        reject(deadlinePassed());
+      };
+      const handOff = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      waiting.push(handOff);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   return {
     confFile,
     run: (args, runOptions = {}) =>
-      slot(() => runProcess(options.bin, args, { input: runOptions.input, env: { OPENSSL_CONF: confFile, ...runOptions.env }, timeoutMs })),
+      slot(() => runProcess(options.bin, args, { input: runOptions.input, env: { OPENSSL_CONF: confFile, ...runOptions.env }, timeoutMs, signal: runOptions.signal }), runOptions.signal),
     withTempFiles,
   };
 }
@@ -107,23 +128,29 @@ export async function withTempFiles<K extends string, T>(files: Record<K, Buffer
   }
 }
 
-/** Runs a binary with a minimal environment; resolves stdout, rejects with stderr's first line. */
+/**
+ * Runs a binary with a minimal environment; resolves stdout, rejects with stderr's first line.
+ * The process is killed after timeoutMs, or as soon as `signal` aborts (the caller's deadline).
+ */
 export function runProcess(
   bin: string,
   args: readonly string[],
-  options: { input?: Buffer | undefined; env?: Record<string, string>; timeoutMs: number },
+  options: { input?: Buffer | undefined; env?: Record<string, string>; timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(deadlinePassed());
     const child = spawn(bin, args, {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs,
+      killSignal: 'SIGKILL', // a hung signer gets no chance to linger
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => reject(new OpensslError(`cannot run ${bin}: ${error.message}`, '')));
+    child.on('error', (error) => reject(error.name === 'AbortError' ? deadlinePassed() : new OpensslError(`cannot run ${bin}: ${error.message}`, '')));
     child.on('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code === 0) resolve(Buffer.concat(out));
@@ -138,6 +165,10 @@ function writeConf(enginePath: string): string {
   const file = join(scratch(), `openssl-gost-${randomToken(6)}.cnf`);
   writeFileSync(file, gostConf(enginePath), { mode: 0o600 });
   return file;
+}
+
+function deadlinePassed(): OpensslError {
+  return new OpensslError('gave up: the caller\'s deadline passed', '');
 }
 
 function firstLine(text: string): string {

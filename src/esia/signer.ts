@@ -3,13 +3,15 @@ import type { EsiaSignerConfig } from '../config/esia.js';
 /**
  * The one interface every signer implements (PROTOCOL.md §2.4, §3). The client never knows
  * where the key lives: a PEM file for openssl, a CryptoPro container, or a remote HSM service.
+ * `signal` is the caller's deadline: when it aborts, the signer stops waiting (for a slot, a
+ * process, a remote answer) and rejects, so signing never outlives ESIA_TIMEOUT_MS.
  */
 export interface EsiaSigner {
   readonly kind: EsiaSignerConfig['kind'];
   /** Raw GOST R 34.10-2012-256 / Streebog-256 signature: 64 bytes in OpenSSL byte order (v2/v3). */
-  signRaw(message: Buffer): Promise<Buffer>;
+  signRaw(message: Buffer, signal?: AbortSignal): Promise<Buffer>;
   /** CMS/PKCS#7 detached SignedData, DER (legacy v1). */
-  signCms(message: Buffer): Promise<Buffer>;
+  signCms(message: Buffer, signal?: AbortSignal): Promise<Buffer>;
   /** client_certificate_hash: 64 uppercase hex characters. */
   certificateHash(): Promise<string>;
 }

@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EsiaError } from '../../esia/errors.js';
 import { authorize, type RegionAdmission } from '../../oidc/authorize/authorize.js';
 import type { LoginStarter } from '../../oidc/interaction.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { setInteractionCookie } from '../oidc/cookies.js';
 import { readSessionId } from '../oidc/interaction-http.js';
+import { REASONS } from '../../policy/reasons.js';
 import { authorizeErrorPage } from '../pages/oidc-pages.js';
+import { refusalPage } from '../pages/refusal-page.js';
+import { esiaFailureStatus } from './esia-callback.js';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -33,7 +37,18 @@ export function registerAuthorizeRoutes(
           return reply.redirect(outcome.url, 302);
         case 'login': {
           setInteractionCookie(reply, provider, outcome.interaction.id);
-          return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
+          try {
+            return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
+          } catch (error) {
+            if (!(error instanceof EsiaError)) throw error;
+            // The ESIA request could not be signed (in time): a clear page with the way back.
+            request.log.warn({ interactionId: outcome.interaction.id, failure: error.failure, detail: error.detail }, 'ESIA login could not start');
+            const reason = REASONS[error.reason];
+            const backUrl = await provider.interactions
+              .fail(outcome.interaction.id, { error: reason.oauthError, reason: error.reason, description: reason.description })
+              .catch(() => undefined);
+            return reply.code(esiaFailureStatus(error)).type(HTML).send(refusalPage(error.reason, backUrl));
+          }
         }
       }
     },

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequest } from '../../errors/oauth-errors.js';
-import { ESIA_FAILURES } from '../../esia/errors.js';
+import { ESIA_FAILURES, EsiaError } from '../../esia/errors.js';
 import { EsiaLoginFailure, LoginStateError, type EsiaLogin } from '../../esia/login.js';
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -57,7 +57,10 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
       return reply.header('cache-control', 'no-store').redirect(await deps.login.relay(state));
     } catch (error) {
       if (error instanceof LoginStateError) throw stale(request, error);
-      throw error;
+      if (!(error instanceof EsiaError)) throw error;
+      // Signing the ESIA request failed or ran out of time: the pending login stays, a reload retries.
+      request.log.warn({ failure: error.failure, detail: error.detail }, 'ESIA login relay failed');
+      return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, undefined));
     }
   });
 
@@ -74,9 +77,13 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
           return undefined;
         })
       : undefined;
-    const status = error.reason !== 'esia_unavailable' ? 403 : error.failure === 'unavailable' ? 503 : 502;
-    return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, backUrl));
+    return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, backUrl));
   }
+}
+
+/** 403 for the person's own refusals, 503 while ESIA (or our signer) is unavailable, 502 otherwise. */
+export function esiaFailureStatus(error: EsiaError): number {
+  return error.reason !== 'esia_unavailable' ? 403 : error.failure === 'unavailable' ? 503 : 502;
 }
 
 function stale(request: FastifyRequest, error: LoginStateError): InvalidRequest {

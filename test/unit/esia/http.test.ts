@@ -108,3 +108,18 @@ t.test('circuit breaker: a failed trial re-opens; only one trial at a time; 4xx 
   await failureOf(http.call(post()));
   t.equal(fresh.state, 'closed', 'ESIA answered: it is up');
 });
+
+t.test('circuit breaker: a deadline our own work (signing) spent is not an ESIA outage', async (t) => {
+  let now = 0;
+  const breaker = createCircuitBreaker({ threshold: 1, cooldownMs: 1000, now: () => now });
+  const untouched = scripted();
+  const http = createEsiaHttp({ fetch: untouched.fetch, breaker, now: () => now });
+  t.match(await failureOf(http.call(post(now))), { failure: 'unavailable', detail: 'token: no time left' });
+  t.equal(breaker.state, 'closed', 'one ESIA failure would open it; ours does not');
+  breaker.failure();
+  now += 1000;
+  t.equal(breaker.state, 'half-open');
+  await failureOf(http.call(post(now - 1)));
+  t.equal(breaker.allow(), true, 'the trial call is still there for a call that reaches ESIA');
+  t.equal(untouched.calls.length, 0);
+});
