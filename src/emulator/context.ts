@@ -17,9 +17,11 @@ export interface Faults {
   maintenance: boolean;
   /** Added to the emulator's clock: a skew between ESIA and the system. */
   clockOffsetMs: number;
+  /** Successful token responses carry a fresh UUID as `state` instead of the request's. */
+  wrongState: boolean;
 }
 
-export const NO_FAULTS: Faults = { delayMs: 0, delayScope: 'backchannel', serverError: false, maintenance: false, clockOffsetMs: 0 };
+export const NO_FAULTS: Faults = { delayMs: 0, delayScope: 'backchannel', serverError: false, maintenance: false, clockOffsetMs: 0, wrongState: false };
 
 export interface AuthRequest {
   protocol: 'v1' | 'v2';

@@ -5,7 +5,7 @@ import { esiaError } from './esia-errors.js';
 
 /**
  * Fault injection (PROTOCOL.md §9.12): slow answers, HTTP 500 with an HTML body that must never
- * reach a user, and ESIA-007008 maintenance. The back channel is the token endpoint and the REST
+ * reach a user, and ESIA-007008 maintenance (a wrong token `state` is in the token route). The back channel is the token endpoint and the REST
  * API; the browser side (/ac) reports maintenance by redirect, in its own route.
  */
 export function installFaults(app: FastifyInstance, faults: Faults) {
@@ -49,6 +49,7 @@ const faultsSchema = z
     serverError: z.boolean(),
     maintenance: z.boolean(),
     clockOffsetMs: z.number().int(),
+    wrongState: z.boolean(),
   })
   .partial()
   .strict();

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomId } from '../crypto/random.js';
 import { ENDPOINTS, UUID_PATTERN, v1SignedString, v3RefreshString, v3TokenString } from '../esia/protocol.js';
 import type { EmulatorContext } from './context.js';
 import { EsiaFault, esiaError } from './esia-errors.js';
@@ -18,7 +19,8 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: EmulatorContext):
       try {
         if (!isForm(request)) throw new EsiaFault('007014', 'state, client_id');
         const body = await exchange(protocol, request.body);
-        return reply.header('cache-control', 'no-store').send({ ...body });
+        // Fault: a well-formed state that is not the one this request sent (§7 "State checks").
+        return reply.header('cache-control', 'no-store').send({ ...body, ...(ctx.faults.wrongState ? { state: randomId() } : {}) });
       } catch (error) {
         if (!(error instanceof EsiaFault)) throw error;
         return sendFault(reply, error, state);

@@ -72,6 +72,19 @@ t.test('/v2/ac → login → consent → code; /v3/te → ESIA-shaped tokens', a
   t.equal((await exchange(back.searchParams.get('code')!)).body['error_description']?.slice(0, 11), 'ESIA-007011', 'codes are single-use');
 });
 
+t.test('fault wrongState: a successful token response carries another UUID; errors still echo the request state', async (t) => {
+  emulator.faults.set({ wrongState: true });
+  t.teardown(() => emulator.faults.reset());
+  const back = await obtainCode(await authorizeUrl());
+  const { status, body, state } = await exchange(back.searchParams.get('code')!);
+  t.equal(status, 200, 'otherwise a normal exchange');
+  t.ok(body['id_token'] && body['access_token']);
+  t.match(body['state'], /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'still a UUID');
+  t.not(body['state'], state, 'but not the one the request sent');
+  const reused = await exchange(back.searchParams.get('code')!);
+  t.equal(reused.body['state'], reused.state, 'an error answer echoes the request state as usual');
+});
+
 t.test('codes are bound to redirect_uri and scope', async (t) => {
   const a = await obtainCode(await authorizeUrl());
   t.match((await exchange(a.searchParams.get('code')!, { redirect_uri: OTHER_REDIRECT })).body, { error: 'invalid_grant', error_description: /^ESIA-007011/ });

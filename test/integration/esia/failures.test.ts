@@ -36,10 +36,17 @@ async function assertUnavailablePage(t: Test, response: Response, status: number
   t.notMatch(page, /ESIA-\d|clientSecretWrong|OAuthErrorEnum|NullPointer|HTTP Status|Неверное время/, 'nothing of ESIA leaks');
 }
 
+/** How many person reads the broker made (its metrics): each is a use of an ESIA access token. */
+async function personCalls(): Promise<number> {
+  const metrics = await (await fetch(`${broker.url}/metrics`)).text();
+  return [...metrics.matchAll(/^esia_broker_esia_request_duration_seconds_count\{operation="person",[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
 t.test('sanity: a login through the proxy works', async (t) => {
   const { response } = await login('1000000102');
   t.equal(response.status, 200);
   t.same(await response.json(), { level: 'confirmed' });
+  t.ok((await personCalls()) > 0, 'person reads show in the metrics');
 });
 
 t.test('wrong key: ESIA answers 007053, the person sees esia_unavailable', async (t) => {
@@ -105,6 +112,14 @@ t.test('ESIA 500 with an HTML body, and 007008 maintenance', async (t) => {
   const atAuthorize = await login('1000000101');
   t.match(new URL(atAuthorize.callbackUrl).searchParams.get('error'), 'temporarily_unavailable');
   await assertUnavailablePage(t, atAuthorize.response, 503);
+});
+
+t.test('token response with another state (§7): refused as esia_unavailable, the person is never read', async (t) => {
+  const restBefore = await personCalls();
+  const wrong = await login('1000000102', 'grant', { beforeCallback: () => emulator.faults.set({ wrongState: true }) });
+  t.ok(new URL(wrong.callbackUrl).searchParams.get('code'), 'ESIA issued a code; the exchange answered 200 with the wrong state');
+  await assertUnavailablePage(t, wrong.response, 502);
+  t.equal(await personCalls(), restBefore, 'the access token of an untrusted response was not used');
 });
 
 t.test('no hung requests: the broker answers normally right after', async (t) => {
