@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EsiaConfig } from '../config/esia.js';
-import { randomId } from '../crypto/random.js';
+import { randomId, safeEqual } from '../crypto/random.js';
 import type { Interaction, LoginStarter } from '../oidc/interaction.js';
 import { jsonState, type StateStore } from '../store/state-store.js';
 import type { EsiaClient } from './client.js';
@@ -11,8 +11,8 @@ import { UUID_PATTERN } from './protocol.js';
 
 /**
  * The ESIA leg of a login (DESIGN.md): start() parks a PendingLogin under a fresh UUID state
- * and returns the signed ESIA URL; complete() takes it back exactly once on the callback,
- * checks the browser binding, and turns the callback into a person or a typed failure.
+ * and returns the signed ESIA URL; complete() checks the browser binding, then takes the
+ * pending login exactly once, and turns the callback into a person or a typed failure.
  */
 export const PENDING_LOGIN_TTL_MS = 10 * 60_000;
 
@@ -67,13 +67,17 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
     },
 
     /**
-     * The callback, as flat steps: takePendingLogin → assertBoundToBrowser → assertNoEsiaError →
-     * completeAtEsia. A LoginStateError means we cannot tie the callback to a login; an EsiaError
-     * carries the pending login so the interaction can be failed properly.
+     * The callback, as flat steps: findPendingLogin → assertBoundToBrowser → takePendingLogin →
+     * assertNoEsiaError → completeAtEsia. The binding is checked before the take, so a callback
+     * from another browser carrying a stolen state cannot burn the real browser's login.
+     * A LoginStateError means we cannot tie the callback to a login; an EsiaError carries the
+     * pending login so the interaction can be failed properly.
      */
     async complete(input: { state?: string | undefined; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined; boundInteractionId: string | undefined }): Promise<{ pending: PendingLogin; person: EsiaPerson }> {
-      const pending = await takePendingLogin(input.state);
-      if (!input.boundInteractionId || input.boundInteractionId !== pending.interactionId) throw new LoginStateError('cookie_mismatch');
+      const esiaState = validState(input.state);
+      const found = await findPendingLogin(esiaState);
+      if (!input.boundInteractionId || !safeEqual(input.boundInteractionId, found.interactionId)) throw new LoginStateError('cookie_mismatch');
+      const pending = await takePendingLogin(esiaState, found);
       if (input.error || !input.code) {
         throw new EsiaLoginFailure(pending, input.error || input.errorDescription ? translateEsiaError({ error: input.error, description: input.errorDescription }) : new EsiaError('bad_response', 'callback without code or error'));
       }
@@ -86,12 +90,27 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
     },
   };
 
-  async function takePendingLogin(esiaState: string | undefined): Promise<PendingLogin> {
+  function validState(esiaState: string | undefined): string {
     if (!esiaState || !UUID_PATTERN.test(esiaState)) throw new LoginStateError('unknown_state');
-    const raw = await store.take<unknown>(esiaKeys.pendingLogin(esiaState));
+    return esiaState;
+  }
+
+  function parsePending(raw: unknown, esiaState: string): PendingLogin {
     const parsed = pendingLoginSchema.safeParse(raw);
     if (!parsed.success || parsed.data.esiaState !== esiaState) throw new LoginStateError('unknown_state');
     return parsed.data;
+  }
+
+  /** A look only: nothing is consumed until the browser is known to be the right one. */
+  async function findPendingLogin(esiaState: string): Promise<PendingLogin> {
+    return parsePending(await store.get<unknown>(esiaKeys.pendingLogin(esiaState)), esiaState);
+  }
+
+  /** The atomic take-once: of two callbacks of the same browser racing, only one gets it. */
+  async function takePendingLogin(esiaState: string, found: PendingLogin): Promise<PendingLogin> {
+    const taken = parsePending(await store.take<unknown>(esiaKeys.pendingLogin(esiaState)), esiaState);
+    if (taken.interactionId !== found.interactionId) throw new LoginStateError('unknown_state');
+    return taken;
   }
 }
 export type EsiaLogin = ReturnType<typeof createEsiaLogin>;

@@ -132,6 +132,25 @@ t.test('the callback is taken once and bound to the browser that started the log
   t.equal((await new Browser().fetch(`${broker.url}/esia/callback?state=1&state=2`)).status, 400, 'repeated parameters');
 });
 
+t.test('a callback from another browser with a stolen state does not burn the real browser\'s login', async (t) => {
+  const victim = new Browser();
+  const started = interaction();
+  victim.setCookie(broker.url, INTERACTION_COOKIE, broker.app.signCookie(started.id));
+  const { callbackUrl } = await passEsia(victim, await broker.deps.loginStarter.start(started), { oid: '1000000102', callbackPrefix: `${broker.url}/esia/callback` });
+
+  const attacker = new Browser();
+  attacker.setCookie(broker.url, INTERACTION_COOKIE, broker.app.signCookie(randomUUID())); // its own, valid, other interaction
+  const stolen = await attacker.fetch(callbackUrl);
+  t.equal(stolen.status, 400, 'the foreign browser gets the error page');
+  t.match(await stolen.text(), /Не удалось выполнить вход/);
+  t.equal((await new Browser().fetch(callbackUrl)).status, 400, 'so does a browser without the cookie');
+
+  const real = await victim.fetch(callbackUrl);
+  t.equal(real.status, 200, 'the browser that started the login still completes it');
+  t.match(await real.json(), { interactionId: started.id, person: { oid: '1000000102' } });
+  t.equal((await victim.fetch(callbackUrl)).status, 400, 'and then the state is spent');
+});
+
 t.test('forceLogin: ESIA logout first, so the person logs in again', async (t) => {
   const first = await login('1000000101');
   t.equal(first.sawLoginPage, true);
