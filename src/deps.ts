@@ -81,8 +81,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
 
     const directory = createPostgresDirectory(database.db);
     const clients = createPostgresClientRepo(database.db);
-    const seeded = await seedClientsFromFile(config.configDir, clients);
+    const { seeded, refused } = await seedClientsFromFile(config.configDir, clients, { production: config.isProduction });
     if (seeded.length > 0) logger.info({ clients: seeded }, 'clients seeded from clients.json');
+    if (refused.length > 0) logger.warn({ clients: refused }, 'clients.json: not seeded in production, their secret is the published demo secret');
     const audit = createPostgresAuditLog(database.db);
     const links = createPostgresLinkStore(database.db);
     const oidc = createOidcProvider({

@@ -3,6 +3,7 @@ import type { LinksAdmin } from '../admin/links-admin.js';
 import type { ProfileImport } from '../admin/profile-import.js';
 import { hashClientSecret } from '../crypto/secret-hash.js';
 import type { Client, ClientRepo } from '../oidc/clients.js';
+import { PUBLISHED_DEMO_SECRET } from '../oidc/client-file.js';
 import { DEMO_PASSWORD, DEMO_PROFILES, DEMO_REGION, type DemoProfile } from './demo-data.js';
 
 /**
@@ -13,8 +14,8 @@ import { DEMO_PASSWORD, DEMO_PROFILES, DEMO_REGION, type DemoProfile } from './d
  * every outcome again.
  */
 export const DEMO_CLIENT_ID = 'demo-diary';
-/** Documented in config/clients.json's $comment; development only. */
-export const DEMO_CLIENT_SECRET = 'demo-diary-secret-change-me-0123456789abcdef';
+/** Documented in config/clients.json's $comment; development only (production never seeds it). */
+export const DEMO_CLIENT_SECRET = PUBLISHED_DEMO_SECRET;
 export const DEMO_ADMIN_CALL: AdminCall = { actor: 'admin:demo-seed' };
 
 export interface DemoSeedDeps {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SIGNING_ALGS } from '../crypto/jwt.js';
-import { MIN_CLIENT_SECRET_LENGTH, hashClientSecret, isClientSecretHash } from '../crypto/secret-hash.js';
+import { MIN_CLIENT_SECRET_LENGTH, hashClientSecret, isClientSecretHash, verifyClientSecret } from '../crypto/secret-hash.js';
 import { CLIENT_AUTH_METHODS, SUPPORTED_SCOPES, type Client, type ClientRepo } from './clients.js';
 
 /**
@@ -101,17 +101,30 @@ export function entryFromClient(client: Client): ClientEntry {
   };
 }
 
-/** Upserts every client of CONFIG_DIR/clients.json; a missing file seeds nothing. */
-export async function seedClientsFromFile(configDir: string, repo: ClientRepo): Promise<string[]> {
+/**
+ * The demo diary's secret, published in config/clients.json's $comment and the README so a
+ * newcomer can run the demo. A client holding it is anybody's client: production never seeds one.
+ */
+export const PUBLISHED_DEMO_SECRET = 'demo-diary-secret-change-me-0123456789abcdef';
+
+const holdsPublishedSecret = (client: Client) => client.secretHash !== undefined && verifyClientSecret(PUBLISHED_DEMO_SECRET, client.secretHash);
+
+/**
+ * Upserts every client of CONFIG_DIR/clients.json; a missing file seeds nothing. With
+ * `production`, a client whose secret is the published demo one is skipped and named.
+ */
+export async function seedClientsFromFile(configDir: string, repo: ClientRepo, options: { production?: boolean } = {}): Promise<{ seeded: string[]; refused: string[] }> {
   const file = join(configDir, 'clients.json');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { seeded: [], refused: [] };
     throw error;
   }
   const clients = parseClientsFile(text, file);
-  for (const client of clients) await repo.upsert(client);
-  return clients.map((c) => c.clientId);
+  const refused = options.production ? clients.filter(holdsPublishedSecret) : [];
+  const seeded = clients.filter((client) => !refused.includes(client));
+  for (const client of seeded) await repo.upsert(client);
+  return { seeded: seeded.map((c) => c.clientId), refused: refused.map((c) => c.clientId) };
 }

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseClientsFile } from '../../../src/oidc/client-file.js';
+import { parseClientsFile, seedClientsFromFile } from '../../../src/oidc/client-file.js';
+import type { Client, ClientRepo } from '../../../src/oidc/clients.js';
 import { verifyClientSecret } from '../../../src/crypto/secret-hash.js';
 
 const base = {
@@ -43,4 +44,14 @@ t.test('bad entries are refused naming the problem', async (t) => {
   ];
   for (const [name, entry, message] of cases) t.throws(() => parse([entry]), message, name);
   t.throws(() => parseClientsFile('{not json'), /not valid JSON/);
+});
+
+t.test('production never seeds a client holding the published demo secret', async (t) => {
+  const configDir = join(import.meta.dirname, '..', '..', '..', 'config');
+  const upserted: string[] = [];
+  const repo = { upsert: async (client: Client) => void upserted.push(client.clientId) } as unknown as ClientRepo;
+  t.same(await seedClientsFromFile(configDir, repo, { production: true }), { seeded: [], refused: ['demo-diary'] });
+  t.same(upserted, [], 'nothing written');
+  t.same(await seedClientsFromFile(configDir, repo), { seeded: ['demo-diary'], refused: [] }, 'development seeds it');
+  t.same(upserted, ['demo-diary']);
 });
