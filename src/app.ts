@@ -55,6 +55,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    // Our pages are self-contained (inline style, no script, no external asset) and must never
+    // be framed: the manual-link form takes a diary password. No form-action: a submitted form
+    // may be redirected on to the diary, which form-action would block in Chrome.
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'");
+      reply.header('x-frame-options', 'DENY');
+    }
   });
 
   await app.register(cookie, { secret: deps.config.secrets.cookieSecret });

@@ -229,4 +229,6 @@ t.test('a refusal after ESIA also names its reason to the diary', async (t) => {
   const back = backLink(result.page)!;
   t.equal(back.searchParams.get('error'), 'access_denied');
   t.match(back.searchParams.get('error_description'), /^consent_refused: /);
+  t.match(result.response.headers.get('content-security-policy'), /default-src 'none'.*frame-ancestors 'none'/, 'our pages run no script and are never framed');
+  t.equal(result.response.headers.get('x-frame-options'), 'DENY');
 });
