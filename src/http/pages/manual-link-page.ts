@@ -14,16 +14,22 @@ export interface ManualLinkView {
   diaryName?: string;
 }
 
-function minutes(seconds: number): string {
-  const n = Math.max(1, Math.ceil(seconds / 60));
+/** Russian plural of a count: one (1, 21), few (2–4, 22–24), many (0, 5–20, 11–14). */
+function plural(n: number, one: string, few: string, many: string): string {
   const last = n % 10;
-  const word = n % 100 >= 11 && n % 100 <= 14 ? 'минут' : last === 1 ? 'минуту' : last >= 2 && last <= 4 ? 'минуты' : 'минут';
-  return `${n} ${word}`;
+  return n % 100 >= 11 && n % 100 <= 14 ? many : last === 1 ? one : last >= 2 && last <= 4 ? few : many;
+}
+
+/** A wait in words: minutes up to two hours, whole hours beyond (the daily lock). */
+function waitText(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  if (minutes <= 120) return `${minutes} ${plural(minutes, 'минуту', 'минуты', 'минут')}`;
+  const hours = Math.ceil(minutes / 60);
+  return `${hours} ${plural(hours, 'час', 'часа', 'часов')}`;
 }
 
 function attempts(n: number): string {
-  const last = n % 10;
-  return n % 100 >= 11 && n % 100 <= 14 ? 'попыток' : last === 1 ? 'попытка' : last >= 2 && last <= 4 ? 'попытки' : 'попыток';
+  return plural(n, 'попытка', 'попытки', 'попыток');
 }
 
 function errorText(error: NonNullable<ManualLinkView['error']>): string {
@@ -31,7 +37,7 @@ function errorText(error: NonNullable<ManualLinkView['error']>): string {
     case 'invalid-credentials':
       return `Неверный логин или пароль. Осталось ${error.attemptsLeft} ${attempts(error.attemptsLeft)}, после этого вход по логину и паролю будет временно заблокирован.`;
     case 'locked':
-      return `Слишком много неудачных попыток. Привязка по логину и паролю временно заблокирована, попробуйте снова через ${minutes(error.retryAfterSeconds)}.`;
+      return `Слишком много неудачных попыток. Привязка по логину и паролю временно заблокирована, попробуйте снова через ${waitText(error.retryAfterSeconds)}.`;
     case 'missing-fields':
       return 'Введите логин и пароль от вашего профиля.';
   }

@@ -89,6 +89,9 @@ t.test('errors: wrong password with the attempts left, lockout with the wait, th
   t.match(locked, /<button type="submit" disabled>/);
   t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'locked', retryAfterSeconds: 61 } }), /через 2 минуты/);
   t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'locked', retryAfterSeconds: 20 } }), /через 1 минуту/);
+  t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'locked', retryAfterSeconds: 23 * 3600 } }), /через 23 часа\./, 'the daily lock in hours');
+  t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'locked', retryAfterSeconds: 5 * 3600 - 30 } }), /через 5 часов\./);
+  t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'locked', retryAfterSeconds: 7200 } }), /через 120 минут\./);
   t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'missing-fields' } }), /Введите логин и пароль/);
 });
 
