@@ -51,7 +51,7 @@ const stopGroup = (signal: NodeJS.Signals) => {
 t.teardown(() => stopGroup('SIGKILL'));
 
 const diaryUrl = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`npm run demo printed no URL within 60 s:\n${output}`)), 60_000);
+  const timer = setTimeout(() => reject(new Error(`npm run demo printed no URL within 120 s:\n${output}`)), 120_000);
   const check = () => {
     const match = /Open (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
     if (match?.[1]) {
