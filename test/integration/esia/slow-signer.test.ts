@@ -19,7 +19,7 @@ t.teardown(() => emulator.close());
 const dir = scratchDir('slow-openssl-');
 const delayFile = join(dir, 'delay');
 const slowOpenssl = join(dir, 'openssl');
-writeFileSync(slowOpenssl, `#!/bin/sh\ncase " $* " in *" -sign "*) [ -f '${delayFile}' ] && sleep "$(cat '${delayFile}')" ;; esac\nexec openssl "$@"\n`);
+writeFileSync(slowOpenssl, `#!/bin/sh\ncase " $* " in *" -sign "*) [ -f '${delayFile}' ] && sleep "$(cat '${delayFile}')" </dev/null >/dev/null 2>&1 ;; esac\nexec openssl "$@"\n`);
 chmodSync(slowOpenssl, 0o755);
 const slowSigning = (seconds: number) => writeFileSync(delayFile, String(seconds));
 const fastSigning = () => rmSync(delayFile, { force: true });
