@@ -55,6 +55,8 @@ export interface Config {
     readonly keyEncryptionKey: string;
     /** Absent: the admin API is disabled. */
     readonly adminToken: string | undefined;
+    /** Absent: /metrics is open (scraped from a private network); set: a bearer token guards it. */
+    readonly metricsToken: string | undefined;
   };
   /** Things worth a warning line at start (generated dev secrets and the like). */
   readonly warnings: readonly string[];
@@ -100,7 +102,8 @@ export function loadConfig(env: Env = process.env): Config {
   const esia = resolveEsiaConfig(e, { isProduction, publicUrl, dataDir }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   if (!isProduction) {
-    const missing = SECRET_NAMES.filter((name) => !secrets[name]);
+    // METRICS_TOKEN is opt-in: a generated one would only lock out a local Prometheus.
+    const missing = SECRET_NAMES.filter((name) => !secrets[name] && name !== 'METRICS_TOKEN');
     if (missing.length > 0) {
       Object.assign(secrets, { ...loadOrCreateDevSecrets(dataDir, missing), ...pick(secrets) });
       warnings.push(`generated development secrets for ${missing.join(', ')} in ${dataDir}/dev-secrets.json; set them explicitly outside development`);
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
       snilsHmacKey: secrets.SNILS_HMAC_KEY ?? '',
       keyEncryptionKey: secrets.KEY_ENCRYPTION_KEY ?? '',
       adminToken: secrets.ADMIN_TOKEN,
+      metricsToken: secrets.METRICS_TOKEN,
     },
     warnings,
   });

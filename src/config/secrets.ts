@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomToken } from '../crypto/random.js';
 
-export const SECRET_NAMES = ['COOKIE_SECRET', 'SNILS_HMAC_KEY', 'KEY_ENCRYPTION_KEY', 'ADMIN_TOKEN'] as const;
+export const SECRET_NAMES = ['COOKIE_SECRET', 'SNILS_HMAC_KEY', 'KEY_ENCRYPTION_KEY', 'ADMIN_TOKEN', 'METRICS_TOKEN'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /**

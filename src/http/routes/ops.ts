@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { safeEqual } from '../../crypto/random.js';
 import type { Metrics } from '../../metrics/metrics.js';
 
 export interface Probe {
@@ -10,6 +11,8 @@ export interface OpsRoutesDeps {
   probes: readonly Probe[];
   metrics: Metrics;
   probeTimeoutMs?: number;
+  /** When set, /metrics wants `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string | undefined;
 }
 
 /** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus text). */
@@ -30,7 +33,13 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRoutesDeps): vo
       .send(failed.length === 0 ? { status: 'ok', checks } : { status: 'unavailable', failed, checks });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (deps.metricsToken !== undefined) {
+      const presented = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      if (!safeEqual(presented, deps.metricsToken)) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').header('cache-control', 'no-store').send({ error: 'invalid_token', error_description: 'the metrics need the bearer token METRICS_TOKEN' });
+      }
+    }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }

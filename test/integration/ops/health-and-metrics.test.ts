@@ -21,6 +21,23 @@ t.test('health, readiness and metrics over real HTTP', async (t) => {
   t.match(metrics, /esia_broker_http_request_duration_seconds_bucket\{le="0.005",route="\/healthz"/);
 });
 
+t.test('METRICS_TOKEN guards /metrics (probes stay open); without it /metrics is open', async (t) => {
+  const token = 'metrics-scrape-token-0123456789';
+  const broker = await startBroker({ embedded: true, env: { METRICS_TOKEN: token } });
+  t.teardown(() => broker.close());
+  for (const authorization of [undefined, 'Bearer wrong-token-0123456789abc', `Basic ${token}`]) {
+    const refused = await fetch(`${broker.url}/metrics`, authorization ? { headers: { authorization } } : {});
+    t.equal(refused.status, 401, `refused with ${authorization ?? 'no header'}`);
+    t.equal(refused.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+    t.match(await refused.json(), { error: 'invalid_token' });
+  }
+  const scraped = await fetch(`${broker.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(scraped.status, 200);
+  t.match(await scraped.text(), /esia_broker_http_requests_total/);
+  t.equal((await fetch(`${broker.url}/healthz`)).status, 200, 'liveness needs no token');
+  t.equal((await fetch(`${broker.url}/readyz`)).status, 200, 'readiness needs no token');
+});
+
 t.test('bad input answers clearly, never 500, and personal data stays out of logs', async (t) => {
   const broker = await startBroker({ embedded: true });
   t.teardown(() => broker.close());
