@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../accounts/links.js';
 import { InvalidRequest } from '../errors/oauth-errors.js';
 import type { AdminCall } from './admin-call.js';
-import { reportFilterSchema, type AdminQueries, type ReportFilter } from './reports.js';
+import { reportFilterSchema, reportPageSchema, type AdminQueries, type ReportFilter, type ReportPage } from './reports.js';
 
 /**
  * The reports by name with their CSV columns, for the API, the /admin page and the CLI alike.
@@ -12,16 +12,20 @@ const REPORTS = {
   logins: {
     title: 'Активность входа через госуслуги',
     columns: ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count'],
-    run: (q: AdminQueries, f: ReportFilter) => q.loginActivity(f),
+    paged: true,
+    run: (q: AdminQueries, f: ReportFilter, p?: ReportPage) => q.loginActivity(f, p),
   },
   completeness: {
     title: 'Наполненность данными',
     columns: ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated'],
-    run: (q: AdminQueries, f: ReportFilter) => q.completeness(f),
+    paged: true,
+    run: (q: AdminQueries, f: ReportFilter, p?: ReportPage) => q.completeness(f, p),
   },
   outcomes: {
     title: 'Итоги входов по дням и причинам',
     columns: ['day', 'region', 'outcome', 'count'],
+    // One row per day, region and outcome: a year of a busy region is a few thousand rows.
+    paged: false,
     run: (q: AdminQueries, f: ReportFilter) => q.loginOutcomes(f),
   },
 } as const;
@@ -29,6 +33,8 @@ const REPORTS = {
 export type ReportName = keyof typeof REPORTS;
 export const REPORT_NAMES = Object.keys(REPORTS) as ReportName[];
 export const reportTitle = (name: ReportName): string => REPORTS[name].title;
+/** Whether the report's JSON (and the page's table) comes in keyset pages. */
+export const reportIsPaged = (name: ReportName): boolean => REPORTS[name].paged;
 
 export const reportNameSchema = z.enum(REPORT_NAMES as [ReportName, ...ReportName[]], { error: `report must be one of ${REPORT_NAMES.join(', ')}` });
 
@@ -49,13 +55,30 @@ export interface ReportResult {
   name: ReportName;
   columns: readonly string[];
   rows: Array<Record<string, unknown>>;
+  /** The `after` of the next page; null on the last page and when the whole report was asked for. */
+  next: string | null;
 }
 
-export async function runReport(deps: { queries: AdminQueries; audit: AuditLog }, name: ReportName, filterInput: unknown, call: AdminCall): Promise<ReportResult> {
+/** `{limit?, after?}` as typed; undefined = the whole report (CSV, CLI). */
+export type PageInput = Record<string, unknown> | undefined;
+
+function parsePage(name: ReportName, input: PageInput): ReportPage | undefined {
+  if (input === undefined) return undefined;
+  if (!REPORTS[name].paged) {
+    if (input['limit'] !== undefined || input['after'] !== undefined) throw new InvalidRequest(`limit, after: the ${name} report is not paged (one row per day, region and outcome)`);
+    return undefined;
+  }
+  return parseOrRefuse(reportPageSchema, input);
+}
+
+export async function runReport(deps: { queries: AdminQueries; audit: AuditLog }, name: ReportName, filterInput: unknown, call: AdminCall, pageInput?: PageInput): Promise<ReportResult> {
   const filter = parseOrRefuse(reportFilterSchema, filterInput);
+  const page = parsePage(name, pageInput);
   const report = REPORTS[name];
-  const rows = (await report.run(deps.queries, filter)) as unknown as Array<Record<string, unknown>>;
-  const details = Object.fromEntries(Object.entries({ report: name, rows: rows.length, ...filter }).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
+  const found = (await report.run(deps.queries, filter, page)) as unknown as Array<Record<string, unknown>>;
+  const rows = page ? found.slice(0, page.limit) : found;
+  const next = page && found.length > page.limit ? String(rows[rows.length - 1]!['profile_id']) : null;
+  const details = Object.fromEntries(Object.entries({ report: name, rows: rows.length, ...filter, ...page }).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
   await deps.audit.record({ actor: call.actor, action: 'report.read', target: name, outcome: 'ok', requestId: call.requestId, details });
-  return { name, columns: report.columns, rows };
+  return { name, columns: report.columns, rows, next };
 }

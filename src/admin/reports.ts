@@ -19,6 +19,24 @@ export const reportFilterSchema = z
 
 export type ReportFilter = z.infer<typeof reportFilterSchema>;
 
+/**
+ * Keyset paging of the per-person reports' JSON (a region holds ~100k people): `limit` rows
+ * after the profile `after` in the report's order (name, then id). The cursor is a profile id,
+ * not the names it sorts by: URLs reach access logs, names must not.
+ */
+export const REPORT_PAGE_DEFAULT = 100;
+export const REPORT_PAGE_MAX = 1000;
+export const reportPageSchema = z.object({
+  limit: z.coerce
+    .number({ error: `must be a whole number from 1 to ${REPORT_PAGE_MAX}` })
+    .int(`must be a whole number from 1 to ${REPORT_PAGE_MAX}`)
+    .min(1, `must be a whole number from 1 to ${REPORT_PAGE_MAX}`)
+    .max(REPORT_PAGE_MAX, `must be a whole number from 1 to ${REPORT_PAGE_MAX}`)
+    .default(REPORT_PAGE_DEFAULT),
+  after: z.string().regex(/^[\p{L}\p{N}._:@-]{1,128}$/u, 'must be the next value of a previous page').optional(),
+});
+export type ReportPage = z.infer<typeof reportPageSchema>;
+
 export interface LoginActivityRow {
   profile_id: string;
   full_name: string;
@@ -76,9 +94,14 @@ export interface AuditEventView {
   details: Record<string, unknown>;
 }
 
+/**
+ * With a page, the per-person reports return at most `limit + 1` rows (the extra one only says
+ * that a next page exists), or throw CursorGone when the `after` profile no longer exists.
+ * Without one they return everything (CSV, CLI).
+ */
 export interface AdminQueries {
-  loginActivity(filter: ReportFilter): Promise<LoginActivityRow[]>;
-  completeness(filter: ReportFilter): Promise<CompletenessRow[]>;
+  loginActivity(filter: ReportFilter, page?: ReportPage): Promise<LoginActivityRow[]>;
+  completeness(filter: ReportFilter, page?: ReportPage): Promise<CompletenessRow[]>;
   loginOutcomes(filter: ReportFilter): Promise<OutcomeRow[]>;
   audit(filter: AuditFilter): Promise<{ events: AuditEventView[]; next: string | null }>;
 }

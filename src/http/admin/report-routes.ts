@@ -5,16 +5,23 @@ import { ADMIN_ACTORS } from '../../admin/admin-call.js';
 import { toCsv } from '../../admin/csv.js';
 import { parseOrRefuse, reportNameSchema, runReport } from '../../admin/report-runner.js';
 import { auditFilterSchema, type AdminQueries } from '../../admin/reports.js';
+import { InvalidRequest } from '../../errors/oauth-errors.js';
 
 const formatSchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
 
-/** Reports as JSON or CSV (?format=csv), and the paged audit trail (reading it is not audited). */
+/**
+ * Reports as JSON (the per-person ones keyset-paged: `limit`, `after`, answered with `next`) or
+ * as CSV (?format=csv, always whole: a download), and the paged audit trail (not audited).
+ */
 export function registerReportRoutes(app: FastifyInstance, deps: { queries: AdminQueries; audit: AuditLog }): void {
   app.get('/admin/reports/:name', async (request, reply: FastifyReply) => {
     const { name } = parseOrRefuse(z.object({ name: reportNameSchema }), request.params);
-    const { format, ...filterQuery } = request.query as Record<string, unknown>;
+    const { format, limit, after, ...filterQuery } = request.query as Record<string, unknown>;
     const wanted = parseOrRefuse(formatSchema, { format });
-    const { columns, rows } = await runReport(deps, name, filterQuery, { actor: ADMIN_ACTORS.api, requestId: request.id });
+    const call = { actor: ADMIN_ACTORS.api, requestId: request.id };
+    if (wanted.format === 'csv' && (limit !== undefined || after !== undefined)) throw new InvalidRequest('limit, after: CSV is the whole report; paging is for JSON');
+    const pageInput = wanted.format === 'json' ? { limit, after } : undefined;
+    const { columns, rows, next } = await runReport(deps, name, filterQuery, call, pageInput);
     reply.header('cache-control', 'no-store');
     if (wanted.format === 'csv') {
       return reply
@@ -22,7 +29,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { queries: Admi
         .header('content-disposition', `attachment; filename="${name}.csv"`)
         .send(toCsv(columns as never[], rows as never[]));
     }
-    return reply.send({ report: name, columns, rows });
+    return reply.send({ report: name, columns, rows, next });
   });
 
   app.get('/admin/audit', async (request, reply) => {

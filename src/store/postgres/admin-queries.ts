@@ -1,6 +1,7 @@
-import { sql, type ExpressionBuilder } from 'kysely';
-import type { AdminQueries, AuditFilter, ReportFilter } from '../../admin/reports.js';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import type { AdminQueries, AuditFilter, ReportFilter, ReportPage } from '../../admin/reports.js';
 import { LOGIN_AUDIT_ACTION } from '../../admin/reports.js';
+import { InvalidRequest } from '../../errors/oauth-errors.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 
@@ -22,6 +23,30 @@ function profileFilter(filter: ReportFilter) {
   };
 }
 
+type ProfileKey = { last_name: string; first_name: string; id: string };
+
+/** The sort key of the profile a page starts after; a cursor whose profile is gone is refused, not silently an empty page. */
+async function anchorOf(db: Db, page: ReportPage | undefined): Promise<ProfileKey | undefined> {
+  if (page?.after === undefined) return undefined;
+  const anchor = await db.selectFrom('profiles').select(['last_name', 'first_name', 'id']).where('id', '=', page.after).executeTakeFirst();
+  if (!anchor) throw new InvalidRequest('after: that profile no longer exists (deleted since the previous page); start again from the first page');
+  return anchor;
+}
+
+/**
+ * Name order, id last so the order is total; a page is the rows after the anchor's key (a row
+ * comparison, the same order as the sort) plus one more to tell whether a next page exists.
+ */
+function inProfileOrder(page: ReportPage | undefined, anchor: ProfileKey | undefined) {
+  return <Q extends SelectQueryBuilder<Database & { p: Database['profiles'] }, 'p', object>>(query: Q): Q =>
+    query
+      .$if(!!anchor, (q) => q.where(sql<boolean>`(p.last_name, p.first_name, p.id) > (${anchor!.last_name}, ${anchor!.first_name}, ${anchor!.id})`))
+      .orderBy('p.last_name')
+      .orderBy('p.first_name')
+      .orderBy('p.id')
+      .$if(!!page, (q) => q.limit(page!.limit + 1)) as Q;
+}
+
 function isoTime(value: Date | string | null): string | null {
   if (value === null) return null;
   return (typeof value === 'string' ? new Date(value) : value).toISOString();
@@ -29,39 +54,47 @@ function isoTime(value: Date | string | null): string | null {
 
 export function createAdminQueries(db: Db): AdminQueries {
   return {
-    async loginActivity(filter) {
-      const logins = db
-        .selectFrom('audit_events')
-        .select(['target', sql<Date>`min(at)`.as('first_at'), sql<Date>`max(at)`.as('last_at'), sql<string>`count(*)`.as('count')])
-        .where('action', '=', LOGIN_AUDIT_ACTION)
-        .where('outcome', '=', 'success')
-        .$if(!!filter.from, (q) => q.where('at', '>=', dayStart(filter.from!)))
-        .$if(!!filter.to, (q) => q.where('at', '<', dayEnd(filter.to!)))
-        .groupBy('target')
-        .as('l');
+    async loginActivity(filter, page) {
+      const anchor = await anchorOf(db, page);
       const rows = await db
         .selectFrom('profiles as p')
-        .leftJoin(logins, 'l.target', 'p.id')
+        // Per profile through the (target, at) index: a page of 100 reads 100 people's logins,
+        // not the whole trail.
+        .leftJoinLateral(
+          (eb) =>
+            eb
+              .selectFrom('audit_events as e')
+              .select([sql<Date | null>`min(e.at)`.as('first_at'), sql<Date | null>`max(e.at)`.as('last_at'), sql<string>`count(*)`.as('count')])
+              .whereRef('e.target', '=', 'p.id')
+              .where('e.action', '=', LOGIN_AUDIT_ACTION)
+              .where('e.outcome', '=', 'success')
+              .$if(!!filter.from, (q) => q.where('e.at', '>=', dayStart(filter.from!)))
+              .$if(!!filter.to, (q) => q.where('e.at', '<', dayEnd(filter.to!)))
+              .as('l'),
+          (join) => join.onTrue(),
+        )
         .select(['p.id', fullName.as('full_name'), asText('roles').as('roles'), asText('school_ids').as('school_ids'), 'p.region', 'l.first_at', 'l.last_at', 'l.count'])
         .where(profileFilter(filter))
-        .orderBy('p.last_name')
-        .orderBy('p.first_name')
-        .orderBy('p.id')
+        .$call(inProfileOrder(page, anchor))
         .execute();
-      return rows.map((r) => ({
-        profile_id: r.id,
-        full_name: r.full_name,
-        roles: r.roles,
-        school_ids: r.school_ids,
-        region: r.region,
-        esia_login: r.count ? 'yes' : 'no',
-        first_esia_login: isoTime(r.first_at),
-        last_esia_login: isoTime(r.last_at),
-        esia_login_count: Number(r.count ?? 0),
-      }));
+      return rows.map((r) => {
+        const count = Number(r.count ?? 0);
+        return {
+          profile_id: r.id,
+          full_name: r.full_name,
+          roles: r.roles,
+          school_ids: r.school_ids,
+          region: r.region,
+          esia_login: count > 0 ? 'yes' : 'no',
+          first_esia_login: isoTime(r.first_at),
+          last_esia_login: isoTime(r.last_at),
+          esia_login_count: count,
+        };
+      });
     },
 
-    async completeness(filter) {
+    async completeness(filter, page) {
+      const anchor = await anchorOf(db, page);
       return db
         .selectFrom('profiles as p')
         .select([
@@ -76,9 +109,7 @@ export function createAdminQueries(db: Db): AdminQueries {
         ])
         .where(profileFilter(filter))
         .where((eb) => eb.or([eb('p.snils_hmac', 'is', null), eb('p.birth_date', 'is', null), eb('p.activated', '=', false)]))
-        .orderBy('p.last_name')
-        .orderBy('p.first_name')
-        .orderBy('p.id')
+        .$call(inProfileOrder(page, anchor))
         .execute();
     },
 
