@@ -4,12 +4,12 @@ import type { AuditLog } from '../../accounts/links.js';
 import { ADMIN_ACTORS, type AdminCall } from '../../admin/admin-call.js';
 import type { AdminSessions } from '../../admin/admin-sessions.js';
 import { toCsv } from '../../admin/csv.js';
-import { reportNameSchema, runReport, type ReportName } from '../../admin/report-runner.js';
+import { reportIsPaged, reportNameSchema, runReport, type ReportName } from '../../admin/report-runner.js';
 import type { AdminQueries } from '../../admin/reports.js';
 import { randomToken, safeEqual } from '../../crypto/random.js';
 import { OAuthError } from '../../errors/oauth-errors.js';
 import { readSignedCookie } from '../oidc/cookies.js';
-import { adminLoginPage, adminReportPage, type AdminReportView } from '../pages/admin-page.js';
+import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, type AdminReportView } from '../pages/admin-page.js';
 import { html, page } from '../pages/html.js';
 
 /**
@@ -76,10 +76,12 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
       const name = reportNameSchema.safeParse(q['report'] ?? 'logins');
       const report: ReportName = name.success ? name.data : 'logins';
       const filter = filterOf(q);
-      const view: AdminReportView = { report, filter, columns: [], rows: [], xsrf: session.csrf };
+      const after = typeof q['after'] === 'string' && q['after'] !== '' ? q['after'].slice(0, 200) : undefined;
+      const view: AdminReportView = { report, filter, after, columns: [], rows: [], xsrf: session.csrf };
+      const pageInput = reportIsPaged(report) ? { limit: MAX_TABLE_ROWS, after } : undefined;
       try {
-        const result = await runReport(deps, report, filter, pageCall(request));
-        return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows }));
+        const result = await runReport(deps, report, filter, pageCall(request), pageInput);
+        return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows, next: result.next }));
       } catch (error) {
         if (!(error instanceof OAuthError) || !error.expose) throw error;
         return send(reply, 400, adminReportPage({ ...view, error: error.description }));

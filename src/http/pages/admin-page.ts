@@ -7,7 +7,7 @@ import { html, page, type SafeHtml } from './html.js';
  * link per report. Plain server-rendered HTML in Russian, no scripts, no external assets.
  */
 export const ADMIN_FORM_FIELD = 'xsrf';
-/** Rows shown in the table; the CSV has them all. */
+/** Rows per page of the table (the API's largest page); the CSV has them all. */
 export const MAX_TABLE_ROWS = 1000;
 
 const LABELS: Record<string, string> = {
@@ -53,6 +53,9 @@ export interface AdminReportView {
   filter: Partial<Record<'region' | 'school' | 'role' | 'from' | 'to', string>>;
   columns: readonly string[];
   rows: ReadonlyArray<Record<string, unknown>>;
+  /** Keyset paging of the per-person reports: where this page starts and the next one would. */
+  after?: string | undefined;
+  next?: string | null | undefined;
   /** A filter the server refused, in its words. */
   error?: string | undefined;
   xsrf: string;
@@ -78,14 +81,28 @@ function filters(view: AdminReportView): SafeHtml {
 </form>`;
 }
 
+function pageLink(view: AdminReportView, after: string | undefined, label: string): SafeHtml {
+  const params = new URLSearchParams({ report: view.report, ...Object.fromEntries(Object.entries(view.filter).filter(([, v]) => v)) });
+  if (after) params.set('after', after);
+  return html`<a href="/admin?${params.toString()}">${label}</a>`;
+}
+
+function caption(view: AdminReportView): string {
+  if (!view.after && !view.next) return `Строк: ${view.rows.length}`;
+  return `Строк на этой странице: ${view.rows.length} (по ${MAX_TABLE_ROWS} на странице; весь отчёт одним файлом — в CSV)`;
+}
+
 function table(view: AdminReportView): SafeHtml {
   if (view.rows.length === 0) return html`<p>Нет строк для выбранных условий.</p>`;
-  const shown = view.rows.slice(0, MAX_TABLE_ROWS);
+  const pager = view.after || view.next
+    ? html`<p class="pager">${view.after ? pageLink(view, undefined, 'В начало') : false}${view.after && view.next ? ' · ' : ''}${view.next ? pageLink(view, view.next, 'Следующая страница') : false}</p>`
+    : false;
   return html`<table>
-<caption>Строк: ${view.rows.length}${view.rows.length > shown.length ? `, показаны первые ${shown.length} (все — в CSV)` : ''}</caption>
+<caption>${caption(view)}</caption>
 <thead><tr>${view.columns.map((c) => html`<th scope="col">${LABELS[c] ?? c}</th>`)}</tr></thead>
-<tbody>${shown.map((row) => html`<tr>${view.columns.map((c) => html`<td>${cell(c, row[c])}</td>`)}</tr>`)}</tbody>
-</table>`;
+<tbody>${view.rows.map((row) => html`<tr>${view.columns.map((c) => html`<td>${cell(c, row[c])}</td>`)}</tr>`)}</tbody>
+</table>
+${pager}`;
 }
 
 export function adminReportPage(view: AdminReportView): string {

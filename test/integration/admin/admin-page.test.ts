@@ -107,6 +107,35 @@ t.test('the /admin page', async (t) => {
     t.same(audit.body.events.map((e) => e.action), ['admin.logout', 'report.read', 'report.read', 'admin.login']);
   });
 
+  t.test('a long report shows 1,000 rows a page with a link to the next page', async (t) => {
+    await broker.deps.database.db
+      .insertInto('profiles')
+      .values(Array.from({ length: 1001 }, (_, i) => ({ id: `pg-many-${String(i).padStart(4, '0')}`, login: `pg.many.${i}`, last_name: 'Многострочная', first_name: 'Ученик', roles: '["student"]', school_ids: '["school-66"]', activated: true, region: '66' })))
+      .execute();
+    const b = cookieJar(broker.url);
+    const form = await b.request('GET', '/admin');
+    t.equal((await b.request('POST', '/admin/login', { xsrf: b.field(form.text, 'xsrf'), token: ADMIN_TOKEN })).status, 303);
+    const rowsOf = (html: string) => html.match(/<tr><td>/g)?.length ?? 0;
+
+    const first = await b.request('GET', '/admin?report=logins&region=66');
+    t.equal(first.status, 200);
+    t.equal(rowsOf(first.text), 1000);
+    t.match(first.text, /Строк на этой странице: 1000 \(по 1000 на странице; весь отчёт одним файлом — в CSV\)/);
+    t.match(first.text, /<a href="\/admin\?report=logins&amp;region=66&amp;after=pg-many-0999">Следующая страница<\/a>/);
+    t.notMatch(first.text, /В начало/);
+
+    const second = await b.request('GET', '/admin?report=logins&region=66&after=pg-many-0999');
+    t.equal(rowsOf(second.text), 1);
+    t.match(second.text, /<td>pg-many-1000<\/td>/);
+    t.match(second.text, /<a href="\/admin\?report=logins&amp;region=66">В начало<\/a>/);
+    t.notMatch(second.text, /Следующая страница/);
+
+    const bad = await b.request('GET', '/admin?report=logins&region=66&after=no-such-profile');
+    t.equal(bad.status, 400);
+    t.match(bad.text, /after: that profile no longer exists/);
+    t.equal((await b.request('GET', '/admin?report=outcomes&region=66&after=pg-many-0999')).status, 200, 'outcomes is one page: a stray after is ignored');
+  });
+
   t.test('the API bearer token does not open the page, nor the page cookie the API', async (t) => {
     t.match(await (await fetch(`${broker.url}/admin`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text(), /Токен администратора/);
     t.equal((await fetch(`${broker.url}/admin/export/logins.csv`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
