@@ -2,7 +2,9 @@ import t from 'tap';
 import { parse } from 'csv-parse/sync';
 import Fastify from 'fastify';
 import { startBroker } from '../../helpers/broker.js';
+import { readFileSync } from 'node:fs';
 import { adminAuth } from '../../../src/http/admin/admin-auth.js';
+import { captureLogFile, createTestLogger } from '../../helpers/log-capture.js';
 
 const TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -179,4 +181,25 @@ t.test('without ADMIN_TOKEN the admin API does not exist', async (t) => {
   const response = await app.inject({ url: '/admin/x', headers: { authorization: `Bearer ${TOKEN}` } });
   t.equal(response.statusCode, 404);
   t.notMatch(response.body, /secret/);
+});
+
+t.test('a real broker without ADMIN_TOKEN has no admin API and no /admin page, and says so in its log', async (t) => {
+  const logFile = captureLogFile();
+  // Outside production a missing ADMIN_TOKEN is generated into dev-secrets.json, so a test
+  // broker's config always holds one; production leaves it unset (test/unit/config), and that
+  // is the config this broker gets. The logger writes to a file we know, to read the warning back.
+  const broker = await startBroker({
+    overrides: (deps) => ({ config: { ...deps.config, secrets: { ...deps.config.secrets, adminToken: undefined } }, logger: createTestLogger(logFile) }),
+  });
+  t.teardown(() => broker.close());
+  for (const path of ['/admin/clients', '/admin/reports/logins', '/admin']) {
+    for (const token of [TOKEN, '']) {
+      const response = await fetch(`${broker.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      t.equal(response.status, 404, `${path} ${token ? 'with' : 'without'} a bearer token is 404`);
+      t.notMatch(await response.text(), /client_id|Токен администратора/, 'nothing of the admin surface shows');
+    }
+  }
+  t.equal((await fetch(`${broker.url}/.well-known/openid-configuration`)).status, 200, 'the broker itself is up');
+  const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+  t.ok(lines.some((line) => line.msg === 'ADMIN_TOKEN not set: the admin API is disabled' && line.level === 40), 'the warning is logged');
 });

@@ -68,6 +68,12 @@ t.test('secrets from *_FILE, and not both', async (t) => {
   t.match(problemsOf({ ...production, KEY_ENCRYPTION_KEY: '', KEY_ENCRYPTION_KEY_FILE: join(dir, 'missing') }).join(), /cannot read/);
 });
 
+t.test('production without ADMIN_TOKEN (absent or empty) has none: the admin API is off, nothing is generated', async (t) => {
+  t.equal(loadConfig(production).secrets.adminToken, undefined);
+  t.equal(loadConfig({ ...production, ADMIN_TOKEN: '' }).secrets.adminToken, undefined);
+  t.equal(loadConfig({ ...production, ADMIN_TOKEN: 'admin-token-0123456789abcdef' }).secrets.adminToken, 'admin-token-0123456789abcdef');
+});
+
 t.test('PUBLIC_URL loses its trailing slash', async (t) => {
   t.equal(loadConfig({ ...production, PUBLIC_URL: 'https://id.example.ru/' }).server.publicUrl, 'https://id.example.ru');
 });
