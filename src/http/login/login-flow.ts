@@ -6,7 +6,8 @@ import type { RegionsHolder } from '../../config/regions.js';
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Interaction, InteractionService } from '../../oidc/interaction.js';
-import { REASONS, type ReasonCode } from '../../policy/reasons.js';
+import type { ReasonCode } from '../../policy/reasons.js';
+import { reasonFailure } from './reason-failure.js';
 import { completeInteraction } from '../oidc/interaction-http.js';
 import { interactionExpiredPage } from '../pages/oidc-pages.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
@@ -70,11 +71,9 @@ export function createLoginFlow(deps: LoginFlowDeps) {
     await deps.accounts.recordRefusal(esiaOid, refusal, ctx);
     deps.metrics.loginOutcomes.inc({ outcome: refusal.reason, region: interaction.region });
     request.log.info({ interactionId: interaction.id, reason: refusal.reason, detail: refusal.detail }, 'login refused');
-    const reason = REASONS[refusal.reason];
-    const backUrl = await deps.interactions
-      .fail(interaction.id, { error: reason.oauthError, reason: refusal.reason, description: reason.description })
-      .catch(() => undefined);
-    return html(reply, reason.oauthError === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, backUrl));
+    const failure = reasonFailure(refusal.reason);
+    const backUrl = await deps.interactions.fail(interaction.id, failure).catch(() => undefined);
+    return html(reply, failure.error === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, backUrl));
   }
 
   /** One place from a resolution to what the browser gets. */

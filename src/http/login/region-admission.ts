@@ -4,7 +4,7 @@ import type { RegionsHolder } from '../../config/regions.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { RegionAdmission } from '../../oidc/authorize/authorize.js';
 import { regionGate } from '../../policy/decide.js';
-import { REASONS } from '../../policy/reasons.js';
+import { reasonFailure } from './reason-failure.js';
 
 /**
  * /authorize asks before anyone is sent to ESIA: a region that is not ESIA-enabled (not in the
@@ -19,7 +19,6 @@ export function createRegionAdmission(deps: { regions: RegionsHolder; accounts: 
       await deps.accounts.recordRefusal(undefined, { reason: denied.reason, detail: denied.detail }, { regionCode: region, clientId, requestId: request.id });
       deps.metrics.loginOutcomes.inc({ outcome: denied.reason, region });
       request.log.info({ reason: denied.reason, detail: denied.detail, region }, 'login refused before ESIA');
-      const reason = REASONS[denied.reason];
-      return { error: reason.oauthError, reason: denied.reason, description: reason.description };
+      return reasonFailure(denied.reason);
     };
 }

@@ -5,7 +5,7 @@ import type { LoginStarter } from '../../oidc/interaction.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { setInteractionCookie } from '../oidc/cookies.js';
 import { readSessionId } from '../oidc/interaction-http.js';
-import { REASONS } from '../../policy/reasons.js';
+import { reasonFailure } from '../login/reason-failure.js';
 import { authorizeErrorPage } from '../pages/oidc-pages.js';
 import { refusalPage } from '../pages/refusal-page.js';
 import { esiaFailureStatus } from './esia-callback.js';
@@ -43,10 +43,7 @@ export function registerAuthorizeRoutes(
             if (!(error instanceof EsiaError)) throw error;
             // The ESIA request could not be signed (in time): a clear page with the way back.
             request.log.warn({ interactionId: outcome.interaction.id, failure: error.failure, detail: error.detail }, 'ESIA login could not start');
-            const reason = REASONS[error.reason];
-            const backUrl = await provider.interactions
-              .fail(outcome.interaction.id, { error: reason.oauthError, reason: error.reason, description: reason.description })
-              .catch(() => undefined);
+            const backUrl = await provider.interactions.fail(outcome.interaction.id, reasonFailure(error.reason)).catch(() => undefined);
             return reply.code(esiaFailureStatus(error)).type(HTML).send(refusalPage(error.reason, backUrl));
           }
         }

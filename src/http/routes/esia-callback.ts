@@ -6,7 +6,7 @@ import { EsiaLoginFailure, LoginStateError, type EsiaLogin } from '../../esia/lo
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { InteractionFailure } from '../../oidc/interaction.js';
-import { REASONS } from '../../policy/reasons.js';
+import { reasonFailure } from '../login/reason-failure.js';
 import { readInteractionId } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
 
@@ -66,13 +66,12 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
 
   async function refuse(request: FastifyRequest, reply: FastifyReply, failure: EsiaLoginFailure) {
     const { error, pending } = failure;
-    const reason = REASONS[error.reason];
     const log = { interactionId: pending.interactionId, failure: error.failure, esiaCode: error.esiaCode, detail: error.detail };
     if (ESIA_FAILURES[error.failure].operatorAction) request.log.error(log, 'ESIA login failed: check the ESIA configuration');
     else request.log.warn(log, 'ESIA login failed');
     deps.metrics.loginOutcomes.inc({ outcome: error.reason, region: pending.region ?? 'unknown' });
     const backUrl = deps.interactions
-      ? await deps.interactions.fail(pending.interactionId, { error: reason.oauthError, reason: error.reason, description: reason.description }).catch((cause: unknown) => {
+      ? await deps.interactions.fail(pending.interactionId, reasonFailure(error.reason)).catch((cause: unknown) => {
           request.log.warn({ err: cause, interactionId: pending.interactionId }, 'could not fail the interaction');
           return undefined;
         })
