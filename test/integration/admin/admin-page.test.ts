@@ -56,7 +56,8 @@ t.test('the /admin page', async (t) => {
     const first = await b.request('GET', '/admin');
     t.equal(first.status, 200);
     t.match(first.text, /Токен администратора/);
-    t.match(first.headers.get('content-security-policy'), /default-src 'none'/);
+    t.match(first.headers.get('content-security-policy'), /default-src 'none'.*frame-ancestors 'none'/);
+    t.equal(first.headers.get('x-frame-options'), 'DENY', 'the token form is never framed');
     t.equal(first.headers.get('cache-control'), 'no-store');
 
     t.equal((await b.request('POST', '/admin/login', { xsrf: 'forged', token: ADMIN_TOKEN })).status, 303, 'a forged form token is sent back to the form');

@@ -231,4 +231,5 @@ t.test('a refusal after ESIA also names its reason to the diary', async (t) => {
   t.match(back.searchParams.get('error_description'), /^consent_refused: /);
   t.match(result.response.headers.get('content-security-policy'), /default-src 'none'.*frame-ancestors 'none'/, 'our pages run no script and are never framed');
   t.equal(result.response.headers.get('x-frame-options'), 'DENY');
+  t.equal(result.response.headers.get('referrer-policy'), 'no-referrer', 'no page leaks its URL (state, codes) to another site');
 });
