@@ -93,7 +93,7 @@ t.test('the /admin page', async (t) => {
     const csv = await b.request('GET', '/admin/export/completeness.csv?region=38');
     t.equal(csv.status, 200);
     t.match(csv.headers.get('content-disposition'), /attachment; filename="completeness.csv"/);
-    const records = parse(csv.text, { columns: true }) as Array<Record<string, string>>;
+    const records = parse(csv.text, { columns: true, bom: true }) as Array<Record<string, string>>;
     t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated']);
     t.same(records.map((r) => r['profile_id']), ['pg-teacher', 'pg-student'], 'no SNILS anywhere in region 38');
 
@@ -166,7 +166,7 @@ t.test('the /admin page', async (t) => {
     const href = await page.getByRole('link', { name: 'Скачать CSV' }).getAttribute('href');
     t.equal(href, '/admin/export/completeness.csv?region=38&role=student');
     const download = await context.request.get(`${broker.url}${href}`);
-    t.same(parse(await download.text(), { columns: true }), [{ profile_id: 'pg-student', full_name: 'Андреева Мария', roles: 'student', school_ids: 'school-7', region: '38', has_snils: 'no', has_birth_date: 'no', activated: 'no' }]);
+    t.same(parse(await download.text(), { columns: true, bom: true }), [{ profile_id: 'pg-student', full_name: 'Андреева Мария', roles: 'student', school_ids: 'school-7', region: '38', has_snils: 'no', has_birth_date: 'no', activated: 'no' }]);
 
     await page.goto(`${broker.url}/admin?report=logins`);
     t.match(await page.locator('tbody').innerText(), /pg-teacher[^\n]*да[^\n]*2026-11-20 08:00 UTC[^\n]*2026-11-21 08:00 UTC\s+2/);

@@ -60,7 +60,7 @@ t.test('reports agree with the audit trail after logins through the emulator', a
     const teachers = await call<{ rows: Row[] }>('GET', `/admin/reports/logins?region=38&role=teacher&from=${today}&to=${today}`);
     t.same(teachers.body.rows.map((r) => r['profile_id']), ['r-kuznetsov']);
     const school = await call('GET', '/admin/reports/logins?school=school-1&format=csv');
-    const records = parse(school.text, { columns: true }) as Array<Record<string, string>>;
+    const records = parse(school.text, { columns: true, bom: true }) as Array<Record<string, string>>;
     t.same(records.map((r) => [r['profile_id'], r['esia_login'], r['esia_login_count']]), [['r-petrova', 'no', '0'], ['r-smirnova', 'yes', '2'], ['r-tikhonova', 'no', '0']]);
   });
 

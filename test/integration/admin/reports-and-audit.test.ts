@@ -62,13 +62,22 @@ t.test('admin reports and audit', async (t) => {
     t.equal(json.rows[0]!['first_esia_login'], '2026-11-20T08:00:00.000Z');
     const csv = await get('/admin/reports/logins?region=38&role=teacher&format=csv');
     t.match(csv.headers.get('content-type'), /^text\/csv/);
-    const records = parse(await csv.text(), { columns: true }) as Array<Record<string, string>>;
+    const records = parse(await csv.text(), { columns: true, bom: true }) as Array<Record<string, string>>;
     t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count']);
     t.same(records.map((r) => [r['profile_id'], r['full_name'], r['roles']]), [['p-teacher', 'Андреева Кармела Егоровна', 'teacher parent']]);
   });
 
+  t.test('CSV for Russian-locale Excel: BOM first, a formula after ; quoted and neutralised', async (t) => {
+    await db.insertInto('profiles').values({ id: 'p-formula', login: 'formula', last_name: 'Тест;=1+1', first_name: '@Имя', birth_date: '1990-01-01', snils_hmac: 'h9', roles: '["teacher"]', school_ids: '["school-9"]', activated: true, region: '61' }).execute();
+    const bytes = Buffer.from(await (await get('/admin/reports/logins?region=61&format=csv')).arrayBuffer());
+    t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
+    const lines = bytes.toString('utf8').slice(1).split('\r\n');
+    t.match(lines[1], /^p-formula,"Тест;'=1\+1 @Имя",teacher,school-9,61,/);
+    t.same((parse(bytes, { columns: true, bom: true }) as Array<Record<string, string>>).map((r) => r['full_name']), [`Тест;'=1+1 @Имя`]);
+  });
+
   t.test('data completeness lists profiles missing SNILS, birth date or activation', async (t) => {
-    const records = parse(await (await get('/admin/reports/completeness?format=csv')).text(), { columns: true }) as Array<Record<string, string>>;
+    const records = parse(await (await get('/admin/reports/completeness?format=csv')).text(), { columns: true, bom: true }) as Array<Record<string, string>>;
     t.same(records.map((r) => [r['profile_id'], r['has_snils'], r['has_birth_date'], r['activated']]), [['p-student', 'no', 'no', 'no']]);
   });
 
@@ -130,7 +139,7 @@ t.test('admin reports and audit', async (t) => {
       return { ids: rows.map((r) => String(r['profile_id'])), pages, rows };
     }
     const csvIds = async (report: string) =>
-      (parse(await (await get(`/admin/reports/${report}?region=77&format=csv`)).text(), { columns: true }) as Array<Record<string, string>>).map((r) => r['profile_id']);
+      (parse(await (await get(`/admin/reports/${report}?region=77&format=csv`)).text(), { columns: true, bom: true }) as Array<Record<string, string>>).map((r) => r['profile_id']);
 
     const allLogins = await csvIds('logins');
     t.equal(allLogins.length, 250, 'CSV is the whole report, unpaged');
