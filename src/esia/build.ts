@@ -50,9 +50,10 @@ export async function buildEsia(config: Config, deps: { state: StateStore; metri
     leewaySec: esia.tokenLeewaySec,
     openssl,
   });
-  const http = createEsiaHttp({ fetch: deps.fetch ?? fetch, breaker: createCircuitBreaker(esia.circuit), metrics: deps.metrics });
+  const breaker = createCircuitBreaker(esia.circuit);
+  const http = createEsiaHttp({ fetch: deps.fetch ?? fetch, breaker, metrics: deps.metrics });
   const client = createEsiaClient({ settings: esia, signer, http, idTokens });
-  const login = createEsiaLogin({ state: deps.state, client, config: esia, relayUrl: `${config.server.publicUrl}/esia/login` });
+  const login = createEsiaLogin({ state: deps.state, client, config: esia, relayUrl: `${config.server.publicUrl}/esia/login`, breaker });
   deps.logger.info({ esiaUrl: esia.url, clientId: esia.clientId, protocol: esia.protocol, signer: signer.kind }, 'ESIA leg ready (signer self-test passed)');
   return { client, login, loginStarter: login.starter };
 }

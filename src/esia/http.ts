@@ -67,7 +67,8 @@ export function createEsiaHttp(deps: { fetch: typeof fetch; breaker: CircuitBrea
     } catch {
       throw new EsiaError('unavailable', `${call.operation}: body not received in time`);
     }
-    if (text.length > MAX_BODY) throw new EsiaError('bad_response', `${call.operation}: body too large`);
+    // A huge 5xx is a proxy's or server's error page (an outage); a huge 2xx/4xx is ESIA's answer we refuse.
+    if (text.length > MAX_BODY) throw new EsiaError(response.status >= 500 ? 'unavailable' : 'bad_response', `${call.operation}: body too large`);
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -89,20 +90,28 @@ export function createEsiaHttp(deps: { fetch: typeof fetch; breaker: CircuitBrea
         observe('circuit_open');
         throw new EsiaError('unavailable', `${call.operation}: circuit open after repeated ESIA failures`);
       }
+      // Exactly one verdict per call let through, whatever happens below (a lost verdict would
+      // leave a half-open trial in flight and the circuit stuck open): an outage
+      // ('unavailable': network error, timeout, 5xx without a more precise ESIA code, a body
+      // that never came) or ESIA up (it answered, even if with a refusal or a body we reject).
+      let outage = true;
       try {
         const response = await send(call);
         const body = await readJson(call, response);
         if (response.status >= 500) throw translateEsiaError({ ...errorFields(body), status: response.status });
-        deps.breaker.success();
+        outage = false;
         if (response.status < 200 || response.status >= 300) throw translateEsiaError({ ...errorFields(body), status: response.status });
         if (body === undefined || body === null || typeof body !== 'object') throw new EsiaError('bad_response', `${call.operation}: not JSON`);
         observe('ok');
         return body;
       } catch (error) {
         const failure = error instanceof EsiaError ? error : new EsiaError('bad_response', `${call.operation}: unexpected`);
-        if (failure.failure === 'unavailable') deps.breaker.failure();
+        outage = failure.failure === 'unavailable';
         observe(failure.failure);
         throw failure;
+      } finally {
+        if (outage) deps.breaker.failure();
+        else deps.breaker.success();
       }
     },
   };

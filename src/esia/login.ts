@@ -3,6 +3,7 @@ import type { EsiaConfig } from '../config/esia.js';
 import { randomId, safeEqual } from '../crypto/random.js';
 import type { Interaction, LoginStarter } from '../oidc/interaction.js';
 import { jsonState, type StateStore } from '../store/state-store.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import type { EsiaClient } from './client.js';
 import { EsiaError, translateEsiaError } from './errors.js';
 import { esiaKeys } from './keys.js';
@@ -32,6 +33,8 @@ export interface EsiaLoginDeps {
   config: Pick<EsiaConfig, 'forceLogin'>;
   /** Our own URL of /esia/login (used when a fresh ESIA login must be forced). */
   relayUrl: string;
+  /** ESIA's circuit breaker: while it is open a login is refused before the person meets ESIA. */
+  breaker?: Pick<CircuitBreaker, 'state'> | undefined;
   now?: () => number;
 }
 
@@ -41,6 +44,8 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
 
   const starter: LoginStarter = {
     async start(interaction: Interaction) {
+      // The callback would be refused anyway: say so now, not after the person logged in at ESIA.
+      if (deps.breaker?.state === 'open') throw new EsiaError('unavailable', 'circuit open after repeated ESIA failures: login not started');
       const esiaState = randomId();
       const pending: PendingLogin = { interactionId: interaction.id, esiaState, createdAt: now(), region: interaction.region, forceLogin: interaction.forceLogin };
       await store.put(esiaKeys.pendingLogin(esiaState), pending, PENDING_LOGIN_TTL_MS);

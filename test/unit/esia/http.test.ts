@@ -123,3 +123,53 @@ t.test('circuit breaker: a deadline our own work (signing) spent is not an ESIA 
   t.equal(breaker.allow(), true, 'the trial call is still there for a call that reaches ESIA');
   t.equal(untouched.calls.length, 0);
 });
+
+t.test('circuit breaker: every outcome of the half-open trial closes or re-opens the circuit', async (t) => {
+  const huge = 'x'.repeat(1024 * 1024 + 1);
+  const timedOut = () => Promise.reject(Object.assign(new Error('timed out'), { name: 'TimeoutError' }));
+  const brokenBody = async () => new Response(new ReadableStream({ start: (controller) => controller.error(new Error('reset')) }), { status: 200 });
+  const trials: Array<{ name: string; answer: () => Promise<Response>; after: 'closed' | 'open' }> = [
+    { name: '200 JSON', answer: async () => json(200, { ok: true }), after: 'closed' },
+    { name: '200 not JSON', answer: async () => new Response('not json', { status: 200 }), after: 'closed' },
+    { name: '200 body over the size limit', answer: async () => new Response(huge, { status: 200 }), after: 'closed' },
+    { name: '400 ESIA-007014', answer: async () => json(400, { error: 'invalid_request', error_description: 'ESIA-007014: x' }), after: 'closed' },
+    { name: '500 ESIA-007053 (a precise, non-outage code)', answer: async () => json(500, { error: 'access_denied', error_description: 'ESIA-007053: OAuthErrorEnum.clientSecretWrong' }), after: 'closed' },
+    { name: '500 ESIA-007011', answer: async () => json(500, { error: 'invalid_grant', error_description: 'ESIA-007011: x' }), after: 'closed' },
+    { name: '503 ESIA-007008', answer: async () => json(503, { error: 'temporarily_unavailable', error_description: 'ESIA-007008: x' }), after: 'open' },
+    { name: '500 HTML', answer: async () => new Response('<html>NullPointerException</html>', { status: 500 }), after: 'open' },
+    { name: '500 body over the size limit', answer: async () => new Response(huge, { status: 500 }), after: 'open' },
+    { name: 'network error', answer: () => Promise.reject(refused()), after: 'open' },
+    { name: 'timeout', answer: timedOut, after: 'open' },
+    { name: 'body cut off', answer: brokenBody, after: 'open' },
+  ];
+  for (const trial of trials) {
+    let now = 0;
+    const breaker = createCircuitBreaker({ threshold: 1, cooldownMs: 1000, now: () => now });
+    breaker.failure();
+    now += 1000;
+    t.equal(breaker.state, 'half-open', `${trial.name}: half-open before the trial`);
+    const answers = scripted(trial.answer, trial.answer);
+    const http = createEsiaHttp({ fetch: answers.fetch, breaker, now: () => now });
+    await http.call(post(now + 1000)).catch(() => undefined);
+    t.equal(breaker.state, trial.after, `${trial.name}: the trial ${trial.after === 'closed' ? 'closes' : 're-opens'} the circuit`);
+    if (trial.after === 'open') {
+      now += 1000;
+      t.equal(breaker.allow(), true, `${trial.name}: after another cooldown there is a new trial, not a stuck one`);
+    } else {
+      t.equal(breaker.allow(), true, `${trial.name}: calls flow again`);
+      t.equal(breaker.allow(), true, `${trial.name}: and not only one`);
+    }
+  }
+});
+
+t.test('circuit breaker: a trial that never reports is given up after another cooldown', async (t) => {
+  let now = 0;
+  const breaker = createCircuitBreaker({ threshold: 1, cooldownMs: 1000, now: () => now });
+  breaker.failure();
+  now += 1000;
+  t.equal(breaker.allow(), true, 'the trial');
+  now += 999;
+  t.equal(breaker.allow(), false, 'still its turn');
+  now += 1;
+  t.equal(breaker.allow(), true, 'a lost trial does not hold the circuit open forever');
+});
