@@ -6,7 +6,7 @@ import { assertActivated, assertAttached, assertBirthDateAgrees, assertPolicy, a
 import type { AuditEvent } from './links.js';
 import { prepare } from './matching.js';
 import { sameFullName } from './names.js';
-import type { LinkAttempt } from './rate-limit.js';
+import type { LinkAttempt, Reservation } from './rate-limit.js';
 
 export interface ManualLinkInput {
   login: string;
@@ -37,14 +37,21 @@ const assertSameRegion: Check = ({ profile, region }) => (profile.region === reg
  */
 const MANUAL_CHECKS: readonly Check[] = [assertSameRegion, assertSnilsAgrees, assertNameAgrees, assertBirthDateAgrees, assertAttached, assertActivated, assertPolicy];
 
+type Audit = (outcome: string, extra?: Partial<AuditEvent>) => Promise<void>;
+
 /**
  * The manual-link form was posted: diary login + password for the person ESIA vouched for.
- * Every attempt is audited (ids and codes only) and rate limited per login, ESIA account
- * and IP; a locked attempt is refused before the password is even looked at.
+ * Every attempt is audited (ids and codes only) and counted per login, ESIA account and IP
+ * before its password is looked at (rate-limit.ts); a refused attempt never reaches scrypt.
+ *
+ * Refusals decided before the password (the person's own rules, an ESIA account already
+ * linked) keep their own pages. Everything after it answers like a wrong password, with the
+ * same count, until the link is stored: a profile linked elsewhere, not activated, with another
+ * name... would otherwise tell a guesser that the password was right. The audit keeps the reason.
  */
 export async function manualLink(deps: AccountsDeps, person: EsiaPerson, input: ManualLinkInput, ctx: LoginContext): Promise<ManualLinkResult> {
   const attempt: LinkAttempt = { esiaOid: person.oid, login: input.login, ip: input.ip };
-  const audit = (outcome: string, extra: Partial<AuditEvent> = {}) =>
+  const audit: Audit = (outcome, extra = {}) =>
     deps.audit.record({ actor: esiaActor(person.oid), action: AUDIT.manualAttempt, region: ctx.regionCode, clientId: ctx.clientId, requestId: ctx.requestId, outcome, ...extra });
 
   const base = prepare(deps, person, ctx);
@@ -53,39 +60,50 @@ export async function manualLink(deps: AccountsDeps, person: EsiaPerson, input: 
     return base;
   }
 
-  const limit = await deps.limiter.check(attempt);
-  if (limit.locked) {
-    await audit('locked', { details: { lockedBy: limit.by } });
-    return { kind: 'locked', retryAfterSeconds: Math.ceil(limit.retryAfterMs / 1000) };
-  }
-
   // issue 5: a linked ESIA account is never re-linked without an audited unlink first.
   if ((await deps.links.linksOf(person.oid)).length > 0) {
     await audit('refused', { reason: 'link_failed', details: { detail: 'esia_already_linked' } });
     return deny('link_failed', 'esia_already_linked');
   }
 
-  const profile = await deps.directory.authenticate(input.login, input.password);
-  if (!profile) return wrongCredentials(deps, attempt, audit);
-  await deps.limiter.recordSuccess(attempt);
-
-  const refusal = await checkProfile(deps, { ...base, profile });
-  if (refusal) {
-    await audit('refused', { target: profile.id, reason: refusal.reason, details: { detail: refusal.detail } });
-    return refusal;
+  const reservation = await deps.limiter.reserve(attempt);
+  if (!reservation.granted) {
+    await audit('locked', { details: { lockedBy: reservation.by } });
+    return locked(reservation.retryAfterMs);
   }
-  return store(deps, person, profile, ctx);
+  const profile = await checkPassword(deps, input, reservation);
+  if (!profile) return refused(reservation, audit, 'invalid_credentials', {});
+
+  const refusal = (await checkProfile(deps, { ...base, profile })) ?? (await store(deps, person, profile, ctx));
+  if (refusal) return refused(reservation, audit, 'refused', { target: profile.id, reason: refusal.reason, details: { detail: refusal.detail } });
+  await reservation.succeed();
+  return { kind: 'linked', profile, method: 'manual' };
 }
 
-async function wrongCredentials(deps: AccountsDeps, attempt: LinkAttempt, audit: (outcome: string, extra?: Partial<AuditEvent>) => Promise<void>): Promise<ManualLinkResult> {
-  const after = await deps.limiter.recordFailure(attempt);
-  if (after.locked) {
-    await audit('locked', { details: { lockedBy: after.by, failed: true } });
-    return { kind: 'locked', retryAfterSeconds: Math.ceil(after.retryAfterMs / 1000) };
+/** One scrypt under the reservation; an error (not an answer) gives the attempt back. */
+async function checkPassword(deps: AccountsDeps, input: ManualLinkInput, reservation: Reservation): Promise<DiaryProfile | null> {
+  try {
+    return await deps.directory.authenticate(input.login, input.password);
+  } catch (error) {
+    await reservation.cancel();
+    throw error;
+  } finally {
+    reservation.checked();
   }
-  await audit('invalid_credentials', { details: { attemptsLeft: after.attemptsLeft } });
+}
+
+/** A wrong password and a refused link look the same to the person: the attempt counts, the page says what is left. */
+async function refused(reservation: Reservation, audit: Audit, outcome: string, extra: Partial<AuditEvent>): Promise<ManualLinkResult> {
+  const after = await reservation.fail();
+  if (after.locked) {
+    await audit(outcome === 'invalid_credentials' ? 'locked' : outcome, { ...extra, details: { ...extra.details, lockedBy: after.by, failed: true } });
+    return locked(after.retryAfterMs);
+  }
+  await audit(outcome, { ...extra, details: { ...extra.details, attemptsLeft: after.attemptsLeft } });
   return { kind: 'invalid-credentials', attemptsLeft: after.attemptsLeft };
 }
+
+const locked = (retryAfterMs: number): ManualLinkResult => ({ kind: 'locked', retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
 
 async function checkProfile(deps: AccountsDeps, candidate: Candidate): Promise<Deny | undefined> {
   const link = await deps.links.linkOfProfile(candidate.profile.id);
@@ -93,7 +111,8 @@ async function checkProfile(deps: AccountsDeps, candidate: Candidate): Promise<D
   return firstFailure(candidate, MANUAL_CHECKS);
 }
 
-async function store(deps: AccountsDeps, person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Promise<ManualLinkResult> {
+/** Stores the link (audited in its transaction); a conflict with a concurrent link is a refusal. */
+async function store(deps: AccountsDeps, person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Promise<Deny | undefined> {
   const event: AuditEvent = {
     actor: esiaActor(person.oid),
     action: AUDIT.manualAttempt,
@@ -105,8 +124,6 @@ async function store(deps: AccountsDeps, person: EsiaPerson, profile: DiaryProfi
     details: { method: 'manual' },
   };
   const stored = await deps.links.createLinks({ esiaOid: person.oid, profileIds: [profile.id], method: 'manual', onlyIfUnlinked: true }, event);
-  if (stored.ok) return { kind: 'linked', profile, method: 'manual' };
-  const detail = stored.conflict === 'esia_already_linked' ? 'esia_already_linked' : 'profile_linked_elsewhere';
-  await deps.audit.record({ ...event, outcome: 'refused', reason: 'link_failed', details: { detail } });
-  return deny('link_failed', detail);
+  if (stored.ok) return undefined;
+  return deny('link_failed', stored.conflict === 'esia_already_linked' ? 'esia_already_linked' : 'profile_linked_elsewhere');
 }

@@ -14,12 +14,29 @@ export interface StateStore {
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;
+  /**
+   * Counts one attempt on several counters at once, all or nothing, in one atomic step: when
+   * every counter is below its limit each gets 1 more (a window starts with a key's first count)
+   * and the new counts come back; when any is at its limit nothing changes and `full` is the
+   * index of the first such counter. Many concurrent callers never push a counter past its limit.
+   */
+  incrementAllBelow(counters: readonly BoundedCounter[]): Promise<{ counted: true; counts: number[] } | { counted: false; full: number }>;
+  /** Takes 1 back from a counter, keeping its window; at zero the key goes. Absent keys stay absent. */
+  decrement(key: string): Promise<void>;
   /** Milliseconds left before key expires, or null when absent. */
   ttl(key: string): Promise<number | null>;
   /** Throws when the backend does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
   readonly kind: 'memory' | 'redis';
+}
+
+export interface BoundedCounter {
+  key: string;
+  /** The count this call may reach, at most. */
+  limit: number;
+  /** The window (TTL) a first count starts. */
+  windowMs: number;
 }
 
 /** JSON helpers on top of a StateStore, so callers never hand-serialise. */

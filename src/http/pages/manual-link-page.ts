@@ -35,7 +35,10 @@ function attempts(n: number): string {
 function errorText(error: NonNullable<ManualLinkView['error']>): string {
   switch (error.kind) {
     case 'invalid-credentials':
-      return `Неверный логин или пароль. Осталось ${error.attemptsLeft} ${attempts(error.attemptsLeft)}, после этого вход по логину и паролю будет временно заблокирован.`;
+      // The same words whether the password was wrong or the profile cannot be linked to this
+      // person (linked elsewhere, not activated, another name...): telling them apart would tell
+      // a guesser the password was right. The school administrator sees the reason in the audit.
+      return `Неверный логин или пароль, либо этот профиль нельзя привязать к вашей учётной записи на госуслугах. Осталось ${error.attemptsLeft} ${attempts(error.attemptsLeft)}, после этого привязка по логину и паролю будет временно заблокирована. Если пароль верный, обратитесь к администратору в вашей образовательной организации.`;
     case 'locked':
       return `Слишком много неудачных попыток. Привязка по логину и паролю временно заблокирована, попробуйте снова через ${waitText(error.retryAfterSeconds)}.`;
     case 'missing-fields':

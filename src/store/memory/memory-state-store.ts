@@ -54,6 +54,24 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       entries.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? now() + windowMs });
       return count;
     },
+    async incrementAllBelow(counters) {
+      const current = counters.map((c) => live(c.key));
+      const full = counters.findIndex((c, i) => Number(current[i]?.value ?? 0) >= c.limit);
+      if (full >= 0) return { counted: false, full };
+      const counts = counters.map((c, i) => {
+        const count = Number(current[i]?.value ?? 0) + 1;
+        entries.set(c.key, { value: String(count), expiresAt: current[i]?.expiresAt ?? now() + c.windowMs });
+        return count;
+      });
+      return { counted: true, counts };
+    },
+    async decrement(key) {
+      const entry = live(key);
+      if (!entry) return;
+      const count = Number(entry.value) - 1;
+      if (count <= 0) entries.delete(key);
+      else entry.value = String(count);
+    },
     async ttl(key) {
       const entry = live(key);
       return entry ? entry.expiresAt - now() : null;

@@ -12,7 +12,8 @@ import { backLink, flowLogin, reasonOf, startFlowEnvironment, type FlowLogin } f
 // Issue 5: the refusal reasons outcomes.test.ts does not cover, each through ESIA (the
 // emulator), the broker and openid-client as the diary: the page (status, reason, the Russian
 // title, explanation and what to do), access_denied for the diary behind the back link, no
-// link written, and the audit rows.
+// link written, and the audit rows. Refusals after the right diary password on the manual-link
+// form are the exception: they answer like a wrong password, and only the audit names them.
 const region = '38';
 
 // Irkutsk as shipped, but closed to diary administrators: the only way to role_not_rolled_out
@@ -127,19 +128,31 @@ async function assertRefused(t: Test, result: FlowLogin, code: ReasonCode, expec
 }
 
 /** The manual-link form shows, the right diary password is typed, and still: refused. */
-async function linkByHand(t: Test, oid: string, profile: { login: string; password: string }): Promise<FlowLogin & { formPage: string }> {
+async function linkByHand(t: Test, oid: string, profile: { login: string; password: string }): Promise<FlowLogin> {
   const result = await login(oid);
   t.equal(result.response.status, 200);
   t.match(result.page, /не смогли найти Ваш профиль/, 'the manual-link page');
-  const formPage = result.page;
   await result.submit({ login: profile.login, password: profile.password });
-  return Object.assign(result, { formPage });
+  return result;
 }
 
-const manualAudit = (profileId: string): Array<[string, string, string | null]> => [
-  ['link.manual_attempt', 'refused', profileId],
-  ['login', 'refused', null],
-];
+/**
+ * A refusal after the right diary password looks like a wrong password on the form (else the
+ * page would tell a guesser the password was right): 401, the attempts left, no reason shown,
+ * nothing for the diary yet. Only the audit row holds the reason.
+ */
+async function assertRefusedByHand(t: Test, result: FlowLogin, code: ReasonCode, expected: { oid: string; profileId: string; detail: string }) {
+  t.equal(result.response.status, 401, 'HTTP 401, as a wrong password');
+  t.equal(reasonOf(result.page), undefined, 'no reason on the page');
+  t.match(result.page, /Неверный логин или пароль, либо этот профиль нельзя привязать к вашей учётной записи на госуслугах\. Осталось 4 попытки/);
+  t.notOk(result.page.includes(`<h1>${escapeHtml(REASONS[code].title)}</h1>`), 'not the refusal page');
+  t.equal(result.clientRedirect, undefined, 'no code for the diary');
+  t.same(await db.selectFrom('account_links').select('profile_id').where('esia_oid', '=', expected.oid).execute(), [], 'no link for the ESIA account');
+  t.same(await db.selectFrom('account_links').select('esia_oid').where('profile_id', '=', expected.profileId).execute(), [], 'no link to the profile');
+  const audit = await auditOf(expected.oid);
+  t.same(audit.map((a) => [a.action, a.outcome, a.reason, a.target]), [['link.manual_attempt', 'refused', code, expected.profileId]], 'audited with its reason');
+  t.match(audit[0]?.details, { detail: expected.detail, attemptsLeft: 4 });
+}
 
 t.test('role_not_rolled_out: the region closed ESIA to the profile\'s role (closedTo), even on a name + SNILS match', async (t) => {
   const profile = await harness.profile({ ...people.admin.name, birthDate: '1978-02-14', snils: people.admin.snils, roles: ['admin'], region });
@@ -160,30 +173,29 @@ t.test('profile_not_activated: an adult matched by name + SNILS whose diary prof
 t.test('profile_not_activated: a child linking by hand (seed 000 «Наличие активированной учётной записи»)', async (t) => {
   const profile = await harness.profile({ ...people.childNotActivated.name, birthDate: '2015-11-11', snils: null, roles: ['student'], activated: false, region });
   const result = await linkByHand(t, people.childNotActivated.oid, profile);
-  await assertRefused(t, result, 'profile_not_activated', { oid: people.childNotActivated.oid, profileId: profile.id, audit: manualAudit(profile.id), detail: 'profile_not_activated' });
+  await assertRefusedByHand(t, result, 'profile_not_activated', { oid: people.childNotActivated.oid, profileId: profile.id, detail: 'profile_not_activated' });
 
-  // The refusal ended the login: the same form posted again (back button) does nothing.
-  result.page = result.formPage;
+  // The form stays (as after a wrong password): trying again counts again, and still no link.
   await result.submit({ login: profile.login, password: profile.password });
-  t.equal(result.response.status, 400, 'the refused login cannot be resumed');
-  t.match(result.page, /Время входа истекло/);
+  t.equal(result.response.status, 401);
+  t.match(result.page, /Осталось 3 попытки/);
   t.same(await db.selectFrom('account_links').select('esia_oid').where('profile_id', '=', profile.id).execute(), [], 'still no link');
 });
 
 t.test('name_birthdate_mismatch: a child links by hand, the diary holds another birth date (seed 000 «некорректная дата рождения»)', async (t) => {
   const profile = await harness.profile({ ...people.childWrongBirthDate.name, birthDate: '2016-05-21', snils: null, roles: ['student'], region });
   const result = await linkByHand(t, people.childWrongBirthDate.oid, profile);
-  await assertRefused(t, result, 'name_birthdate_mismatch', { oid: people.childWrongBirthDate.oid, profileId: profile.id, audit: manualAudit(profile.id), detail: 'birth_date_differs' });
+  await assertRefusedByHand(t, result, 'name_birthdate_mismatch', { oid: people.childWrongBirthDate.oid, profileId: profile.id, detail: 'birth_date_differs' });
 });
 
 t.test('name_snils_mismatch by hand: the diary holds another SNILS, refused even with the right password (issue 5)', async (t) => {
   const profile = await harness.profile({ ...people.otherSnils.name, birthDate: '1983-12-09', snils: newSnils(), roles: ['parent'], region });
   const result = await linkByHand(t, people.otherSnils.oid, profile);
-  await assertRefused(t, result, 'name_snils_mismatch', { oid: people.otherSnils.oid, profileId: profile.id, audit: manualAudit(profile.id), detail: 'snils_differs' });
+  await assertRefusedByHand(t, result, 'name_snils_mismatch', { oid: people.otherSnils.oid, profileId: profile.id, detail: 'snils_differs' });
 });
 
 t.test('name_snils_mismatch by hand: an adult whose diary has no SNILS and another surname (seed 000, over 14 «ФИО и СНИЛС … не совпадают»)', async (t) => {
   const profile = await harness.profile({ ...people.renamed.name, lastName: 'Ершова', birthDate: '1986-05-30', snils: null, roles: ['parent'], region });
   const result = await linkByHand(t, people.renamed.oid, profile);
-  await assertRefused(t, result, 'name_snils_mismatch', { oid: people.renamed.oid, profileId: profile.id, audit: manualAudit(profile.id), detail: 'name_differs' });
+  await assertRefusedByHand(t, result, 'name_snils_mismatch', { oid: people.renamed.oid, profileId: profile.id, detail: 'name_differs' });
 });

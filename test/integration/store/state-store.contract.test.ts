@@ -54,6 +54,38 @@ for (const backend of stateBackends()) {
       t.equal(await store.increment('hits', 1200), 1, 'a new window after expiry');
     });
 
+    t.test('incrementAllBelow: of 50 concurrent callers exactly the limit count, on every key or none', async (t) => {
+      const counters = [
+        { key: 'bounded-a', limit: 5, windowMs: 10_000 },
+        { key: 'bounded-b', limit: 8, windowMs: 10_000 },
+      ];
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.incrementAllBelow(counters)));
+      const counted = results.filter((r) => r.counted);
+      t.equal(counted.length, 5, 'five counted');
+      t.same(counted.map((r) => (r.counted ? r.counts[0] : 0)).sort(), [1, 2, 3, 4, 5]);
+      t.ok(results.every((r) => r.counted || r.full === 0), 'the others name the full counter');
+      t.equal(await store.get('bounded-a'), '5', 'never past its limit');
+      t.equal(await store.get('bounded-b'), '5', 'the other key moved only with counted calls');
+      const ttl = await store.ttl('bounded-b');
+      t.ok(ttl !== null && ttl > 0 && ttl <= 10_000, 'a first count starts the window');
+      t.same(await store.incrementAllBelow([{ key: 'bounded-c', limit: 3, windowMs: 10_000 }, counters[0]!]), { counted: false, full: 1 });
+      t.equal(await store.get('bounded-c'), null, 'a refused call leaves no key behind');
+    });
+
+    t.test('decrement takes one back, keeps the window, and drops the key at zero', async (t) => {
+      await store.increment('down', 1000);
+      await store.increment('down', 1000);
+      await store.decrement('down');
+      t.equal(await store.get('down'), '1');
+      const ttl = await store.ttl('down');
+      t.ok(ttl !== null && ttl > 0 && ttl <= 1000, 'the window is kept');
+      await store.decrement('down');
+      t.equal(await store.get('down'), null, 'gone at zero');
+      await store.decrement('down');
+      t.equal(await store.get('down'), null, 'an absent key stays absent');
+      t.equal(await store.increment('down', 1000), 1);
+    });
+
     t.test('ping answers', async (t) => {
       await t.resolves(store.ping());
     });

@@ -11,7 +11,7 @@ for (const backend of databaseBackends()) {
   t.test(`security on ${backend.name}`, async (t) => {
     const handle = await backend.open();
     t.teardown(() => handle.close());
-    const h = createHarness(handle, { limits: { perLogin: 5, perEsiaAccount: 10, perEsiaAccountPerDay: 20, perIp: 100, windowMs: WINDOW } });
+    const h = createHarness(handle, { limits: { perLogin: 5, perEsiaAccount: 10, perEsiaAccountPerDay: 20, perIp: 100, windowMs: WINDOW, concurrentPerEsiaAccount: 2, concurrentPerIp: 8 } });
 
     t.test('issue 5: a Simplified account carrying a child\'s exact name and birth date, with no diary password, never gets a link', async (t) => {
       const victim = await h.profile({ ...child, roles: ['student'], email: 'alisa.mama@example.ru', emailConfirmed: true, snils: newSnils() });
@@ -58,7 +58,11 @@ for (const backend of databaseBackends()) {
       const owner = h.person({ level: 'standard' });
       const other = h.person({ level: 'standard' });
       t.match(await h.accounts.manualLink(owner, { login: profile.login, password: profile.password, ip: '198.51.100.3' }, h.ctx()), { kind: 'linked' });
-      t.match(await h.accounts.manualLink(other, { login: profile.login, password: profile.password, ip: '198.51.100.3' }, h.ctx()), { kind: 'deny', reason: 'link_failed', detail: 'profile_linked_elsewhere' });
+      const right = await h.accounts.manualLink(other, { login: profile.login, password: profile.password, ip: '198.51.100.3' }, h.ctx());
+      const wrong = await h.accounts.manualLink(h.person({ level: 'standard' }), { login: `${profile.login}-nobody`, password: 'wrong', ip: '198.51.100.4' }, h.ctx());
+      t.same(right, wrong, 'the right password on a profile linked elsewhere answers like a wrong one (no oracle)');
+      t.same(right, { kind: 'invalid-credentials', attemptsLeft: 4 });
+      t.match((await h.auditOf(other.oid)).at(-1), { outcome: 'refused', target: profile.id, reason: 'link_failed', details: { detail: 'profile_linked_elsewhere' } }, 'the audit keeps the reason');
       t.same(await h.linksOf(other.oid), []);
       t.ok(await h.accounts.unlink({ kind: 'admin', name: 'ops' }, owner.oid, profile.id), 'an admin may unlink');
       const row = await h.db.selectFrom('audit_events').selectAll().where('action', '=', 'link.delete').where('target', '=', profile.id).executeTakeFirstOrThrow();

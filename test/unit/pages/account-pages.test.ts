@@ -79,7 +79,7 @@ t.test('seed 004: the manual-link form in the seed\'s words, with login, passwor
 
 t.test('errors: wrong password with the attempts left, lockout with the wait, the login kept and escaped', async (t) => {
   const wrong = manualLinkPage({ action: '/l', xsrf: 'x', login: 'ivanov<1>', error: { kind: 'invalid-credentials', attemptsLeft: 2 } });
-  t.match(wrong, /<p class="error" role="alert" id="form-error">Неверный логин или пароль. Осталось 2 попытки/);
+  t.match(wrong, /<p class="error" role="alert" id="form-error">Неверный логин или пароль, либо этот профиль нельзя привязать к вашей учётной записи на госуслугах. Осталось 2 попытки/);
   t.match(wrong, /value="ivanov&lt;1&gt;" aria-describedby="form-error"/);
   t.notMatch(wrong, /disabled/);
   t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'invalid-credentials', attemptsLeft: 1 } }), /Осталось 1 попытка/);
