@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { buildDeps } from './deps.js';
 import { createLogger } from './observability/logger.js';
+import { createLogSink } from './observability/stdout-sink.js';
 
 /** Process entry: config → deps → app → listen; SIGTERM/SIGINT close with grace. */
 async function main(): Promise<void> {
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logSink = createLogSink();
+  const logger = createLogger({ level: config.logLevel, destination: logSink });
   for (const warning of config.warnings) logger.warn(warning);
 
   const deps = await buildDeps(config, logger);
@@ -38,6 +40,9 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const deadline = Date.now() + config.server.shutdownGraceMs;
+    // The last word: whatever the requests, the stores or the log pipe do, we are gone by the
+    // deadline. Exiting never waits on stdout (the sink has no exit-time flush to hang in).
     const force = setTimeout(() => {
       logger.error('graceful shutdown timed out');
       process.exit(1);
@@ -47,6 +52,8 @@ async function main(): Promise<void> {
     await app.close();
     await deps.close();
     logger.info('stopped');
+    // A log reader that is slow may still get the last lines; one that is gone costs nothing.
+    await logSink.drain(Math.min(1000, Math.max(0, deadline - Date.now() - 50)));
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,11 +1,15 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { scrub, scrubString, scrubUrl } from './redact.js';
+import { createLogSink } from './stdout-sink.js';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   level: string;
-  /** Where lines go; stdout by default. Tests pass a file to grep afterwards. */
+  /**
+   * Where lines go; stdout through createLogSink() by default (never blocks, never hangs the
+   * exit on a broken pipe). Tests pass a file to grep afterwards.
+   */
   destination?: DestinationStream;
   base?: Record<string, unknown>;
 }
@@ -33,6 +37,6 @@ export function createLogger(options: LoggerOptions): Logger {
         err: (err: Error) => scrub(err),
       },
     },
-    options.destination,
+    options.destination ?? createLogSink(),
   );
 }

@@ -79,6 +79,24 @@ t.test('on embedded defaults the service starts, is ready, and stops on SIGTERM'
   await t.rejects(fetch(`${url}/healthz`), 'no longer listening');
 });
 
+t.test('a broker whose stdout reader is gone still exits 0 within the grace after SIGTERM', async (t) => {
+  // pino's default stdout flushed synchronously at exit and retried EPIPE forever: a broker
+  // whose log pipe broke never exited. No line is logged between the break and SIGTERM, so the
+  // shutdown lines are the first to meet the broken pipe.
+  const dataDir = mkdtempSync(join(tmpdir(), 'esia-broker-epipe-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const graceMs = 3000;
+  const broker = spawnBroker({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: String(graceMs) });
+  t.teardown(() => broker.child.kill('SIGKILL'));
+  await broker.ready;
+  broker.child.stdout?.destroy();
+  await sleep(100);
+  broker.child.kill('SIGTERM');
+  // The grace plus room for a loaded machine to schedule the exit; a hung broker never gets here.
+  const outcome = await Promise.race([broker.exit, sleep(graceMs + 10_000).then(() => 'still running')]);
+  t.same(outcome, { code: 0, signal: null }, 'exit 0 on SIGTERM with nobody reading stdout');
+});
+
 async function until(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     if (condition()) return;
