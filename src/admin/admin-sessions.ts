@@ -27,17 +27,20 @@ export function createAdminSessions(state: StateStore, options: { adminToken: st
   return {
     ttlMs: options.ttlMs,
 
-    /** Checks the typed token (constant time) under the per-address failure limit; a session on success. */
+    /**
+     * Checks the typed token (constant time) under the per-address failure limit; a session on
+     * success. The attempt is counted before the token is compared, in one atomic step that never
+     * passes the limit, so parallel posts cannot all read "9 of 10" and all be checked; at the
+     * limit nothing is counted (a lockout ends with its window) and the token is not looked at.
+     * The right token gives its count back: only failures count.
+     */
     async login(token: string, ip: string): Promise<AdminLogin> {
-      const failuresKey = adminLoginFailuresKey(ip);
-      const failures = Number((await state.get(failuresKey)) ?? 0);
-      if (failures >= ADMIN_LOGIN_LIMIT.failures) {
-        return { kind: 'locked', retryAfterSeconds: Math.ceil(((await state.ttl(failuresKey)) ?? ADMIN_LOGIN_LIMIT.windowMs) / 1000) };
+      const failures = { key: adminLoginFailuresKey(ip), limit: ADMIN_LOGIN_LIMIT.failures, windowMs: ADMIN_LOGIN_LIMIT.windowMs };
+      if (!(await state.incrementAllBelow([failures])).counted) {
+        return { kind: 'locked', retryAfterSeconds: Math.ceil(((await state.ttl(failures.key)) ?? ADMIN_LOGIN_LIMIT.windowMs) / 1000) };
       }
-      if (!options.adminToken || !safeEqual(token, options.adminToken)) {
-        await state.increment(failuresKey, ADMIN_LOGIN_LIMIT.windowMs);
-        return { kind: 'wrong-token' };
-      }
+      if (!options.adminToken || !safeEqual(token, options.adminToken)) return { kind: 'wrong-token' };
+      await state.decrement(failures.key);
       const session: AdminSession = { id: randomToken(32), csrf: randomToken(24), createdAt: now() };
       await json.put(adminSessionKey(session.id), { csrf: session.csrf, createdAt: session.createdAt }, options.ttlMs);
       return { kind: 'ok', session };
