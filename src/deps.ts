@@ -1,5 +1,6 @@
 import { createAccounts, type Accounts } from './accounts/accounts.js';
 import type { Directory } from './accounts/directory.js';
+import { createGrantStanding } from './accounts/grant-standing.js';
 import { createAdminServices, type AdminServices } from './admin-deps.js';
 import type { AuditLog } from './accounts/links.js';
 import { createLinkRateLimiter } from './accounts/rate-limit.js';
@@ -96,6 +97,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       logger,
       audit,
       linkedProfileIds: async (esiaOid) => (await links.linksOf(esiaOid)).map((link) => link.profileId),
+      grantStanding: createGrantStanding({ links, directory, regions: () => regions.current() }),
     });
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();

@@ -39,6 +39,8 @@ export type AccountsDenyDetail =
   | 'birth_date_missing'
   | 'profile_in_other_region'
   | 'profile_linked_elsewhere'
+  | 'link_removed'
+  | 'profile_deleted'
   | 'esia_already_linked'
   | 'not_a_choice';
 

@@ -20,11 +20,22 @@ export interface Candidate {
 
 export type Check = (c: Candidate) => Deny | undefined;
 
+/** The checks that look at the profile alone (also for grants already issued: accounts/grant-standing.ts). */
+type StandingCheck = (c: { profile: Pick<DiaryProfile, 'schoolIds' | 'activated'> }) => Deny | undefined;
+
 /** seed 000 «Профиль … не привязан ни к одной образовательной организации». */
-export const assertAttached: Check = ({ profile }) => (profile.schoolIds.length === 0 ? deny('profile_not_attached', 'profile_not_attached') : undefined);
+export const assertAttached: StandingCheck = ({ profile }) => (profile.schoolIds.length === 0 ? deny('profile_not_attached', 'profile_not_attached') : undefined);
 
 /** seed 000 «Наличие активированной учётной записи Дневник.ру»; seed 003 «…и активировать свою учетную запись». */
-export const assertActivated: Check = ({ profile }) => (profile.activated ? undefined : deny('profile_not_activated', 'profile_not_activated'));
+export const assertActivated: StandingCheck = ({ profile }) => (profile.activated ? undefined : deny('profile_not_activated', 'profile_not_activated'));
+
+/**
+ * Is the profile itself still open to ESIA logins (attached to a school, activated)? What
+ * tokens already issued for it must keep meeting; the person's own facts were checked at login.
+ */
+export function standingFailure(profile: Pick<DiaryProfile, 'schoolIds' | 'activated'>): Deny | undefined {
+  return assertAttached({ profile }) ?? assertActivated({ profile });
+}
 
 /**
  * seed 000 «ФИО и СНИЛС в профилях Дневник.ру и портала госуслуг не совпадают»: a diary

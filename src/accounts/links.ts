@@ -56,7 +56,10 @@ export interface LinkStore {
   createLinks(links: NewLinks, audit: AuditEvent): Promise<{ ok: true } | { ok: false; conflict: LinkConflict }>;
   /** Marks one linked profile as the default (clearing the others) with its audit event; false when not linked. */
   setDefault(esiaOid: string, profileId: string, audit: AuditEvent): Promise<boolean>;
-  /** Removes the link with its audit event; false when there was none. */
+  /**
+   * Removes the link with its audit event, and revokes the token grants (refresh token
+   * families) issued to this ESIA account for this profile, all at once; false when there was none.
+   */
   unlink(esiaOid: string, profileId: string, audit: AuditEvent): Promise<boolean>;
   /** Records that the link was used to log in now. */
   touch(esiaOid: string, profileId: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { standingFailure } from '../accounts/eligibility.js';
 import type { ImportColumn, RowError } from './import-format.js';
 import { REQUIRED_FOR_NEW, type IncomingFields, type IncomingProfile } from './import-rows.js';
 import type { StoredProfile } from './profile-store.js';
@@ -88,4 +89,18 @@ export function loginsTaken(
     if (other) taken.set(row.id, other);
   }
   return taken;
+}
+
+/**
+ * Updated profiles the import closes to ESIA logins (deactivated, or left with no school), by
+ * reason: the token grants issued for them must end with the import, not at their expiry.
+ */
+export function closedProfiles(plans: readonly RowPlan[]): Map<string, string[]> {
+  const closed = new Map<string, string[]>();
+  for (const plan of plans) {
+    if (plan.kind !== 'update') continue;
+    const failure = standingFailure(plan.final);
+    if (failure) closed.set(failure.detail, [...(closed.get(failure.detail) ?? []), plan.final.id]);
+  }
+  return closed;
 }

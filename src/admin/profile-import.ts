@@ -6,15 +6,17 @@ import { Conflict } from '../errors/conflict.js';
 import { InvalidRequest } from '../errors/oauth-errors.js';
 import type { AdminCall } from './admin-call.js';
 import { readCsv, readJson, type ImportColumn, type ImportRecord, type Position, type RowError } from './import-format.js';
-import { foldLogin, loginsTaken, planRow, type NewPassword, type RowPlan } from './import-plan.js';
+import { closedProfiles, foldLogin, loginsTaken, planRow, type NewPassword, type RowPlan } from './import-plan.js';
 import { createRowValidator, type IncomingProfile } from './import-rows.js';
 import { LoginConflictError, type ImportTransaction, type ProfileAdminStore, type StoredProfile } from './profile-store.js';
 
 /**
  * `POST /admin/profiles/import` and `esia-broker profiles import`: upsert by profile id, a
  * report per row, all in one transaction (rejected rows are reported, the good ones stored;
- * a fatal problem stores nothing). Only passwords that differ from the stored one (by their
- * digest) are hashed, before the transaction, a few at a time: scrypt is the slow part.
+ * a fatal problem stores nothing). A profile the import deactivates or detaches from every
+ * school loses its token grants in that transaction. Only passwords that differ from the
+ * stored one (by their digest) are hashed, before the transaction, a few at a time: scrypt is
+ * the slow part.
  */
 export type ImportInput = { format: 'csv'; text: string } | { format: 'json'; data: unknown };
 
@@ -184,6 +186,7 @@ export function createProfileImport(deps: ProfileImportDeps) {
         const result = report(outcomes, options.dryRun ?? false);
         if (options.dryRun) throw new DryRun(result);
         await tx.upsert(outcomes.flatMap((o) => (o.plan.kind === 'create' || o.plan.kind === 'update' ? [o.plan.final] : [])));
+        for (const [reason, ids] of closedProfiles(outcomes.map((o) => o.plan))) await tx.revokeGrants(ids, reason);
         await tx.audit(auditEvents(outcomes, result.summary, call));
         return result;
       });

@@ -30,6 +30,8 @@ export interface ImportTransaction {
   /** Inserts or replaces these rows whole (by id). */
   upsert(profiles: readonly StoredProfile[]): Promise<void>;
   audit(events: readonly AuditEvent[]): Promise<void>;
+  /** Revokes the token grants (refresh token families) still open for these profiles, with `reason`. */
+  revokeGrants(profileIds: readonly string[], reason: string): Promise<void>;
 }
 
 /** A login another profile took between our check and our write: the whole import is refused. */

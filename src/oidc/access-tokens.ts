@@ -2,7 +2,8 @@ import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { InvalidToken } from '../errors/oauth-errors.js';
 import type { OidcContext } from './context.js';
-import { isAccessTokenRevoked } from './revocation.js';
+import { fallenDescription, fallenGrant, isAccessTokenRevoked } from './revocation.js';
+import { familyOfJti } from './token/issue.js';
 
 const accessTokenClaims = z.object({
   iss: z.string(),
@@ -18,7 +19,10 @@ const accessTokenClaims = z.object({
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaims> & JWTPayload;
 
-/** Verifies one of our access tokens: signature with our published keys, typ, issuer, expiry, revocation. */
+/**
+ * Verifies one of our access tokens: signature with our published keys, typ, issuer, expiry,
+ * revocation, and that its grant still stands (assertGrantStands).
+ */
 export async function verifyAccessToken(ctx: OidcContext, token: string): Promise<AccessTokenClaims> {
   let payload: JWTPayload;
   try {
@@ -36,7 +40,21 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
   const claims = accessTokenClaims.safeParse(payload);
   if (!claims.success) throw new InvalidToken('the access token is not valid');
   if (await isAccessTokenRevoked(ctx, claims.data.jti)) throw new InvalidToken('the access token has been revoked');
+  await assertGrantStands(ctx, claims.data.jti);
   return { ...payload, ...claims.data };
+}
+
+/**
+ * The token's family is read from the database, not only the state store's marks: an unlink,
+ * an import or a profile deletion revokes (or deletes) families in its own transaction, and
+ * the esia-broker command has no state store at all. Then the grant must still stand.
+ */
+async function assertGrantStands(ctx: OidcContext, jti: string): Promise<void> {
+  const family = await ctx.families.findFamily(familyOfJti(jti));
+  if (!family) throw new InvalidToken('the access token has been revoked');
+  if (family.revokedAt) throw new InvalidToken(`the access token has been revoked: its grant ended (${family.revokedReason ?? 'revoked'})`);
+  const fallen = await fallenGrant(ctx, family);
+  if (fallen) throw new InvalidToken(fallenDescription(fallen));
 }
 
 export function audiences(claims: AccessTokenClaims): string[] {

@@ -22,10 +22,23 @@ export interface OidcContext {
   readonly directory: Directory;
   /** Absent: sessions are trusted as they are (tests of the authorization server alone). */
   readonly linkedProfileIds: ((esiaOid: string) => Promise<string[]>) | undefined;
+  /**
+   * Why the ESIA account may no longer enter the profile a grant was issued for (unlinked,
+   * deleted, deactivated, detached, region switched off), or undefined while it may. Refresh,
+   * /userinfo and /introspect ask it every time. Absent: not checked (tests of the
+   * authorization server alone).
+   */
+  readonly grantStanding: ((esiaOid: string, profileId: string) => Promise<GrantRefusal | undefined>) | undefined;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
   readonly successorOf: (refreshToken: string) => string;
   /** Signs of token theft (code replay, refresh reuse): ids only, never tokens. */
   readonly securityEvent: (event: SecurityEvent) => Promise<void>;
+}
+
+/** A reason code (policy/reasons.ts) and its finer detail, e.g. profile_not_found / link_removed. */
+export interface GrantRefusal {
+  reason: string;
+  detail: string;
 }
 
 export interface SecurityEvent {

@@ -3,11 +3,12 @@ import { InvalidRequest, InvalidToken } from '../errors/oauth-errors.js';
 import { audiences, verifyAccessToken, type AccessTokenClaims } from './access-tokens.js';
 import type { Client } from './clients.js';
 import type { OidcContext } from './context.js';
-import { revokeAccessToken, revokeFamily } from './revocation.js';
+import type { Family } from './refresh-tokens.js';
+import { fallenGrant, revokeAccessToken, revokeFamily } from './revocation.js';
 
 type Found =
   | { kind: 'access'; claims: AccessTokenClaims }
-  | { kind: 'refresh'; familyId: string; clientId: string; active: boolean; response: Record<string, unknown> }
+  | { kind: 'refresh'; family: Family; active: boolean; response: Record<string, unknown> }
   | null;
 
 /** Finds what a token is: one of our access tokens (JWT) or a refresh token (by its hash). */
@@ -27,8 +28,7 @@ async function find(ctx: OidcContext, token: string): Promise<Found> {
   const active = !family.revokedAt && row.usedAt === null && row.expiresAt.getTime() > now && family.expiresAt.getTime() > now;
   return {
     kind: 'refresh',
-    familyId: family.id,
-    clientId: family.clientId,
+    family,
     active,
     response: {
       active: true,
@@ -55,8 +55,9 @@ export async function introspect(ctx: OidcContext, caller: Client, token: string
     const { jti: _jti, ...visible } = claims;
     return { ...visible, active: true, token_type: 'access_token' };
   }
-  if (found?.kind === 'refresh' && found.active && found.clientId === caller.clientId) return found.response;
-  return { active: false };
+  if (found?.kind !== 'refresh' || !found.active || found.family.clientId !== caller.clientId) return { active: false };
+  // A refresh token whose grant fell (unlinked, deactivated, region off) is inactive, like its access tokens.
+  return (await fallenGrant(ctx, found.family)) ? { active: false } : found.response;
 }
 
 /**
@@ -66,6 +67,6 @@ export async function introspect(ctx: OidcContext, caller: Client, token: string
 export async function revoke(ctx: OidcContext, caller: Client, token: string | undefined): Promise<void> {
   if (!token) throw new InvalidRequest('token is required');
   const found = await find(ctx, token);
-  if (found?.kind === 'refresh' && found.clientId === caller.clientId) await revokeFamily(ctx, found.familyId, 'revoked_by_client');
+  if (found?.kind === 'refresh' && found.family.clientId === caller.clientId) await revokeFamily(ctx, found.family.id, 'revoked_by_client');
   if (found?.kind === 'access' && found.claims.client_id === caller.clientId) await revokeAccessToken(ctx, found.claims.jti, found.claims.exp);
 }

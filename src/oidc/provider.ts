@@ -28,6 +28,8 @@ export interface OidcProviderDeps {
    * an unlink (by an admin or the person) takes effect at once, not when the session ends.
    */
   linkedProfileIds?: (esiaOid: string) => Promise<string[]>;
+  /** Whether the ESIA account may still enter a grant's profile (accounts/grant-standing.ts). */
+  grantStanding?: OidcContext['grantStanding'];
 }
 
 /** Our authorization server: the context its steps share and the interaction service. */
@@ -69,6 +71,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     sessions: createSessionService({ state: deps.state, now, idleSeconds: oidc.sessionIdleSeconds, absoluteSeconds: oidc.sessionAbsoluteSeconds }),
     directory: deps.directory,
     linkedProfileIds: deps.linkedProfileIds,
+    grantStanding: deps.grantStanding,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
     securityEvent: async (event) => {
       deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft');

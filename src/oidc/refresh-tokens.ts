@@ -19,6 +19,8 @@ export interface Family {
   sessionSid: string | undefined;
   expiresAt: Date;
   revokedAt: Date | null;
+  /** Why it was revoked: refresh_token_reuse, code_replay, logout, revoked_by_client, link_removed, profile_not_activated… */
+  revokedReason: string | null;
 }
 
 export interface TokenRow {
@@ -45,7 +47,7 @@ export type RotationOutcome = { decision: RotationDecision; family: Family | nul
 
 /** Implemented in store/postgres. */
 export interface FamilyRepo {
-  createFamily(family: Omit<Family, 'revokedAt'>): Promise<void>;
+  createFamily(family: Omit<Family, 'revokedAt' | 'revokedReason'>): Promise<void>;
   addToken(familyId: string, tokenHash: string, expiresAt: Date): Promise<void>;
   findFamily(id: string): Promise<Family | null>;
   findToken(tokenHash: string): Promise<{ token: TokenRow; family: Family } | null>;

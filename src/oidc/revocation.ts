@@ -1,4 +1,5 @@
-import type { OidcContext } from './context.js';
+import type { GrantRefusal, OidcContext } from './context.js';
+import type { Family } from './refresh-tokens.js';
 import { familyOfJti } from './token/issue.js';
 import { stateKeys } from './state-keys.js';
 
@@ -25,6 +26,23 @@ export async function revokeAccessToken(ctx: OidcContext, jti: string, expiresAt
 export async function isAccessTokenRevoked(ctx: OidcContext, jti: string): Promise<boolean> {
   const [token, family] = await Promise.all([ctx.state.get(stateKeys.revokedAccessToken(jti)), ctx.state.get(stateKeys.revokedFamily(familyOfJti(jti)))]);
   return token !== null || family !== null;
+}
+
+/**
+ * A grant stands while its ESIA account may still enter its profile (ctx.grantStanding): not
+ * unlinked, deleted, deactivated, detached, or in a region switched off. A grant that fell is
+ * revoked here for good, so linking the profile again later brings no old token back.
+ * Returns why it fell, or undefined while it stands.
+ */
+export async function fallenGrant(ctx: OidcContext, family: Family): Promise<GrantRefusal | undefined> {
+  const refusal = await ctx.grantStanding?.(family.esiaOid, family.profileId);
+  if (refusal) await revokeFamily(ctx, family.id, refusal.detail);
+  return refusal;
+}
+
+/** What the client is told about a fallen grant: the reason code first, as every refusal. */
+export function fallenDescription(refusal: GrantRefusal): string {
+  return `${refusal.reason} (${refusal.detail}): this ESIA account may no longer enter the diary profile of this grant; sign in again`;
 }
 
 const reasonless = '1';

@@ -99,6 +99,7 @@ async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant): P
     sessionSid: grant.sessionSid,
     expiresAt: new Date(ctx.now() + ttlSeconds * 1000),
     revokedAt: null,
+    revokedReason: null,
   };
   await ctx.families.createFamily(family);
   return family;

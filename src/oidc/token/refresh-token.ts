@@ -2,8 +2,8 @@ import { sha256Base64url } from '../../crypto/random.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors/oauth-errors.js';
 import type { Client } from '../clients.js';
 import type { OidcContext } from '../context.js';
-import { decideRotation, type Family } from '../refresh-tokens.js';
-import { rememberFamilyRevoked } from '../revocation.js';
+import { decideRotation, type Family, type RotationDecision } from '../refresh-tokens.js';
+import { fallenDescription, fallenGrant, rememberFamilyRevoked } from '../revocation.js';
 import { issueTokens, newAccessTokenJti, type TokenResponse } from './issue.js';
 import { narrowResources } from './resources.js';
 
@@ -15,12 +15,14 @@ export interface RefreshParams {
 
 /**
  * grant_type=refresh_token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2):
- * requireToken → rotate (reuse: the family is revoked) → narrowScope → narrowResources → issueTokens.
- * Within the grace window a retried or parallel refresh gets the same successor.
+ * requireToken → rotate (reuse: the family is revoked) → assertGrantStands → narrowScope →
+ * narrowResources → issueTokens. Within the grace window a retried or parallel refresh gets the
+ * same successor.
  */
 export async function refreshTokenGrant(ctx: OidcContext, client: Client, params: RefreshParams): Promise<TokenResponse> {
   const token = requireToken(params);
   const { family, successor } = await rotate(ctx, client, token);
+  await assertGrantStands(ctx, family);
   const scope = narrowScope(family.scope, params.scope);
   const audience = narrowResources(family.resource, params.resource);
   return issueTokens(ctx, { client, family, scope, audience, accessTokenJti: newAccessTokenJti(family.id), refreshToken: successor });
@@ -50,8 +52,25 @@ async function rotate(ctx: OidcContext, client: Client, token: string): Promise<
       }
       throw new InvalidGrant('the refresh token was already used; every token of this grant is revoked');
     case 'refuse':
-      throw new InvalidGrant(decision.why === 'expired' ? 'the refresh token has expired' : 'the refresh token is invalid or revoked');
+      throw new InvalidGrant(refusalDescription(decision.why, family));
   }
+}
+
+function refusalDescription(why: Extract<RotationDecision, { action: 'refuse' }>['why'], family: Family | null): string {
+  if (why === 'expired') return 'the refresh token has expired';
+  // Only the client the grant is for gets here with 'revoked': why it ended helps its integrators (ids, no personal data).
+  if (why === 'revoked' && family?.revokedReason) return `the refresh token is invalid or revoked: its grant ended (${family.revokedReason})`;
+  return 'the refresh token is invalid or revoked';
+}
+
+/**
+ * The ESIA account must still be allowed into the profile (link, activated, attached, region
+ * enabled): a wrongly linked account an admin has unlinked gets nothing more. A fallen grant
+ * is revoked whole, so its access tokens die at /userinfo and /introspect too.
+ */
+async function assertGrantStands(ctx: OidcContext, family: Family): Promise<void> {
+  const fallen = await fallenGrant(ctx, family);
+  if (fallen) throw new InvalidGrant(fallenDescription(fallen));
 }
 
 /** RFC 6749 §6: the new scope must not include anything not originally granted. */

@@ -87,6 +87,14 @@ export function createPostgresLinkStore(db: Db): LinkStore {
         await lockOid(trx, esiaOid);
         const removed = await trx.deleteFrom('account_links').where('esia_oid', '=', esiaOid).where('profile_id', '=', profileId).executeTakeFirst();
         if (Number(removed.numDeletedRows) === 0) return false;
+        // The grants this link let the account take die with it, in the same transaction.
+        await trx
+          .updateTable('refresh_token_families')
+          .set({ revoked_at: sql<Date>`now()`, revoked_reason: 'link_removed' })
+          .where('profile_id', '=', profileId)
+          .where('esia_oid', '=', esiaOid)
+          .where('revoked_at', 'is', null)
+          .execute();
         await trx.insertInto('audit_events').values(auditRow(audit)).execute();
         return true;
       });

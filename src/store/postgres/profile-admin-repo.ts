@@ -93,6 +93,16 @@ function importTransaction(trx: Db): ImportTransaction {
     async audit(events) {
       for (const part of chunks(events, AUDIT_CHUNK)) await trx.insertInto('audit_events').values(part.map(auditRow)).execute();
     },
+    async revokeGrants(profileIds, reason) {
+      for (const part of chunks(profileIds, 5000)) {
+        await trx
+          .updateTable('refresh_token_families')
+          .set({ revoked_at: sql<Date>`now()`, revoked_reason: reason })
+          .where('profile_id', '=', sql<string>`any(${[...part]}::text[])`)
+          .where('revoked_at', 'is', null)
+          .execute();
+      }
+    },
   };
 }
 

@@ -15,6 +15,7 @@ type FamilyRow = {
   session_sid: string | null;
   expires_at: Date | string;
   revoked_at: Date | string | null;
+  revoked_reason: string | null;
 };
 type TokenDbRow = { token_hash: string; expires_at: Date | string; used_at: Date | string | null; successor_hash: string | null };
 
@@ -31,6 +32,7 @@ function toFamily(row: FamilyRow): Family {
     sessionSid: row.session_sid ?? undefined,
     expiresAt: new Date(row.expires_at),
     revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+    revokedReason: row.revoked_reason,
   };
 }
 

@@ -5,7 +5,7 @@ const NOW = Date.parse('2026-09-01T10:00:00Z');
 const GRACE = 5000;
 const family: Family = {
   id: 'f1', clientId: 'diary', profileId: 'p1', esiaOid: '1', level: 'standard', authTime: 0,
-  scope: ['openid'], resource: [], sessionSid: undefined, expiresAt: new Date(NOW + 3600_000), revokedAt: null,
+  scope: ['openid'], resource: [], sessionSid: undefined, expiresAt: new Date(NOW + 3600_000), revokedAt: null, revokedReason: null,
 };
 const token = { hash: 'h0', expiresAt: new Date(NOW + 3600_000), usedAt: null, successorHash: null };
 const successor = { hash: 'h1', expiresAt: new Date(NOW + 3600_000), usedAt: null, successorHash: null };
