@@ -22,6 +22,8 @@ export interface CodeGrant {
 
 /** What a redeemed code issued, so a replay can revoke it (RFC 6749 §4.1.2, RFC 9700 §4.5). */
 export interface Redemption {
+  /** Only this client's replay revokes: anyone may present a code they saw (RFC 9700 §4.5). */
+  clientId: string;
   familyId: string;
   accessTokenJti: string;
   accessTokenExpiresAt: number;
@@ -29,6 +31,8 @@ export interface Redemption {
 
 export interface CodeStore {
   issue(grant: Omit<CodeGrant, 'expiresAt'>): Promise<string>;
+  /** Reads without consuming: the checks that must not burn the code run on this. */
+  peek(code: string): Promise<CodeGrant | null>;
   /** Atomic: of two concurrent redemptions exactly one gets the grant. */
   take(code: string): Promise<CodeGrant | null>;
   recordRedemption(code: string, redemption: Redemption): Promise<void>;
@@ -51,6 +55,9 @@ export function createCodeStore(deps: CodeStoreDeps): CodeStore {
       const ttlMs = deps.ttlSeconds * 1000;
       await json.put<CodeGrant>(stateKeys.code(sha256Base64url(code)), { ...grant, expiresAt: deps.now() + ttlMs }, ttlMs);
       return code;
+    },
+    async peek(code) {
+      return json.get<CodeGrant>(stateKeys.code(sha256Base64url(code)));
     },
     async take(code) {
       return json.take<CodeGrant>(stateKeys.code(sha256Base64url(code)));

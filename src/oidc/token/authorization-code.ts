@@ -17,23 +17,35 @@ export interface AuthorizationCodeParams {
 }
 
 /**
- * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6):
- * requireParams → takeCode (replay: revokeWhatItIssued) → assertNotExpired → assertSameClient
- * → assertRedirectUri → checkPkce → narrowResources → openFamily → recordRedemption → issueTokens.
+ * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), the client already
+ * authenticated: requireParams → peekCode (absent: refuseUsedCode) → assertNotExpired →
+ * assertSameClient → assertRedirectUri → checkPkce (a failure burns the code) → take (atomic) →
+ * narrowResources → openFamily → recordRedemption → issueTokens.
+ *
+ * Which failures consume the code: none before the code's own client is established, so a
+ * code seen by someone else (another client, even a public one that only names a client_id)
+ * cannot be burnt, and its replay revokes nothing. From the code's own client a wrong
+ * redirect_uri leaves the code alone (a misconfiguration, no secret involved), while any PKCE
+ * failure burns it: the code is in hands that lack the verifier (RFC 9700 §4.5, §2.1.1).
  */
 export async function authorizationCodeGrant(ctx: OidcContext, client: Client, params: AuthorizationCodeParams): Promise<TokenResponse> {
   const { code, redirectUri } = requireParams(params);
-  const grant = await takeCode(ctx, client, code);
-  assertNotExpired(ctx, grant);
-  assertSameClient(grant, client);
-  assertRedirectUri(grant, redirectUri);
-  checkPkce(grant, params.codeVerifier);
+  const peeked = await ctx.codes.peek(code);
+  if (!peeked) return refuseUsedCode(ctx, client, code);
+  assertNotExpired(ctx, peeked);
+  assertSameClient(peeked, client);
+  assertRedirectUri(peeked, redirectUri);
+  await burnOnFailure(ctx, code, () => checkPkce(peeked, params.codeVerifier));
+  // Atomic: of two concurrent redemptions exactly one gets here with the grant.
+  const grant = await ctx.codes.take(code);
+  if (!grant) return refuseUsedCode(ctx, client, code);
   const audience = narrowResources(grant.resource, params.resource);
   const family = await openFamily(ctx, client, grant);
   const accessTokenJti = newAccessTokenJti(family.id);
   const refreshToken = client.refreshTokenTtlSeconds > 0 ? randomToken(32) : undefined;
   if (refreshToken) await ctx.families.addToken(family.id, sha256Base64url(refreshToken), family.expiresAt);
   await ctx.codes.recordRedemption(code, {
+    clientId: client.clientId,
     familyId: family.id,
     accessTokenJti,
     accessTokenExpiresAt: Math.floor(ctx.now() / 1000) + ctx.config.accessTokenTtlSeconds,
@@ -47,18 +59,28 @@ function requireParams(params: AuthorizationCodeParams): { code: string; redirec
   return { code: params.code, redirectUri: params.redirectUri };
 }
 
-async function takeCode(ctx: OidcContext, client: Client, code: string): Promise<CodeGrant> {
-  const grant = await ctx.codes.take(code);
-  if (grant) return grant;
-  // RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
+/**
+ * The code is not (or no longer) there. RFC 6749 §4.1.2: a code used twice revokes every token
+ * issued from it, but only when its own client replays it; anyone else learns nothing.
+ */
+async function refuseUsedCode(ctx: OidcContext, client: Client, code: string): Promise<never> {
   const redemption = await ctx.codes.findRedemption(code);
-  if (redemption) {
+  if (redemption && redemption.clientId === client.clientId) {
     await revokeFamily(ctx, redemption.familyId, 'code_replay');
     await revokeAccessToken(ctx, redemption.accessTokenJti, redemption.accessTokenExpiresAt);
     await ctx.securityEvent({ type: 'code_replay', clientId: client.clientId, familyId: redemption.familyId });
     throw new InvalidGrant('the authorization code has already been used; the tokens issued from it are revoked');
   }
   throw new InvalidGrant('the authorization code is invalid or has expired');
+}
+
+async function burnOnFailure(ctx: OidcContext, code: string, check: () => void): Promise<void> {
+  try {
+    check();
+  } catch (error) {
+    await ctx.codes.take(code);
+    throw error;
+  }
 }
 
 function assertNotExpired(ctx: OidcContext, grant: CodeGrant): void {

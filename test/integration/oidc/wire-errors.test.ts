@@ -181,6 +181,34 @@ t.test('/token: a replayed code fails and revokes everything issued from it', as
   t.ok(audited.some((a) => a.outcome === 'code_replay' && a.client_id === diary.clientId), 'the replay is in the audit trail');
 });
 
+t.test('/token: another client can neither burn a code nor, replaying it, revoke what it issued', async (t) => {
+  const confidential = await registerClient(broker.deps);
+  const publicClient = await registerClient(broker.deps, { authMethod: 'none' });
+  // A public client authenticates with nothing but a client_id: anyone can be it.
+  const asPublic = (form: Record<string, string>) => token({ ...form, client_id: publicClient.clientId }, null);
+  const revocations = () => broker.deps.database.db.selectFrom('audit_events').select('id').where('action', '=', 'tokens.revoke').execute();
+  const revokedBefore = (await revocations()).length;
+  const { verifier, challenge } = pkce();
+  const code = await getCode(diary, { code_challenge: challenge, code_challenge_method: 'S256' });
+  const form = { grant_type: 'authorization_code', code, redirect_uri: diary.redirectUri };
+
+  expectApiError(t, await token({ ...form, code_verifier: verifier }, confidential), 400, 'invalid_grant', /another client/);
+  expectApiError(t, await asPublic({ ...form, code_verifier: pkce().verifier }), 400, 'invalid_grant', /another client/);
+  expectApiError(t, await asPublic({ ...form, code_verifier: verifier }), 400, 'invalid_grant', /another client/);
+  expectApiError(t, await token({ ...form, redirect_uri: 'https://evil.example/cb', code_verifier: verifier }), 400, 'invalid_grant', /redirect_uri does not match/);
+  const issued = await token({ ...form, code_verifier: verifier });
+  t.equal(issued.response.status, 200, 'the unused code is still redeemable by its own client');
+
+  const replayed = [await token({ ...form, code_verifier: verifier }, confidential), await asPublic({ ...form, code_verifier: verifier })];
+  for (const replay of replayed) expectApiError(t, replay, 400, 'invalid_grant', /^the authorization code is invalid or has expired$/);
+  const info = await fetch(`${broker.url}/userinfo`, { headers: { authorization: `Bearer ${issued.body['access_token']}` } });
+  t.equal(info.status, 200, "the right client's access token is alive after other clients replayed its code");
+  const refreshed = await token({ grant_type: 'refresh_token', refresh_token: issued.body['refresh_token']! });
+  t.equal(refreshed.response.status, 200, 'and so is its refresh token');
+
+  t.equal((await revocations()).length, revokedBefore, 'nothing revoked, nothing audited as a replay');
+});
+
 t.test('/token: refresh rotation, the grace window, and reuse revoking the family', async (t) => {
   const code = await getCode(diary);
   const issued = (await token({ grant_type: 'authorization_code', code, redirect_uri: diary.redirectUri })).body;
