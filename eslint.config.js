@@ -24,7 +24,7 @@ export default tseslint.config(
       'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
     },
   },
-  restrict(['src/policy/**'], [noFastify, noRedis, noSql, noStoreImpl, noHttp, noEmulator, { group: ['node:fs', 'node:net', 'node:http', 'node:child_process'], message: 'policy/ is pure: no I/O' }]),
+  restrict(['src/policy/**', 'src/validation/**'], [noFastify, noRedis, noSql, noStoreImpl, noHttp, noEmulator, { group: ['node:fs', 'node:net', 'node:http', 'node:child_process'], message: 'policy/ and validation/ are pure: no I/O' }]),
   restrict(['src/oidc/**', 'src/accounts/**', 'src/esia/**', 'src/crypto/**', 'src/errors/**', 'src/config/**', 'src/admin/**'], [noFastify, noRedis, noSql, noStoreImpl, noHttp, noEmulator]),
   restrict(['src/http/**'], [noRedis, noSql, noStoreImpl, noEmulator]),
   restrict(['src/store/memory/**'], [noFastify, noRedis, noSql, noHttp]),

@@ -1,5 +1,6 @@
 import { ROLES, type Role } from '../accounts/directory.js';
 import { snilsDigits, type SnilsHasher } from '../crypto/snils.js';
+import { textProblem, type TextKind } from '../validation/readable-text.js';
 import type { ImportColumn, ImportRecord, RawValue, RowError } from './import-format.js';
 
 /**
@@ -47,26 +48,29 @@ class FieldError extends Error {
   }
 }
 
-const text = (value: RawValue): string => {
-  if (typeof value === 'string') return value.normalize('NFC');
+/** Every cell is readable text (no NUL, no control characters; names without bidi controls). */
+const text = (value: RawValue, kind: TextKind = 'line'): string => {
   if (value === null) return '';
-  throw new FieldError('bad_type', 'must be text');
+  if (typeof value !== 'string') throw new FieldError('bad_type', 'must be text');
+  const problem = textProblem(value, kind);
+  if (problem) throw new FieldError('bad_characters', problem);
+  return value.normalize('NFC');
 };
 
-function required(value: RawValue, max: number): string {
-  const v = text(value);
+function required(value: RawValue, max: number, kind: TextKind = 'line'): string {
+  const v = text(value, kind);
   if (v === '') throw new FieldError('missing_field', 'is required');
   if (v.length > max) throw new FieldError('too_long', `must be at most ${max} characters`);
   return v;
 }
 
-function optional(value: RawValue, max: number): string | null {
-  const v = text(value);
-  return v === '' ? null : required(v, max);
+function optional(value: RawValue, max: number, kind: TextKind = 'line'): string | null {
+  const v = text(value, kind);
+  return v === '' ? null : required(v, max, kind);
 }
 
 function list(value: RawValue): string[] {
-  const items = Array.isArray(value) ? value.map((v) => v.trim()) : text(value).split(/[\s,|]+/);
+  const items = Array.isArray(value) ? value.map((v) => text(v).trim()) : text(value).split(/[\s,|]+/);
   return [...new Set(items.filter((v) => v !== ''))];
 }
 
@@ -118,9 +122,9 @@ function parsers(hashSnils: SnilsHasher, today: Date): Parsers {
       if (/[\s\p{C}]/u.test(login)) throw new FieldError('bad_login', 'must not contain spaces or control characters');
       return login;
     }],
-    lastName: ['last_name', (v) => required(v, 100)],
-    firstName: ['first_name', (v) => required(v, 100)],
-    middleName: ['middle_name', (v) => optional(v, 100)],
+    lastName: ['last_name', (v) => required(v, 100, 'name')],
+    firstName: ['first_name', (v) => required(v, 100, 'name')],
+    middleName: ['middle_name', (v) => optional(v, 100, 'name')],
     birthDate: ['birth_date', (v) => isoDay(v, today)],
     snils: ['snils', (v) => {
       const raw = text(v);
@@ -178,6 +182,7 @@ export function createRowValidator(hashSnils: SnilsHasher, today = new Date()) {
     if (values.password !== undefined && values.password !== null && values.password !== '') {
       if (typeof values.password !== 'string') fail('password', new FieldError('bad_type', 'must be text'));
       else if (values.password.length > 200) fail('password', new FieldError('too_long', 'must be at most 200 characters'));
+      else if (textProblem(values.password)) fail('password', new FieldError('bad_characters', textProblem(values.password)!));
       else password = values.password;
     }
     return errors.length > 0 || id === undefined ? { ok: false, id, errors } : { ok: true, profile: { id, fields, password } };

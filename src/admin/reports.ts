@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { ROLES } from '../accounts/directory.js';
+import { calendarDay, readable } from '../validation/readable-text.js';
 
 /**
  * The administrators' reports (seeds: «Активность в Дневнике: Персональная», «Наполненность
  * данными»), and the audit trail. Read-only ports; the Postgres adapter implements them.
  */
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be yyyy-mm-dd');
 
 export const reportFilterSchema = z
   .object({
     region: z.string().regex(/^\d{2}$/, 'must be a two-digit region code').optional(),
-    school: z.string().min(1).max(100).optional(),
+    school: readable(z.string().min(1).max(100)).optional(),
     role: z.enum(ROLES).optional(),
-    from: isoDate.optional(),
-    to: isoDate.optional(),
+    from: calendarDay.optional(),
+    to: calendarDay.optional(),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'from must not be after to', path: ['from'] });
 
@@ -68,15 +68,15 @@ export interface OutcomeRow {
 }
 
 export const auditFilterSchema = z.object({
-  action: z.string().min(1).max(64).optional(),
-  actor: z.string().min(1).max(200).optional(),
-  target: z.string().min(1).max(200).optional(),
-  outcome: z.string().min(1).max(64).optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  action: readable(z.string().min(1).max(64)).optional(),
+  actor: readable(z.string().min(1).max(200)).optional(),
+  target: readable(z.string().min(1).max(200)).optional(),
+  outcome: readable(z.string().min(1).max(64)).optional(),
+  from: calendarDay.optional(),
+  to: calendarDay.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** Keyset paging: return events with an id below this one (newest first). */
-  before: z.string().regex(/^\d+$/, 'must be an event id').optional(),
+  before: z.string().regex(/^\d{1,18}$/, 'must be an event id').optional(),
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 

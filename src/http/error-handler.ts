@@ -19,6 +19,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const oauth = toOAuthError(error);
     if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
+    else if (isDataException(error)) request.log.warn({ code: error.code, url: request.routeOptions.url }, 'database refused a value: an edge check is missing');
     else request.log.info({ error: oauth.error, status: oauth.status }, 'request refused');
     return sendError(request, reply, oauth);
   });
@@ -49,12 +50,23 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: O
 function toOAuthError(error: unknown): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof ZodError) return new InvalidRequest(describeZod(error));
+  if (isDataException(error)) return new InvalidRequest('a value in the request cannot be stored (invalid characters, date or number)');
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return new InvalidRequest(fastifyError.message);
   const status = fastifyError.statusCode;
   // Fastify's own client errors: bad JSON, body too large, unsupported media type.
   if (status && status >= 400 && status < 500) return new InvalidRequest(clientErrorText(fastifyError));
   return new ServerError('internal error');
+}
+
+/**
+ * Backstop behind the edge checks: SQLSTATE class 22 "data exception" (22021 a NUL or invalid
+ * UTF-8, 22007/22008 a bad date, 22003 a number out of range, 22P05 a NUL in jsonb) means the
+ * request carried a value the database cannot hold: the client's fault, 400, not a 500.
+ */
+function isDataException(error: unknown): error is { code: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 function clientErrorText(error: FastifyError): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SIGNING_ALGS } from '../crypto/jwt.js';
 import { MIN_CLIENT_SECRET_LENGTH, hashClientSecret, isClientSecretHash, verifyClientSecret } from '../crypto/secret-hash.js';
+import { readable } from '../validation/readable-text.js';
 import { CLIENT_AUTH_METHODS, SUPPORTED_SCOPES, type Client, type ClientRepo } from './clients.js';
 
 /**
@@ -19,7 +20,7 @@ const dropComments = (value: unknown) =>
 const clientFields = z
   .object({
     client_id: z.string().regex(/^[\w.:-]{1,128}$/, 'letters, digits and . _ : - only (1-128)'),
-    client_name: z.string().min(1).max(200),
+    client_name: readable(z.string().min(1).max(200), 'name'),
     token_endpoint_auth_method: z.enum(CLIENT_AUTH_METHODS).default('client_secret_basic'),
     client_secret: z.string().min(MIN_CLIENT_SECRET_LENGTH, `must be at least ${MIN_CLIENT_SECRET_LENGTH} characters`).optional(),
     client_secret_hash: z.string().refine(isClientSecretHash, 'must be sha256:<base64url of 32 bytes>').optional(),
@@ -27,7 +28,7 @@ const clientFields = z
     redirect_uris: z.array(uri).min(1),
     post_logout_redirect_uris: z.array(uri).default([]),
     regions: z.array(region).default([]),
-    scope: z.string().default('openid profile email diary offline_access'),
+    scope: readable(z.string().max(1024)).default('openid profile email diary offline_access'),
     resources: z.array(uri).default([]),
     id_token_signed_response_alg: z.enum(SIGNING_ALGS).default('ES256'),
     refresh_token_ttl_seconds: z.number().int().min(0).max(365 * 24 * 3600).default(30 * 24 * 3600),

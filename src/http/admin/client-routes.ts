@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { ADMIN_ACTORS, type AdminCall } from '../../admin/admin-call.js';
 import type { ClientAdmin } from '../../admin/clients-admin.js';
 import { InvalidRequest } from '../../errors/oauth-errors.js';
+import { readable } from '../../validation/readable-text.js';
 
-const idParams = z.object({ id: z.string().min(1).max(128) });
+const idParams = z.object({ id: readable(z.string().min(1).max(128)) });
 
 function clientId(params: unknown): string {
   const parsed = idParams.safeParse(params);

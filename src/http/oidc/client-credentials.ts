@@ -2,9 +2,11 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidClient, InvalidRequest } from '../../errors/oauth-errors.js';
 import type { PresentedCredentials } from '../../oidc/token/client-auth.js';
+import { textProblem, readable } from '../../validation/readable-text.js';
 
 /** Form fields of the client-authenticated endpoints; every value once, bounded. */
-const once = (max: number) => z.string({ error: 'must be given once' }).max(max, `must be at most ${max} characters`).optional();
+const once = (max: number) => readable(z.string({ error: 'must be given once' }).max(max, `must be at most ${max} characters`)).optional();
+const oneResource = readable(z.string().max(2000));
 
 export const tokenFormSchema = z.object({
   grant_type: once(64),
@@ -13,7 +15,7 @@ export const tokenFormSchema = z.object({
   code_verifier: once(256),
   refresh_token: once(256),
   scope: once(1024),
-  resource: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(10, 'at most 10 resources')]).optional(),
+  resource: z.union([oneResource, z.array(oneResource).max(10, 'at most 10 resources')]).optional(),
   token: once(8192),
   token_type_hint: once(64),
   client_id: once(128),
@@ -53,11 +55,14 @@ function basicCredentials(header: string | undefined): PresentedCredentials['bas
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 1 || decoded.length > 1024) throw new InvalidClient('malformed Basic credentials');
+  let credentials: { clientId: string; secret: string };
   try {
-    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+    credentials = { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     throw new InvalidClient('malformed Basic credentials');
   }
+  if (textProblem(credentials.clientId) || textProblem(credentials.secret)) throw new InvalidClient('malformed Basic credentials');
+  return credentials;
 }
 
 function formDecode(value: string): string {

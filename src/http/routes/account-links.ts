@@ -8,6 +8,7 @@ import { readSessionId } from '../oidc/interaction-http.js';
 import { clearSessionCookie } from '../oidc/cookies.js';
 import { html, page } from '../pages/html.js';
 import { linkedAccountsPage } from '../pages/linked-accounts-page.js';
+import { readable } from '../../validation/readable-text.js';
 
 /**
  * Issue 5: a person signed in through ESIA sees which diary profiles their ESIA account is
@@ -21,7 +22,7 @@ export interface AccountLinksDeps {
 }
 
 const PATH = '/account/links';
-const unlinkForm = z.object({ xsrf: z.string().max(128).default(''), profile_id: z.string().min(1).max(128) });
+const unlinkForm = z.object({ xsrf: z.string().max(128).default(''), profile_id: readable(z.string().min(1).max(128)) });
 
 export function registerAccountLinks(app: FastifyInstance, deps: AccountLinksDeps): void {
   // The form token is derived from the session id: nothing to store, useless without the cookie.

@@ -9,6 +9,7 @@ import type { InteractionFailure } from '../../oidc/interaction.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { readInteractionId } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
+import { readable } from '../../validation/readable-text.js';
 
 /**
  * The ESIA leg's browser endpoints: GET /esia/callback (ESIA sends the browser back here with a
@@ -27,9 +28,10 @@ export interface EsiaRoutesDeps {
   metrics: Metrics;
 }
 
-const text = z.string().max(4096).optional();
-const callbackQuery = z.object({ state: z.string().max(128).optional(), code: text, error: z.string().max(128).optional(), error_description: text });
-const relayQuery = z.object({ state: z.string().max(128).optional() });
+const text = readable(z.string().max(4096), 'multiline').optional();
+const short = readable(z.string().max(128)).optional();
+const callbackQuery = z.object({ state: short, code: text, error: short, error_description: text });
+const relayQuery = z.object({ state: short });
 
 export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): void {
   app.get('/esia/callback', { config: { surface: 'page' } }, async (request, reply) => {

@@ -7,6 +7,7 @@ import type { PendingResolutions, PendingStep } from '../login/pending-resolutio
 import { readInteractionId } from '../oidc/interaction-http.js';
 import { linkSuccessPage } from '../pages/link-success-page.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
+import { readable } from '../../validation/readable-text.js';
 
 /**
  * The person's answers to the resolution pages: the profile chosen, the diary login and
@@ -20,9 +21,9 @@ export interface LoginStepsDeps {
   pending: PendingResolutions;
 }
 
-const token = z.string().max(128).optional();
-const chooseForm = z.object({ xsrf: token, profile_id: z.string().min(1).max(128) });
-const linkForm = z.object({ xsrf: token, login: z.string().trim().max(200).default(''), password: z.string().max(200).default('') });
+const token = readable(z.string().max(128)).optional();
+const chooseForm = z.object({ xsrf: token, profile_id: readable(z.string().min(1).max(128)) });
+const linkForm = z.object({ xsrf: token, login: readable(z.string().trim().max(200)).default(''), password: z.string().max(200).default('') });
 const tokenQuery = z.object({ xsrf: token });
 
 export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): void {

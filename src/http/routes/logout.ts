@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequest } from '../../errors/oauth-errors.js';
+import { readable } from '../../validation/readable-text.js';
 import type { LoginStarter } from '../../oidc/interaction.js';
 import { logout } from '../../oidc/logout.js';
 import type { OidcProvider } from '../../oidc/provider.js';
@@ -8,7 +9,7 @@ import { clearSessionCookie } from '../oidc/cookies.js';
 import { readSessionId } from '../oidc/interaction-http.js';
 import { loggedOutPage, logoutConfirmPage } from '../pages/oidc-pages.js';
 
-const once = (max: number) => z.string({ error: 'must be given once' }).max(max).optional();
+const once = (max: number) => readable(z.string({ error: 'must be given once' }).max(max)).optional();
 const logoutParams = z.object({
   id_token_hint: once(8192),
   post_logout_redirect_uri: once(2000),

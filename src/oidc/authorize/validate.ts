@@ -6,6 +6,7 @@ import {
   UnsupportedResponseType,
   type OAuthError,
 } from '../../errors/oauth-errors.js';
+import { readable } from '../../validation/readable-text.js';
 import { SUPPORTED_SCOPES, isPublicClient, type Client } from '../clients.js';
 
 /** A validated authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1). */
@@ -22,7 +23,8 @@ export interface AuthorizeRequest {
   maxAge: number | undefined;
 }
 
-const once = (max: number) => z.string({ error: 'must be given once' }).max(max, `must be at most ${max} characters`).optional();
+const once = (max: number) => readable(z.string({ error: 'must be given once' }).max(max, `must be at most ${max} characters`)).optional();
+const oneResource = readable(z.string().max(2000));
 
 /** Parameters we read; unknown ones are dropped (OIDC Core §3.1.2.1: ignore what you do not understand). */
 const paramsSchema = z.object({
@@ -36,7 +38,7 @@ const paramsSchema = z.object({
   prompt: once(64),
   max_age: once(10),
   region: once(8),
-  resource: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(10, 'at most 10 resources')]).optional(),
+  resource: z.union([oneResource, z.array(oneResource).max(10, 'at most 10 resources')]).optional(),
 });
 
 const targetSchema = z.object({ client_id: once(128), redirect_uri: once(2000) });
@@ -46,7 +48,10 @@ export type AuthorizeTarget = { clientId: string; redirectUri: string };
 /** client_id and redirect_uri come first: until both are trusted, errors must not redirect. */
 export function readTarget(raw: unknown): AuthorizeTarget {
   const parsed = targetSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new InvalidRequest('client_id and redirect_uri must each be given once');
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRequest(`${issue?.path.join('.') ?? 'request'}: ${issue?.message ?? 'malformed'}`);
+  }
   const { client_id: clientId, redirect_uri: redirectUri } = parsed.data;
   if (!clientId) throw new InvalidRequest('client_id is required');
   if (!redirectUri) throw new InvalidRequest('redirect_uri is required');

@@ -3,6 +3,7 @@ import { verifyClientSecret } from '../../crypto/secret-hash.js';
 import { InvalidClient, InvalidRequest } from '../../errors/oauth-errors.js';
 import type { Client, ClientAuthMethod } from '../clients.js';
 import { endpoints, type OidcContext } from '../context.js';
+import { textProblem } from '../../validation/readable-text.js';
 import { stateKeys } from '../state-keys.js';
 
 /** Client credentials as presented on the wire, before we know which method is in use. */
@@ -108,7 +109,7 @@ function assertionSubject(assertion: string): string {
   try {
     const body = assertion.split('.')[1] ?? '';
     const sub: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')).sub;
-    if (typeof sub === 'string' && sub.length > 0 && sub.length <= 256) return sub;
+    if (typeof sub === 'string' && sub.length > 0 && sub.length <= 256 && !textProblem(sub)) return sub;
   } catch {
     // fall through
   }

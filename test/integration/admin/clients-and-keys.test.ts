@@ -63,6 +63,22 @@ t.test('admin: clients and key rotation', async (t) => {
     t.equal(noBody.status, 400);
   });
 
+  t.test('a NUL or bidi control in client_name or the id: 400 naming it, never 500', async (t) => {
+    const nul = await call('POST', '/admin/clients', { ...newClient, client_id: 'nul-name', client_name: 'Дневник\u0000' });
+    t.equal(nul.status, 400);
+    t.match(nul.body, { error: 'invalid_request', error_description: /client_name: must not contain control characters/ });
+    const bidi = await call('POST', '/admin/clients', { ...newClient, client_id: 'bidi-name', client_name: 'Дневник \u202Eакнавон' });
+    t.equal(bidi.status, 400);
+    t.match(bidi.body, { error_description: /client_name: must not contain text-direction control characters/ });
+    const patched = await call('PATCH', '/admin/clients/school-diary-38', { client_name: 'x\u0000' });
+    t.equal(patched.status, 400);
+    for (const method of ['GET', 'PATCH', 'DELETE']) {
+      const res = await call(method, '/admin/clients/a%00b', method === 'PATCH' ? {} : undefined);
+      t.equal(res.status, 400, `${method} /admin/clients/a%00b`);
+      t.match(res.body, { error: 'invalid_request', error_description: /^id: must be a client id/ });
+    }
+  });
+
   t.test('patch changes fields, regenerates secrets, refuses id changes', async (t) => {
     const patched = await call('PATCH', '/admin/clients/school-diary-38', { regions: ['38', '37'], post_logout_redirect_uris: ['https://38.diary.example/'] });
     t.equal(patched.status, 200);

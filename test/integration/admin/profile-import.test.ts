@@ -46,7 +46,7 @@ t.test('directory import through the admin API', async (t) => {
     const response = await importCsv(`\uFEFF${text}`);
     t.equal(response.status, 200, response.text);
     const { summary, rows } = response.body;
-    t.same(summary, { total: 10, created: 4, updated: 0, unchanged: 0, rejected: 6 });
+    t.same(summary, { total: 10, created: 3, updated: 0, unchanged: 0, rejected: 7 });
     const byLine = Object.fromEntries(rows.map((r) => [r.line, r]));
     t.match(byLine[2], { id: 'imp-1', status: 'created' });
     t.match(byLine[3], { id: 'imp-2', status: 'created' });
@@ -56,7 +56,7 @@ t.test('directory import through the admin API', async (t) => {
     t.match(byLine[7], { id: 'imp-6', status: 'rejected', errors: [{ field: 'login', code: 'missing_field' }] });
     t.match(byLine[8], { id: 'imp-7', status: 'rejected', errors: [{ field: 'login', code: 'duplicate_login', message: 'login: also on line 2' }] });
     t.match(byLine[9], { id: 'imp-1', status: 'rejected', errors: [{ field: 'id', code: 'duplicate_id', message: 'id: also on line 2' }] });
-    t.match(byLine[10], { id: 'imp-8', status: 'created' }, 'a quoted field spanning lines: the record is reported where it starts');
+    t.match(byLine[10], { id: 'imp-8', status: 'rejected', errors: [{ field: 'first_name', code: 'bad_characters' }] }, 'a quoted field spanning lines: the record is reported where it starts (a line break is no part of a name)');
     t.match(byLine[12], { id: 'imp-9', status: 'created' });
     t.notMatch(response.text, new RegExp(`${KNOWN_SNILS_DIGITS.slice(0, 9)}|${KNOWN_PASSWORD}|14\\.03\\.2009`), 'the report never echoes personal data');
 
@@ -97,6 +97,39 @@ t.test('directory import through the admin API', async (t) => {
     const cleared = await importCsv('id,snils,email\nimp-1,,\n');
     t.match(cleared.body.rows, [{ status: 'updated', fields: ['snils', 'email'] }]);
     t.match(await db.selectFrom('profiles').select(['snils_hmac', 'snils_last4', 'email']).where('id', '=', 'imp-1').executeTakeFirst(), { snils_hmac: null, snils_last4: null, email: null });
+  });
+
+  t.test('a NUL, control or bidi character rejects its row, named by line; the rest is stored', async (t) => {
+    const text = csvFile(HEADER, [
+      ['ctl-1', 'ctl.one', 'Ива\u0000нов', 'Иван', '', '', '', '', '', 'parent', 'school-1', 'true', '52', ''],
+      ['ctl-2', 'ctl.two', 'Иванов', 'Ив\u202Eан', '', '', '', '', '', 'parent', 'school-1', 'true', '52', ''],
+      ['ctl-3', 'ctl.three', 'Иванов', 'Иван', 'Пет\u2066рович', '', '', '', '', 'parent', 'school-1', 'true', '52', ''],
+      ['ctl-4', 'ctl.four', 'Иванов', 'Иван', '', '', '', 'a\u0000@example.ru', '', 'parent', 'school-1', 'true', '52', 'pass\u0000word'],
+      ['ctl-5', 'ctl.five', 'Иванов\u0085', 'Иван', '', '', '', '', '', 'parent', 'school-1', 'true', '52', ''],
+      ['ctl-6', 'ctl.six', 'Иванова', 'Ирина', '', '', '', '', '', 'parent', 'school-1', 'true', '52', ''],
+    ]);
+    const response = await importCsv(text);
+    t.equal(response.status, 200, response.text);
+    t.same(response.body.summary, { total: 6, created: 1, updated: 0, unchanged: 0, rejected: 5 });
+    t.match(response.body.rows, [
+      { line: 2, id: 'ctl-1', status: 'rejected', errors: [{ field: 'last_name', code: 'bad_characters', message: /control characters/ }] },
+      { line: 3, id: 'ctl-2', status: 'rejected', errors: [{ field: 'first_name', code: 'bad_characters', message: /text-direction/ }] },
+      { line: 4, id: 'ctl-3', status: 'rejected', errors: [{ field: 'middle_name', code: 'bad_characters' }] },
+      { line: 5, id: 'ctl-4', status: 'rejected', errors: [{ field: 'email', code: 'bad_characters' }, { field: 'password', code: 'bad_characters' }] },
+      { line: 6, id: 'ctl-5', status: 'rejected', errors: [{ field: 'last_name', code: 'bad_characters' }] },
+      { line: 7, id: 'ctl-6', status: 'created' },
+    ]);
+    const json = await call<Report>('POST', '/admin/profiles/import', {
+      json: [{ id: 'ctl-7', login: 'ctl.seven', last_name: 'Жуков\u0000', first_name: 'Олег', roles: ['parent'], region: '38' }, { id: 'ctl-8', login: 'ctl.eight', last_name: 'Жуков', first_name: 'Олег', roles: ['parent', 'te\u0000acher'], school_ids: ['s\u0000'], region: '38' }],
+    });
+    t.equal(json.status, 200, json.text);
+    t.match(json.body.rows, [
+      { index: 0, id: 'ctl-7', status: 'rejected', errors: [{ field: 'last_name', code: 'bad_characters' }] },
+      { index: 1, id: 'ctl-8', status: 'rejected' },
+    ]);
+    const surrogate = await call<Report>('POST', '/admin/profiles/import', { text: '[{"id":"ctl-9","login":"ctl.nine","last_name":"\\ud800","first_name":"A","roles":["parent"],"region":"38"}]', contentType: 'application/json' });
+    t.match(surrogate.body.rows, [{ index: 0, status: 'rejected', errors: [{ field: 'last_name', code: 'bad_characters', message: /Unicode/ }] }]);
+    t.same((await db.selectFrom('profiles').select('id').where('id', 'like', 'ctl-%').execute()).map((r) => r.id), ['ctl-6']);
   });
 
   t.test('JSON array import, with per-item problems', async (t) => {

@@ -53,6 +53,29 @@ t.test('admin reports and audit', async (t) => {
     t.equal((await get('/admin/audit?limit=0')).status, 400);
   });
 
+  t.test('NUL bytes, impossible dates and huge ids: 400 naming the field, never 500', async (t) => {
+    const cases: Array<[string, RegExp]> = [
+      ['/admin/reports/logins?school=a%00b', /^school: must not contain control characters/],
+      ['/admin/reports/completeness?school=%C2%85&format=csv', /^school: must not contain control characters/],
+      ['/admin/reports/outcomes?from=2024-13-45', /^from: must be yyyy-mm-dd, a real calendar day/],
+      ['/admin/reports/logins?to=2023-02-29', /^to: must be yyyy-mm-dd, a real calendar day/],
+      ['/admin/reports/logins?from=0000-01-01', /^from: must be yyyy-mm-dd, a real calendar day/],
+      ['/admin/audit?actor=a%00b', /^actor: must not contain control characters/],
+      ['/admin/audit?target=%00', /^target: must not contain control characters/],
+      ['/admin/audit?action=%00&outcome=%01', /^action: .*; outcome: /],
+      ['/admin/audit?from=2024-13-45', /^from: must be yyyy-mm-dd, a real calendar day/],
+      [`/admin/audit?before=${'9'.repeat(30)}`, /^before: must be an event id/],
+      ['/admin/audit?limit=1e400', /^limit: /],
+    ];
+    for (const [path, description] of cases) {
+      const res = await get(path);
+      t.equal(res.status, 400, path);
+      t.match(await res.json(), { error: 'invalid_request', error_description: description }, path);
+    }
+    t.equal((await get('/admin/reports/logins?from=2024-02-29&to=2024-02-29')).status, 200, 'a leap day is a day');
+    t.equal((await get(`/admin/audit?before=${'9'.repeat(18)}`)).status, 200, 'the largest id we take');
+  });
+
   t.test('login activity per person, filtered, as JSON and CSV', async (t) => {
     const json = (await (await get('/admin/reports/logins?region=38&school=school-1')).json()) as { rows: Array<Record<string, unknown>> };
     t.same(

@@ -158,6 +158,18 @@ t.test('a step page cannot be replayed or forged', async (t) => {
   t.match(result.page, /Время входа истекло/);
 });
 
+t.test('a NUL byte in the manual-link login or a chosen profile id: a Russian 400 page, never 500', async (t) => {
+  const result = await login('1000000199');
+  await result.submit({ login: 'a\u0000b', password: 'y' });
+  t.equal(result.response.status, 400);
+  t.match(result.response.headers.get('content-type'), /text\/html/);
+  t.match(result.page, /<html lang="ru">/);
+  const chooser = await result.browser.fetch(`${env.broker.url}/login/choose`, { form: { profile_id: 'p\u0000', xsrf: 'x' } });
+  t.equal(chooser.status, 400, '/login/choose');
+  const unlink = await result.browser.fetch(`${env.broker.url}/account/links/unlink`, { form: { profile_id: 'p\u0000', xsrf: 'x' } });
+  t.equal(unlink.status, 400, '/account/links/unlink');
+});
+
 t.test('a person sees their links and unlinks one (audited); single sign-on ends with it', async (t) => {
   const result = await login('1000000102');
   const profileId = (await result.tokens()).claims()!.sub;

@@ -282,6 +282,40 @@ t.test('malformed and oversized bodies: 400, never 500', async (t) => {
   t.equal(logout.status, 400, 'oversized id_token_hint');
 });
 
+t.test('a NUL byte or control character in a parameter: 400 naming it, never 500', async (t) => {
+  const form = (path: string, body: string, authorization?: string) =>
+    fetch(`${broker.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) }, body });
+  const api: Array<[string, Promise<Response>, number, string, RegExp]> = [
+    ['/token client_id', form('/token', 'grant_type=authorization_code&code=x&client_id=a%00b&client_secret=s'), 400, 'invalid_request', /^client_id: must not contain control characters/],
+    ['/token refresh_token', form('/token', 'grant_type=refresh_token&refresh_token=x%01y', basic(diary)), 400, 'invalid_request', /^refresh_token: must not contain control characters/],
+    ['/introspect client_id', form('/introspect', 'token=x&client_id=a%00b&client_secret=s'), 400, 'invalid_request', /^client_id: must not contain control characters/],
+    ['/revoke client_id', form('/revoke', 'token=x&client_id=a%00b&client_secret=s'), 400, 'invalid_request', /^client_id: must not contain control characters/],
+    ['/token Basic with NUL', form('/token', 'grant_type=authorization_code&code=x', `Basic ${Buffer.from('a\u0000b:secret').toString('base64')}`), 401, 'invalid_client', /malformed Basic/],
+    ['/introspect Basic with NUL', form('/introspect', 'token=x', `Basic ${Buffer.from('a%00b:secret').toString('base64')}`), 401, 'invalid_client', /malformed Basic/],
+  ];
+  for (const [name, pending, status, error, description] of api) {
+    const res = await pending;
+    const body = (await res.json()) as Record<string, string>;
+    t.equal(res.status, status, `${name}: ${status}`);
+    t.equal(body['error'], error, name);
+    t.match(body['error_description'], description, name);
+  }
+  const pages: Array<[string, string]> = [
+    ['/authorize client_id', authorizeUrl(baseParams(diary, { client_id: 'a\u0000b' }))],
+    ['/authorize redirect_uri', authorizeUrl(baseParams(diary, { redirect_uri: `${diary.redirectUri}\u0000` }))],
+    ['/logout client_id', `${broker.url}/logout?client_id=a%00b`],
+    ['/logout post_logout_redirect_uri', `${broker.url}/logout?client_id=${diary.clientId}&post_logout_redirect_uri=https://x.example/%00`],
+  ];
+  for (const [name, url] of pages) {
+    const res = await fetch(url, { redirect: 'manual' });
+    t.equal(res.status, 400, `${name}: 400`);
+    t.match(res.headers.get('content-type'), /text\/html/, `${name}: a page`);
+    t.match(await res.text(), /invalid_request/, name);
+  }
+  const postLogout = await fetch(`${broker.url}/logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_id=a%00b' });
+  t.equal(postLogout.status, 400, 'POST /logout client_id');
+});
+
 t.test('/token is rate limited per client, on refused requests only', async (t) => {
   const noisy = await registerClient(broker.deps);
   const statuses: number[] = [];
