@@ -73,12 +73,15 @@ export function createSessionService(deps: SessionDeps): SessionService {
 
   async function save(session: SsoSession): Promise<void> {
     const ttl = ttlOf(session);
-    if (ttl > 0) await json.put(stateKeys.session(session.id), session, ttl);
+    // Stored without its id: the cookie value is found only by its hash (the key), never read back.
+    const { id, ...stored } = session;
+    if (ttl > 0) await json.put(stateKeys.session(id), stored, ttl);
   }
 
   async function find(id: string | undefined): Promise<SsoSession | null> {
     if (!id) return null;
-    const session = await json.get<SsoSession>(stateKeys.session(id));
+    const stored = await json.get<Omit<SsoSession, 'id'>>(stateKeys.session(id));
+    const session = stored ? { ...stored, id } : null;
     return session && isLive(session) ? session : null;
   }
 

@@ -1,10 +1,13 @@
+import { sha256Base64url } from '../crypto/random.js';
+
 /**
- * Every state-store key of the authorization server, in one place. Secrets (codes, tokens)
- * appear only hashed, so a store dump does not hand out usable credentials.
+ * Every state-store key of the authorization server, in one place. Secrets (codes, tokens,
+ * session ids) appear only hashed, so a store dump does not hand out usable credentials.
  */
 export const stateKeys = {
   interaction: (id: string) => `oidc:interaction:${id}`,
-  session: (id: string) => `oidc:session:${id}`,
+  /** The SSO session id is the eb_session cookie's value: the key holds its SHA-256 only. */
+  session: (id: string) => `oidc:session:${sha256Base64url(id)}`,
   code: (codeHash: string) => `oidc:code:${codeHash}`,
   /** Left behind when a code is redeemed, so a replay can find and revoke what it issued. */
   redeemedCode: (codeHash: string) => `oidc:code-redeemed:${codeHash}`,

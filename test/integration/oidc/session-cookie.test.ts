@@ -1,15 +1,15 @@
 import t, { type Test } from 'tap';
+import { Redis } from 'ioredis';
 import { TestBrowser, insertProfile, registerClient, startOidcBroker, type OidcTestBroker } from '../../helpers/oidc.js';
 
 /**
  * The SSO session cookie (eb_session) is Secure exactly when PUBLIC_URL is https: behind a
  * TLS-terminating proxy the broker itself speaks http, so the issuer decides, not the socket.
  */
-async function loginSetCookies(t: Test, broker: OidcTestBroker): Promise<string[]> {
+async function loginSetCookies(t: Test, broker: OidcTestBroker, browser = new TestBrowser(broker.url)): Promise<string[]> {
   const profile = await insertProfile(broker.deps);
   const diary = await registerClient(broker.deps);
   broker.loginAs(() => ({ profile: { profileId: profile.id, esiaOid: '1000020', level: 'standard', authTime: Math.floor(Date.now() / 1000) } }));
-  const browser = new TestBrowser(broker.url);
   const seen: string[] = [];
   let url = `${broker.url}/authorize?${new URLSearchParams({ client_id: diary.clientId, redirect_uri: diary.redirectUri, response_type: 'code', scope: 'openid', state: 's' })}`;
   for (let hop = 0; hop < 10 && url.startsWith(broker.url); hop += 1) {
@@ -48,4 +48,30 @@ t.test('PUBLIC_URL http (development): eb_session is not Secure, or browsers wou
   const session = attributesOf(await loginSetCookies(t, broker), 'eb_session');
   t.notOk(session.includes('secure'), 'eb_session is not Secure');
   t.ok(session.includes('httponly'), 'still HttpOnly');
+});
+
+t.test('Redis holds the SSO session under a hash: no key or value contains the eb_session id', { skip: process.env['REDIS_URL'] ? false : 'needs REDIS_URL' }, async (t) => {
+  const broker = await startOidcBroker();
+  t.teardown(() => broker.close());
+  t.equal(broker.deps.state.kind, 'redis');
+  const browser = new TestBrowser(broker.url);
+  await loginSetCookies(t, broker, browser);
+  // The cookie is signed: "<id>.<signature>", URL-encoded.
+  const cookie = decodeURIComponent(browser.cookies.get('eb_session') ?? '');
+  const sessionId = cookie.slice(0, cookie.lastIndexOf('.'));
+  t.ok(sessionId.length >= 32, 'the browser holds a session id');
+
+  const redis = new Redis(process.env['REDIS_URL']!);
+  t.teardown(() => redis.quit());
+  const keys = await redis.keys(`${broker.config.storage.redisKeyPrefix}*`);
+  t.ok(keys.some((key) => key.includes('oidc:session:')), 'the session is in Redis');
+  t.same(keys.filter((key) => key.includes(sessionId)), [], 'no key contains the session id');
+  const values = await Promise.all(keys.map(async (key) => ((await redis.type(key)) === 'string' ? ((await redis.get(key)) ?? '') : '')));
+  t.same(values.filter((value) => value.includes(sessionId)), [], 'no value contains it either');
+
+  const second = await registerClient(broker.deps);
+  const started = broker.started.length;
+  const { url } = await browser.navigate(`${broker.url}/authorize?${new URLSearchParams({ client_id: second.clientId, redirect_uri: second.redirectUri, response_type: 'code', scope: 'openid', state: 's' })}`);
+  t.ok(new URL(url).searchParams.get('code'), 'the cookie still finds the session: a second diary gets a code at once');
+  t.equal(broker.started.length, started, 'without another login');
 });

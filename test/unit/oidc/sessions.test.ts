@@ -50,3 +50,20 @@ t.test('establish merges the same person under a new id, replaces another', asyn
   t.equal(await sessions.end(other.id).then((s) => s?.id), other.id);
   t.equal(await sessions.find(other.id), null);
 });
+
+t.test('the store never sees a session id: the key holds its hash, the value leaves it out', async (t) => {
+  const { sessions, state } = setup();
+  const written: string[] = [];
+  const put = state.put.bind(state);
+  state.put = async (key, value, ttlMs) => {
+    written.push(key, value);
+    return put(key, value, ttlMs);
+  };
+  const first = await sessions.establish(undefined, login);
+  await sessions.touch(first);
+  const second = await sessions.establish(first.id, { ...login, profileIds: ['p2'] });
+  t.ok(written.length >= 6, 'three writes seen');
+  for (const id of [first.id, second.id]) t.notOk(written.some((text) => text.includes(id)), 'no key or value contains the id');
+  t.same((await sessions.find(second.id))?.profileIds.sort(), ['p1', 'p2'], 'and the id still finds its session');
+  t.equal(await sessions.find(first.id), null, 'the replaced id finds nothing');
+});
