@@ -2,6 +2,7 @@ import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { InvalidToken } from '../errors/oauth-errors.js';
 import type { OidcContext } from './context.js';
+import type { Family } from './refresh-tokens.js';
 import { fallenDescription, fallenGrant, isAccessTokenRevoked } from './revocation.js';
 import { familyOfJti } from './token/issue.js';
 
@@ -39,8 +40,11 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
   }
   const claims = accessTokenClaims.safeParse(payload);
   if (!claims.success) throw new InvalidToken('the access token is not valid');
-  if (await isAccessTokenRevoked(ctx, claims.data.jti)) throw new InvalidToken('the access token has been revoked');
-  await assertGrantStands(ctx, claims.data.jti);
+  const { jti } = claims.data;
+  // One round trip to each store at once: the state store's marks and the family's row.
+  const [revoked, family] = await Promise.all([isAccessTokenRevoked(ctx, jti), ctx.families.findFamily(familyOfJti(jti))]);
+  if (revoked) throw new InvalidToken('the access token has been revoked');
+  await assertGrantStands(ctx, family);
   return { ...payload, ...claims.data };
 }
 
@@ -49,8 +53,7 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
  * an import or a profile deletion revokes (or deletes) families in its own transaction, and
  * the esia-broker command has no state store at all. Then the grant must still stand.
  */
-async function assertGrantStands(ctx: OidcContext, jti: string): Promise<void> {
-  const family = await ctx.families.findFamily(familyOfJti(jti));
+async function assertGrantStands(ctx: OidcContext, family: Family | null): Promise<void> {
   if (!family) throw new InvalidToken('the access token has been revoked');
   if (family.revokedAt) throw new InvalidToken(`the access token has been revoked: its grant ended (${family.revokedReason ?? 'revoked'})`);
   const fallen = await fallenGrant(ctx, family);
