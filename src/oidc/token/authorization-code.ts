@@ -5,7 +5,7 @@ import type { Client } from '../clients.js';
 import type { CodeGrant } from '../codes.js';
 import type { OidcContext } from '../context.js';
 import type { Family } from '../refresh-tokens.js';
-import { revokeAccessToken, revokeFamily } from '../revocation.js';
+import { fallenDescription, revokeAccessToken, revokeFamily } from '../revocation.js';
 import { issueTokens, newAccessTokenJti, type TokenResponse } from './issue.js';
 import { narrowResources } from './resources.js';
 
@@ -20,7 +20,7 @@ export interface AuthorizationCodeParams {
  * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), the client already
  * authenticated: requireParams → peekCode (absent: refuseUsedCode) → assertNotExpired →
  * assertSameClient → assertRedirectUri → checkPkce (a failure burns the code) → take (atomic) →
- * narrowResources → openFamily → recordRedemption → issueTokens.
+ * assertProfileStillOpen → narrowResources → openFamily → recordRedemption → issueTokens.
  *
  * Which failures consume the code: none before the code's own client is established, so a
  * code seen by someone else (another client, even a public one that only names a client_id)
@@ -39,6 +39,7 @@ export async function authorizationCodeGrant(ctx: OidcContext, client: Client, p
   // Atomic: of two concurrent redemptions exactly one gets here with the grant.
   const grant = await ctx.codes.take(code);
   if (!grant) return refuseUsedCode(ctx, client, code);
+  await assertProfileStillOpen(ctx, grant);
   const audience = narrowResources(grant.resource, params.resource);
   const family = await openFamily(ctx, client, grant);
   const accessTokenJti = newAccessTokenJti(family.id);
@@ -51,6 +52,15 @@ export async function authorizationCodeGrant(ctx: OidcContext, client: Client, p
     accessTokenExpiresAt: Math.floor(ctx.now() / 1000) + ctx.config.accessTokenTtlSeconds,
   });
   return issueTokens(ctx, { client, family, scope: grant.scope, audience, accessTokenJti, nonce: grant.nonce, refreshToken });
+}
+
+/**
+ * The link, the profile or its region may have changed in the seconds since the code was
+ * issued (an admin unlink, an import): then nothing is issued, as a refresh would refuse too.
+ */
+async function assertProfileStillOpen(ctx: OidcContext, grant: CodeGrant): Promise<void> {
+  const closed = await ctx.grantStanding?.(grant.esiaOid, grant.profileId);
+  if (closed) throw new InvalidGrant(fallenDescription(closed));
 }
 
 function requireParams(params: AuthorizationCodeParams): { code: string; redirectUri: string } {

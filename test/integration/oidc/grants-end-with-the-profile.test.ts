@@ -31,6 +31,7 @@ const people = {
   detached: person('Григорьева'),
   deleted: person('Дмитриева'),
   regionOff: person('Егорова'),
+  codeInFlight: person('Жукова'),
 };
 const persona = (p: Person): PersonaInput => ({
   oid: p.oid,
@@ -161,4 +162,17 @@ t.test("a region switched off (regions reload) ends the grants of its profiles, 
 
   await assertEnded(t, northConfig, victimTokens, /^region_not_enabled \(region_off\): /, { refreshFirst: true });
   await assertAlive(t, env.config, otherTokens, other.id);
+});
+
+t.test('a code issued before an admin unlink and redeemed after it gets no tokens', async (t) => {
+  const { oid, ...fields } = people.codeInFlight;
+  const profile = await env.harness.profile({ ...fields, roles: ['parent'], region: '38' });
+  const result = await login(oid);
+  t.ok(result.clientRedirect, 'the code is on its way to the diary');
+  t.equal((await admin.call('DELETE', `/admin/links/${oid}/${profile.id}`)).status, 204);
+  const failure = (await result.tokens().then(
+    () => undefined,
+    (error: unknown) => error,
+  )) as { status?: number; error?: string; error_description?: string } | undefined;
+  t.match(failure, { status: 400, error: 'invalid_grant', error_description: /^profile_not_found \(link_removed\): / }, 'the exchange answers invalid_grant');
 });
