@@ -4,6 +4,11 @@ import type { SigningAlg } from '../crypto/jwt.js';
 /** Token endpoint client authentication methods we accept (OIDC Core §9, RFC 6749 §2.3). */
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+/**
+ * Introspection tells who a token belongs to: only a client that proves who it is may ask
+ * (RFC 7662 §2.1, §4). Revocation takes public clients too (RFC 7009 §2.1: a client_id suffices).
+ */
+export const INTROSPECTION_AUTH_METHODS: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
 
 /** Scope values we understand; others in a request are ignored (RFC 6749 §3.3 lets us). */
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'diary', 'offline_access'] as const;

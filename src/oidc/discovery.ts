@@ -1,12 +1,11 @@
 import { SIGNING_ALGS } from '../crypto/jwt.js';
 import { ACR_VALUES, CLAIMS_BY_SCOPE } from './claims.js';
-import { CLIENT_AUTH_METHODS, SUPPORTED_SCOPES } from './clients.js';
+import { CLIENT_AUTH_METHODS, INTROSPECTION_AUTH_METHODS, SUPPORTED_SCOPES } from './clients.js';
 import { endpoints } from './context.js';
 
 /** OpenID Provider Metadata (OIDC Discovery §3, RFC 8414, RFC 9207). */
 export function discoveryDocument(issuer: string): Record<string, unknown> {
   const urls = endpoints(issuer);
-  const clientAuth = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
   return {
     issuer,
     authorization_endpoint: urls.authorization,
@@ -24,7 +23,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-    introspection_endpoint_auth_methods_supported: clientAuth,
+    introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     code_challenge_methods_supported: ['S256'],
     acr_values_supported: [...ACR_VALUES],

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { introspect } from '../../oidc/introspection.js';
+import { INTROSPECTION_AUTH_METHODS } from '../../oidc/clients.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { authenticateClient } from '../../oidc/token/client-auth.js';
 import { limitFailures } from '../../oidc/token/failure-limit.js';
 import { parseForm, presentedCredentials } from '../oidc/client-credentials.js';
 
-/** POST /introspect (RFC 7662), client-authenticated like /token. */
+/** POST /introspect (RFC 7662), client-authenticated like /token, but never by a public client. */
 export function registerIntrospectRoute(app: FastifyInstance, deps: { oidc: OidcProvider }): void {
   const { ctx } = deps.oidc;
   app.post('/introspect', async (request, reply) => {
@@ -13,7 +14,7 @@ export function registerIntrospectRoute(app: FastifyInstance, deps: { oidc: Oidc
     const form = parseForm(request);
     const credentials = presentedCredentials(request, form);
     const who = `introspect:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`;
-    const answer = await limitFailures(ctx, who, async () => introspect(ctx, await authenticateClient(ctx, credentials), form.token));
+    const answer = await limitFailures(ctx, who, async () => introspect(ctx, await authenticateClient(ctx, credentials, INTROSPECTION_AUTH_METHODS), form.token));
     return reply.send(answer);
   });
 }

@@ -5,7 +5,10 @@ import { authenticateClient } from '../../oidc/token/client-auth.js';
 import { limitFailures } from '../../oidc/token/failure-limit.js';
 import { parseForm, presentedCredentials } from '../oidc/client-credentials.js';
 
-/** POST /revoke (RFC 7009): 200 with an empty body whether or not the token was known. */
+/**
+ * POST /revoke (RFC 7009): 200 with an empty body whether or not the token was known. Public
+ * clients may revoke their own tokens with their client_id alone (§2.1), as discovery says.
+ */
 export function registerRevokeRoute(app: FastifyInstance, deps: { oidc: OidcProvider }): void {
   const { ctx } = deps.oidc;
   app.post('/revoke', async (request, reply) => {

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, jwtVerify } from 'jose';
 import { verifyClientSecret } from '../../crypto/secret-hash.js';
 import { InvalidClient, InvalidRequest } from '../../errors/oauth-errors.js';
-import type { Client, ClientAuthMethod } from '../clients.js';
+import { CLIENT_AUTH_METHODS, type Client, type ClientAuthMethod } from '../clients.js';
 import { endpoints, type OidcContext } from '../context.js';
 import { textProblem } from '../../validation/readable-text.js';
 import { stateKeys } from '../state-keys.js';
@@ -21,11 +21,13 @@ const ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 /**
  * Client authentication at /token, /introspect and /revoke (RFC 6749 §2.3, OIDC Core §9):
- * identifyMethod → findClient → assertRegisteredMethod → verify the credential. Every failure
- * is invalid_client (401) without saying which part was wrong.
+ * identifyMethod → assertEndpointAccepts → findClient → assertRegisteredMethod → verify the
+ * credential. Every failure is invalid_client (401); a credential failure never says which
+ * part was wrong. `accepted`: the methods this endpoint takes, as its discovery entry says.
  */
-export async function authenticateClient(ctx: OidcContext, presented: PresentedCredentials): Promise<Client> {
+export async function authenticateClient(ctx: OidcContext, presented: PresentedCredentials, accepted: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS): Promise<Client> {
   const { method, clientId } = identifyMethod(presented);
+  if (!accepted.includes(method)) throw new InvalidClient(method === 'none' ? 'this endpoint needs client authentication: public clients may not use it' : `${method} is not accepted here`);
   const client = await findClient(ctx, clientId);
   assertRegisteredMethod(client, method);
   switch (method) {

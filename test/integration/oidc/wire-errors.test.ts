@@ -365,6 +365,33 @@ t.test('/userinfo, /introspect and /revoke refusals', async (t) => {
   t.equal(unknownToken.status, 200, 'revoking an unknown token is not an error (RFC 7009 §2.2)');
 });
 
+t.test('/introspect refuses a public client (401 invalid_client), /revoke takes one: as discovery says', async (t) => {
+  const publicClient = await registerClient(broker.deps, { authMethod: 'none' });
+  const { verifier, challenge } = pkce();
+  const code = await getCode(publicClient, { code_challenge: challenge, code_challenge_method: 'S256' });
+  const issued = await token({ grant_type: 'authorization_code', code, redirect_uri: publicClient.redirectUri, code_verifier: verifier, client_id: publicClient.clientId }, null);
+  t.equal(issued.response.status, 200, 'a public client gets tokens with PKCE');
+  const post = (path: string, form: Record<string, string>) =>
+    fetch(`${broker.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+
+  const metadata = (await (await fetch(`${broker.url}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+  t.notOk(metadata['introspection_endpoint_auth_methods_supported']!.includes('none'), 'discovery: no public clients at /introspect');
+  t.ok(metadata['revocation_endpoint_auth_methods_supported']!.includes('none'), 'discovery: public clients at /revoke');
+
+  for (const tokenValue of [issued.body['access_token']!, issued.body['refresh_token']!]) {
+    const res = await post('/introspect', { token: tokenValue, client_id: publicClient.clientId });
+    t.equal(res.status, 401, 'a public client may not introspect, not even its own token');
+    const body = (await res.json()) as Record<string, string>;
+    t.equal(body['error'], 'invalid_client');
+    t.match(body['error_description'], /public clients may not/);
+    t.notOk('active' in body, 'and learns nothing about the token');
+  }
+  const revoked = await post('/revoke', { token: issued.body['refresh_token']!, client_id: publicClient.clientId });
+  t.equal(revoked.status, 200, 'a public client revokes its own refresh token with its client_id (RFC 7009 §2.1)');
+  const refreshed = await token({ grant_type: 'refresh_token', refresh_token: issued.body['refresh_token']!, client_id: publicClient.clientId }, null);
+  expectApiError(t, refreshed, 400, 'invalid_grant', /invalid or revoked/);
+});
+
 t.test('interaction cookie binding and the unconfigured login page', async (t) => {
   const browser = new TestBrowser(broker.url);
   const first = await browser.request(authorizeUrl(baseParams(diary)));
