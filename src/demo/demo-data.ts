@@ -33,7 +33,9 @@ export interface DemoProfile {
 /** What the person ends up seeing. */
 export type DemoOutcome =
   | { kind: 'diary'; roles: Role[] }
-  | { kind: 'refusal'; reason: ReasonCode };
+  | { kind: 'refusal'; reason: ReasonCode }
+  /** Refused after the right diary password: the form answers as for a wrong one, the audit names the reason. */
+  | { kind: 'link-refused'; audited: ReasonCode };
 
 export interface DemoScenario {
   /** Stable key, used by the tests. */
@@ -74,7 +76,7 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   {
     key: 'adult-simplified-no-birth-date', oid: '1000000103', name: 'Новиков Дмитрий Павлович', account: 'simplified', consent: 'grant',
     via: { kind: 'manual-link', login: 'novikov' },
-    outcome: { kind: 'refusal', reason: 'esia_level_too_low' }, why: 'no birth date at ESIA: links by hand, then the profile shows an adult',
+    outcome: { kind: 'link-refused', audited: 'esia_level_too_low' }, why: 'no birth date at ESIA: links by hand, then the profile shows an adult; told like a wrong password',
     profiles: [{ id: 'demo-novikov', login: 'novikov', lastName: 'Новиков', firstName: 'Дмитрий', middleName: 'Павлович', birthDate: '1981-02-17', roles: ['parent'], schoolIds: lyceum12 }],
   },
   {

@@ -20,6 +20,8 @@ export function scenarioResult(scenario: DemoScenario): string {
     const profile = scenario.profiles.find((p) => p.roles.join() === outcome.roles.join()) ?? scenario.profiles[0];
     const school = profile?.schoolIds[0] ? `, ${DEMO_SCHOOLS[profile.schoolIds[0]] ?? profile.schoolIds[0]}` : '';
     steps.push(`the diary: ${outcome.roles.map((r) => ROLE_WORDS[r] ?? r).join(', ')}${school}`);
+  } else if (outcome.kind === 'link-refused') {
+    steps.push(`the form refuses (audit: ${outcome.audited})`);
   } else {
     steps.push(`refused: ${outcome.reason}`);
   }

@@ -38,7 +38,7 @@ function errorText(error: NonNullable<ManualLinkView['error']>): string {
       // The same words whether the password was wrong or the profile cannot be linked to this
       // person (linked elsewhere, not activated, another name...): telling them apart would tell
       // a guesser the password was right. The school administrator sees the reason in the audit.
-      return `Неверный логин или пароль, либо этот профиль нельзя привязать к вашей учётной записи на госуслугах. Осталось ${error.attemptsLeft} ${attempts(error.attemptsLeft)}, после этого привязка по логину и паролю будет временно заблокирована. Если пароль верный, обратитесь к администратору в вашей образовательной организации.`;
+      return `Неверный логин или пароль, либо этот профиль нельзя привязать к вашей учётной записи на госуслугах. Осталось ${error.attemptsLeft} ${attempts(error.attemptsLeft)}, после этого привязка по логину и паролю будет временно заблокирована. Если пароль верный, проверьте, что это ваш профиль, и помните: взрослым нужна стандартная или подтверждённая учётная запись на госуслугах. Исправить данные профиля может администратор вашей образовательной организации.`;
     case 'locked':
       return `Слишком много неудачных попыток. Привязка по логину и паролю временно заблокирована, попробуйте снова через ${waitText(error.retryAfterSeconds)}.`;
     case 'missing-fields':
