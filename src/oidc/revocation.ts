@@ -5,9 +5,10 @@ import { stateKeys } from './state-keys.js';
 
 /**
  * Revocation of what we issued. Refresh tokens die with their family in Postgres; access
- * tokens are self-contained JWTs, so their revocation is remembered in the state store until
- * they expire and checked by /userinfo and /introspect (backends validating locally with JWKS
- * see it only when they introspect: keep access tokens short).
+ * tokens are self-contained JWTs, so /userinfo and /introspect check their family's row (which
+ * unlinks and imports revoke in their own transaction) and, for an access token revoked alone,
+ * a mark in the state store kept until it expires. Backends validating locally with JWKS see
+ * it only when they introspect: keep access tokens short.
  */
 export async function revokeFamily(ctx: OidcContext, familyId: string, reason: string): Promise<void> {
   await ctx.families.revokeFamily(familyId, reason);
