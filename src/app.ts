@@ -22,6 +22,7 @@ import { registerLogoutRoute } from './http/routes/logout.js';
 import { registerRevokeRoute } from './http/routes/revoke.js';
 import { registerTokenRoute } from './http/routes/token.js';
 import { registerUserinfoRoute } from './http/routes/userinfo.js';
+import { unavailableRedirect } from './oidc/redirects.js';
 import { registerEsiaRoutes, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
 
 export interface BuildAppOptions {
@@ -111,6 +112,10 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     login: deps.esiaLogin,
     handler: options.esiaPersonHandler ?? flow.personHandler,
     interactions: options.interactions ?? deps.interactions,
+    unavailableBackLink: async (interactionId) => {
+      const interaction = await deps.interactions.get(interactionId);
+      return interaction ? unavailableRedirect(deps.oidc.ctx.issuer, interaction.redirectUri, interaction.state) : undefined;
+    },
     metrics: deps.metrics,
   });
 

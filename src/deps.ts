@@ -66,6 +66,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     url: config.storage.databaseUrl,
     dataDir: config.storage.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
+    queryTimeoutMs: config.storage.databaseQueryTimeoutMs,
   });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -74,7 +75,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
     const state = config.storage.redisUrl
-      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix })
+      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs })
       : createMemoryStateStore();
     closers.push(() => state.close());
     if (!config.storage.databaseUrl) logger.warn('DATABASE_URL not set: using the embedded PGlite database (development only)');

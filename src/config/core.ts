@@ -10,6 +10,10 @@ export const coreEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().min(1).default('esia-broker:'),
+  // Client-side deadlines, well below the 30 s HTTP request timeout: a store that accepts but
+  // never answers fails the request with 503 instead of holding it.
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(20_000).default(5000),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(2000),
   CONFIG_DIR: z.string().min(1).default('./config'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),

@@ -40,6 +40,10 @@ export interface Config {
     readonly databaseUrl: string | undefined;
     readonly redisUrl: string | undefined;
     readonly redisKeyPrefix: string;
+    /** pg query_timeout (statement_timeout a little below): DATABASE_QUERY_TIMEOUT_MS. */
+    readonly databaseQueryTimeoutMs: number;
+    /** ioredis commandTimeout and connectTimeout: REDIS_COMMAND_TIMEOUT_MS. */
+    readonly redisCommandTimeoutMs: number;
     readonly dataDir: string;
     readonly migrateOnStart: boolean;
   };
@@ -118,6 +122,8 @@ export function loadConfig(env: Env = process.env): Config {
       databaseUrl: e.DATABASE_URL,
       redisUrl: e.REDIS_URL,
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
+      databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       dataDir,
       // The embedded database is always migrated; a shared Postgres only when ops opt in.
       migrateOnStart: e.MIGRATE_ON_START ?? !e.DATABASE_URL,

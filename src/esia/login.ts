@@ -72,6 +72,18 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
     },
 
     /**
+     * Puts a taken pending login back for the rest of its lifetime: our own storage failed after
+     * the take, so the person may try again through /esia/login instead of starting over. The
+     * ESIA code it was taken for is spent; a retry fetches a new one under the same state.
+     */
+    async restore(pending: PendingLogin): Promise<boolean> {
+      const left = pending.createdAt + PENDING_LOGIN_TTL_MS - now();
+      if (left <= 0) return false;
+      await store.put(esiaKeys.pendingLogin(pending.esiaState), pending, left);
+      return true;
+    },
+
+    /**
      * The callback, as flat steps: findPendingLogin → assertBoundToBrowser → takePendingLogin →
      * assertNoEsiaError → completeAtEsia. The binding is checked before the take, so a callback
      * from another browser carrying a stolen state cannot burn the real browser's login.

@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { NotFoundError } from '../errors/not-found.js';
-import { InvalidRequest, OAuthError, ServerError, oauthErrorBody } from '../errors/oauth-errors.js';
+import { InvalidRequest, OAuthError, ServerError, TemporarilyUnavailable, oauthErrorBody } from '../errors/oauth-errors.js';
+import { infrastructureFailure, type StoreUnavailable } from '../store/unavailable.js';
 import { html, page } from './pages/html.js';
+import { serviceUnavailablePage } from './pages/unavailable-page.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +18,12 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof NotFoundError) {
       return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: error.message });
+    }
+    const down = infrastructureFailure(error);
+    if (down) {
+      // Our storage is down or too slow: not the request's fault (no 400/500), not a bug to page on.
+      request.log.warn({ backend: down.backend, detail: down.detail }, 'backing service unavailable');
+      return sendError(request, reply, unavailable(down.backend));
     }
     const oauth = toOAuthError(error);
     if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
@@ -32,9 +40,26 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
+/**
+ * The 503 page for a browser when our storage is down, with the way back to the diary (and a
+ * retry) when the route knows them; logged like the error handler does.
+ */
+export function sendUnavailable(request: FastifyRequest, reply: FastifyReply, down: StoreUnavailable, links: { backUrl?: string | undefined; retryUrl?: string | undefined } | string = {}) {
+  request.log.warn({ backend: down.backend, detail: down.detail }, 'backing service unavailable');
+  const options = typeof links === 'string' ? { backUrl: links } : links;
+  return reply.code(503).header('cache-control', 'no-store').header('retry-after', '5').type('text/html; charset=utf-8').send(serviceUnavailablePage(options));
+}
+
+/** 503 temporarily_unavailable naming the backend (as /readyz does), for a retry in a few seconds. */
+export function unavailable(backend: string): TemporarilyUnavailable {
+  return new TemporarilyUnavailable(`the service is temporarily unavailable (${backend} does not answer), try again shortly`);
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: OAuthError) {
   reply.header('cache-control', 'no-store');
+  if (error instanceof TemporarilyUnavailable) reply.header('retry-after', '5');
   if (request.routeOptions.config?.surface === 'page') {
+    if (error instanceof TemporarilyUnavailable) return reply.code(error.status).type('text/html; charset=utf-8').send(serviceUnavailablePage());
     return reply.code(error.status).type('text/html; charset=utf-8').send(
       page('Ошибка входа', html`<h1>Не удалось выполнить вход</h1>
 <p>Запрос к сервису входа составлен неверно или устарел. Вернитесь в электронный дневник и начните вход заново.</p>

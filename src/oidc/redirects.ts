@@ -23,6 +23,11 @@ export function errorRedirect(
   return clientRedirect(redirectUri, { error: error.error, error_description: error.description, state, iss: issuer });
 }
 
+/** Back to the client when our own storage is down: try again later (RFC 6749 §4.1.2.1). */
+export function unavailableRedirect(issuer: string, redirectUri: string, state: string | undefined): string {
+  return errorRedirect(issuer, redirectUri, { error: 'temporarily_unavailable', description: 'the service is temporarily unavailable, try again shortly' }, state);
+}
+
 /**
  * error_description of a refused login: the reason code first, so a diary frontend can tell
  * region_not_enabled (show the password form) from consent_refused without parsing prose.

@@ -21,11 +21,12 @@ export interface FlowEnvironment {
   close(): Promise<void>;
 }
 
-export async function startFlowEnvironment(options: { extraPersonas?: PersonaInput[]; region?: string; env?: Record<string, string> } = {}): Promise<FlowEnvironment> {
+export async function startFlowEnvironment(options: { extraPersonas?: PersonaInput[]; region?: string; env?: Record<string, string>; embedded?: boolean } = {}): Promise<FlowEnvironment> {
   const keys = await sharedDevKeys();
   const personas = [...loadPersonas(DEFAULT_PERSONAS_FILE), ...(options.extraPersonas?.length ? parsePersonas({ personas: options.extraPersonas }) : [])];
   const emulator = await startTestEmulator({ personas });
   const broker = await startBroker({
+    embedded: options.embedded ?? false,
     env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: 'EDIARY_FLOW', ESIA_TIMEOUT_MS: '3000', ESIA_SCOPES: 'openid fullname birthdate gender snils email mobile id_doc', ...options.env },
   });
   await emulator.registerClient({

@@ -8,6 +8,9 @@ import { readSessionId } from '../oidc/interaction-http.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { authorizeErrorPage } from '../pages/oidc-pages.js';
 import { refusalPage } from '../pages/refusal-page.js';
+import { unavailableRedirect } from '../../oidc/redirects.js';
+import { infrastructureFailure } from '../../store/unavailable.js';
+import { sendUnavailable } from '../error-handler.js';
 import { esiaFailureStatus } from './esia-callback.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -35,11 +38,15 @@ export function registerAuthorizeRoutes(
           return reply.code(400).type(HTML).send(authorizeErrorPage(outcome.cause, outcome.error));
         case 'redirect':
           return reply.redirect(outcome.url, 302);
+        case 'unavailable':
+          return sendUnavailable(request, reply, outcome.error, outcome.backUrl);
         case 'login': {
           setInteractionCookie(reply, provider, outcome.interaction.id);
           try {
             return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
           } catch (error) {
+            const down = infrastructureFailure(error);
+            if (down) return sendUnavailable(request, reply, down, unavailableRedirect(provider.ctx.issuer, outcome.interaction.redirectUri, outcome.interaction.state));
             if (!(error instanceof EsiaError)) throw error;
             // The ESIA request could not be signed (in time): a clear page with the way back.
             request.log.warn({ interactionId: outcome.interaction.id, failure: error.failure, detail: error.detail }, 'ESIA login could not start');

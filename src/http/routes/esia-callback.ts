@@ -2,10 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequest } from '../../errors/oauth-errors.js';
 import { ESIA_FAILURES, EsiaError } from '../../esia/errors.js';
-import { EsiaLoginFailure, LoginStateError, type EsiaLogin } from '../../esia/login.js';
+import { EsiaLoginFailure, LoginStateError, type EsiaLogin, type PendingLogin } from '../../esia/login.js';
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { InteractionFailure } from '../../oidc/interaction.js';
+import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
+import { sendUnavailable } from '../error-handler.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { readInteractionId } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
@@ -25,6 +27,8 @@ export interface EsiaRoutesDeps {
   handler: EsiaPersonHandler;
   /** InteractionService.fail: gives the client redirect carrying the OAuth error (the back link). */
   interactions?: { fail(interactionId: string, failure: InteractionFailure): Promise<string> } | undefined;
+  /** The diary redirect carrying temporarily_unavailable, without finishing the interaction (a retry may still finish it). */
+  unavailableBackLink?: ((interactionId: string) => Promise<string | undefined>) | undefined;
   metrics: Metrics;
 }
 
@@ -36,6 +40,7 @@ const relayQuery = z.object({ state: short });
 export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): void {
   app.get('/esia/callback', { config: { surface: 'page' } }, async (request, reply) => {
     const query = callbackQuery.parse(request.query);
+    let taken: PendingLogin | undefined;
     try {
       const { pending, person } = await deps.login.complete({
         state: query.state,
@@ -44,9 +49,12 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
         errorDescription: query.error_description,
         boundInteractionId: readInteractionId(request),
       });
+      taken = pending;
       request.log.info({ interactionId: pending.interactionId, level: person.level }, 'ESIA login completed');
       return await deps.handler.handle({ interactionId: pending.interactionId, person, request, reply });
     } catch (error) {
+      const down = infrastructureFailure(error);
+      if (down) return unavailable(request, reply, down, taken);
       if (error instanceof LoginStateError) throw stale(request, error);
       if (!(error instanceof EsiaLoginFailure)) throw error;
       return refuse(request, reply, error);
@@ -65,6 +73,18 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
       return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, undefined));
     }
   });
+
+  /**
+   * Our storage failed after the pending login was taken: put it back so «Попробовать ещё раз»
+   * (/esia/login, a new ESIA code under the same state) can finish this login once we are back.
+   */
+  async function unavailable(request: FastifyRequest, reply: FastifyReply, down: StoreUnavailable, taken: PendingLogin | undefined) {
+    if (!taken) return sendUnavailable(request, reply, down);
+    const restored = await deps.login.restore(taken).catch(() => false);
+    const backUrl = await deps.unavailableBackLink?.(taken.interactionId).catch(() => undefined);
+    const retryUrl = restored ? `/esia/login?${new URLSearchParams({ state: taken.esiaState }).toString()}` : undefined;
+    return sendUnavailable(request, reply, down, { backUrl, retryUrl });
+  }
 
   async function refuse(request: FastifyRequest, reply: FastifyReply, failure: EsiaLoginFailure) {
     const { error, pending } = failure;

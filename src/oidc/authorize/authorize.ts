@@ -10,7 +10,8 @@ import type { Client } from '../clients.js';
 import { nowSeconds, type OidcContext } from '../context.js';
 import type { Interaction, InteractionFailure } from '../interaction.js';
 import { issueCodeRedirect, type Interactions } from '../interactions.js';
-import { errorRedirect, failureDescription } from '../redirects.js';
+import { errorRedirect, failureDescription, unavailableRedirect } from '../redirects.js';
+import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { toSnapshot, type SsoSession } from '../sessions.js';
 import { rawState, readTarget, validateAuthorizeRequest, type AuthorizeRequest } from './validate.js';
 
@@ -21,7 +22,9 @@ export type AuthorizeOutcome =
   /** Back to the client: a code (SSO) or an error. */
   | { kind: 'redirect'; url: string; session?: SsoSession }
   /** A person must log in (or choose): the route sets the interaction cookie and calls the LoginStarter. */
-  | { kind: 'login'; interaction: Interaction };
+  | { kind: 'login'; interaction: Interaction }
+  /** Our storage is down (503): backUrl carries temporarily_unavailable to the trusted redirect_uri. */
+  | { kind: 'unavailable'; error: StoreUnavailable; backUrl: string };
 
 /**
  * May a login for this region go on? The region rules live outside the authorization server
@@ -59,6 +62,8 @@ export async function authorize(
     if (refused) return { kind: 'redirect', url: errorRedirect(ctx.issuer, request.redirectUri, { error: refused.error, description: failureDescription(refused) }, request.state) };
     return await decide(ctx, interactions, request, sessionId);
   } catch (error) {
+    const down = infrastructureFailure(error);
+    if (down) return { kind: 'unavailable', error: down, backUrl: unavailableRedirect(ctx.issuer, target.redirectUri, rawState(raw)) };
     if (!(error instanceof OAuthError)) throw error;
     return { kind: 'redirect', url: errorRedirect(ctx.issuer, target.redirectUri, { error: error.error, description: error.description }, rawState(raw)) };
   }

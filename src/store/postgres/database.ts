@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../../../migrations/index.js';
+import { guardedPool } from './guarded-pool.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -27,21 +28,31 @@ export interface DatabaseOptions {
   /** In-memory PGlite (tests). */
   inMemory?: boolean;
   poolSize?: number;
+  /**
+   * The client-side deadline of one query (pg query_timeout): a Postgres that accepts but never
+   * answers fails the query instead of holding the request. The server's statement_timeout sits
+   * a little below it, so a merely slow query is cancelled cleanly first. Default 10 s (the CLI);
+   * the service passes DATABASE_QUERY_TIMEOUT_MS.
+   */
+  queryTimeoutMs?: number;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
+    const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 2000,
+      // Also bounds the wait for a free connection while hung ones hold the pool.
+      connectionTimeoutMillis: Math.min(2000, queryTimeoutMs),
       idleTimeoutMillis: 30_000,
-      statement_timeout: 10_000,
+      query_timeout: queryTimeoutMs,
+      statement_timeout: Math.max(queryTimeoutMs - 250, 100),
     });
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it, readiness reports outages.
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
     return handle(db, 'postgres');
   }
   const { PGlite } = await import('@electric-sql/pglite');

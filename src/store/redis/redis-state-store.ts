@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { StateStore } from '../state-store.js';
+import { StoreUnavailable } from '../unavailable.js';
 
 // INCR then set the window only on the first hit, in one atomic script.
 const INCREMENT_IN_WINDOW = `
@@ -30,19 +31,36 @@ export interface RedisStateStoreOptions {
   url: string;
   /** Every key gets this prefix, so tests and tenants never collide. */
   keyPrefix: string;
-  /** Each command fails after this long instead of hanging while Redis is away. */
+  /** Each command fails after this long instead of hanging while Redis is away (REDIS_COMMAND_TIMEOUT_MS). */
   commandTimeoutMs?: number;
+}
+
+// Redis answered, but says it cannot serve now (loading, read-only replica, out of memory, …).
+const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/**
+ * ioredis' connection-level failures (refused, closed, not writeable while offline, command
+ * timed out, retries exhausted) and Redis' "cannot serve now" replies are an outage; any other
+ * reply error (WRONGTYPE, a bad script) is a bug and passes through unchanged.
+ */
+function translated(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  if (error.name === 'ReplyError' && !UNAVAILABLE_REPLIES.test(error.message)) return error;
+  return new StoreUnavailable('redis', error.message.slice(0, 120), { cause: error });
 }
 
 export async function createRedisStateStore(options: RedisStateStoreOptions): Promise<StateStore> {
   const redis = new Redis(options.url, {
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
-    // Fail fast while disconnected (readiness must report it) instead of queueing forever;
-    // the client keeps reconnecting in the background.
+    // Fail fast while disconnected (readiness must report it, requests answer 503) instead of
+    // queueing forever; the client keeps reconnecting in the background.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A Redis that accepts but never answers (black-holed, paused) must not hold a request:
+    // every command has a deadline well below the HTTP request timeout.
     commandTimeout: options.commandTimeoutMs ?? 2000,
+    connectTimeout: options.commandTimeoutMs ?? 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   redis.on('error', () => {
@@ -50,25 +68,33 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
   });
   await redis.connect();
 
+  async function run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw translated(error);
+    }
+  }
+
   return {
     kind: 'redis',
     async put(key, value, ttlMs) {
-      await redis.set(key, value, 'PX', ttlMs);
+      await run(() => redis.set(key, value, 'PX', ttlMs));
     },
     async putIfAbsent(key, value, ttlMs) {
-      return (await redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+      return (await run(() => redis.set(key, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },
     async get(key) {
-      return redis.get(key);
+      return run(() => redis.get(key));
     },
     async take(key) {
-      return redis.getdel(key);
+      return run(() => redis.getdel(key));
     },
     async delete(key) {
-      await redis.del(key);
+      await run(() => redis.del(key));
     },
     async increment(key, windowMs) {
-      return Number(await redis.eval(INCREMENT_IN_WINDOW, 1, key, windowMs));
+      return Number(await run(() => redis.eval(INCREMENT_IN_WINDOW, 1, key, windowMs)));
     },
     async incrementAllBelow(counters) {
       const args = counters.flatMap((c) => [String(c.limit), String(c.windowMs)]);
@@ -79,11 +105,11 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
       await redis.eval(DECREMENT, 1, key);
     },
     async ttl(key) {
-      const ms = await redis.pttl(key);
+      const ms = await run(() => redis.pttl(key));
       return ms < 0 ? null : ms;
     },
     async ping() {
-      await redis.ping();
+      await run(() => redis.ping());
     },
     async close() {
       redis.disconnect();

@@ -1,0 +1,62 @@
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+import { StoreUnavailable } from '../unavailable.js';
+
+/**
+ * The pg pool as kysely sees it, with outages made explicit:
+ * - a failure to get a connection (refused, connect timeout, pool exhausted by hung clients) or
+ *   a query that died with its connection (read timeout, terminated, reset) becomes
+ *   StoreUnavailable('postgres'), and so do the server's "cannot serve now" SQLSTATE classes
+ *   (08 connection, 53 resources, 57 operator intervention incl. statement_timeout, 58 system);
+ *   every other server error (a constraint, a bug) passes through unchanged;
+ * - a connection whose query hit the client deadline (query_timeout) is broken for good (pg
+ *   keeps waiting for the lost answer): later queries on it fail at once, and it is destroyed
+ *   on release instead of going back to the pool, so recovery needs no restart.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/;
+
+function translated(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !UNAVAILABLE_SQLSTATE.test(code)) return error;
+  return new StoreUnavailable('postgres', typeof code === 'string' ? `${code} ${error.message}`.slice(0, 120) : error.message.slice(0, 120), { cause: error });
+}
+
+const isReadTimeout = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
+
+export function guardedPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw translated(error);
+      }
+      return guardedClient(client);
+    },
+    end: () => pool.end(),
+  };
+}
+
+function guardedClient(client: pg.PoolClient): PostgresPoolClient {
+  let broken: StoreUnavailable | undefined;
+  function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  function query<R>(first: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof first !== 'string') return (client as unknown as { query(cursor: PostgresCursor<R>): PostgresCursor<R> }).query(first);
+    if (broken) return Promise.reject(broken);
+    return (client.query(first, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>).catch((error: unknown) => {
+      const failure = translated(error);
+      if (isReadTimeout(error) && failure instanceof StoreUnavailable) broken = failure;
+      throw failure;
+    });
+  }
+  return {
+    query,
+    release() {
+      // true: pg-pool ends this client (destroying a socket that still waits) instead of reusing it.
+      client.release(broken ? true : undefined);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import t, { type Test } from 'tap';
+import pg from 'pg';
+import type { ProfileSeed } from '../../helpers/accounts.js';
+import { createTestDatabaseUrl } from '../../helpers/backends.js';
+import { Browser } from '../../helpers/emulator.js';
+import { startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.js';
+import { authorizeUrl, beginLogin, exchange, readiness, refreshRaw, throughEsia, timedFetch, unavailableLinks, untilReady, userinfoRaw } from '../../helpers/fault-flow.js';
+import { startFlowEnvironment, type FlowEnvironment } from '../../helpers/login-flow.js';
+
+// Postgres (the test database behind a TCP proxy) refused and black-holed in the middle of a
+// login (after ESIA vouched for the person, before the link is written) and of a refresh:
+// 503 temporarily_unavailable naming Postgres within 2 s (DATABASE_QUERY_TIMEOUT_MS=1000 here),
+// /readyz names it, no half-written link or family, and once it is back the same login goes on
+// («Попробовать ещё раз»: the pending login was put back) without a restart.
+const ANSWER_WITHIN_MS = 2000;
+const LINKED = { oid: '1000000102', profile: { lastName: 'Кузнецов', firstName: 'Андрей', middleName: 'Сергеевич', birthDate: '1979-11-03', snils: '153-624-871 70', roles: ['parent'], region: '38' } satisfies ProfileSeed };
+const NEW = { oid: '1000000101', profile: { lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' } satisfies ProfileSeed };
+
+const databaseUrl = process.env['DATABASE_URL'];
+if (!databaseUrl) {
+  t.test('Postgres faults', { skip: 'DATABASE_URL is not set: the Postgres fault suite needs a real Postgres (the Redis one runs anyway)' }, () => undefined);
+} else {
+  const testDb = await createTestDatabaseUrl();
+  const target = new URL(testDb.url);
+  const proxy: FaultProxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const proxied = new URL(testDb.url);
+  proxied.hostname = proxy.host;
+  proxied.port = String(proxy.port);
+  const redisUrl = process.env['REDIS_URL'];
+  const env: FlowEnvironment = await startFlowEnvironment({
+    embedded: true,
+    env: { DATABASE_URL: proxied.toString(), DATABASE_QUERY_TIMEOUT_MS: '1000', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+  });
+  // Looks at the database past the proxy, while the broker cannot.
+  const direct = new pg.Client({ connectionString: testDb.url });
+  await direct.connect();
+  t.teardown(async () => {
+    await env.close();
+    await direct.end();
+    await proxy.close();
+    await testDb.drop();
+  });
+  await env.harness.profile(LINKED.profile);
+  await env.harness.profile(NEW.profile);
+  const linksOf = async (oid: string) => (await direct.query('select profile_id from account_links where esia_oid = $1', [oid])).rowCount;
+
+  const tokensNow = async () => {
+    const login = await beginLogin(env, LINKED.oid);
+    return exchange(env, login, (await timedFetch(login.browser, login.callbackUrl)).response);
+  };
+
+  function assertUnavailablePage(t: Test, answer: { response: Response; ms: number; page: string }, where: string) {
+    t.equal(answer.response.status, 503, `${where}: 503`);
+    t.ok(answer.ms < ANSWER_WITHIN_MS, `${where}: answered in ${answer.ms} ms`);
+    t.match(answer.page, /Сервис входа временно недоступен/, `${where}: the Russian «temporarily unavailable» page`);
+    t.notMatch(answer.page, /составлен неверно|устарел/, `${where}: not blamed on the request`);
+  }
+
+  for (const fault of ['refuse', 'blackhole'] as const) {
+    t.test(`Postgres ${fault === 'refuse' ? 'refusing connections' : 'black-holed'} mid-login and mid-refresh`, async (t) => {
+      await direct.query('delete from account_links where esia_oid = $1', [NEW.oid]);
+      const earlier = await tokensNow();
+      const login = await beginLogin(env, NEW.oid);
+
+      if (fault === 'refuse') await proxy.refuse();
+      else proxy.blackhole();
+
+      // ESIA has vouched for the person; matching and linking need Postgres.
+      const callback = await timedFetch(login.browser, login.callbackUrl);
+      assertUnavailablePage(t, callback, '/esia/callback');
+      const links = unavailableLinks(callback.page);
+      t.equal(links.back?.searchParams.get('error'), 'temporarily_unavailable', 'the way back to the diary');
+      t.equal(links.back?.searchParams.get('state'), login.state);
+      t.match(links.retry, /^\/esia\/login\?state=/, 'and a retry of this login');
+      t.equal(await linksOf(NEW.oid), 0, 'no half-written link');
+
+      assertUnavailablePage(t, await timedFetch(new Browser(), await authorizeUrl(env, { verifier: 'v'.repeat(43), state: 'st-2', nonce: 'n-2' })), '/authorize');
+
+      const refreshed = await refreshRaw(env, earlier.refresh_token!);
+      t.equal(refreshed.status, 503, '/token: 503');
+      t.equal(refreshed.body['error'], 'temporarily_unavailable');
+      t.match(refreshed.body['error_description'], /postgres/, '/token: names the cause');
+      t.ok(refreshed.ms < ANSWER_WITHIN_MS, `/token answered in ${refreshed.ms} ms`);
+
+      const info = await userinfoRaw(env, earlier.access_token);
+      t.equal(info.status, 503, '/userinfo: 503');
+      t.equal(info.body['error'], 'temporarily_unavailable');
+      t.ok(info.ms < ANSWER_WITHIN_MS, `/userinfo answered in ${info.ms} ms`);
+
+      const ready = await readiness(env);
+      t.equal(ready.status, 503);
+      t.same(ready.failed, ['postgres'], '/readyz names Postgres, and only Postgres');
+
+      await proxy.restore();
+      t.equal(await untilReady(env), 200, 'ready again without a restart');
+
+      // «Попробовать ещё раз»: the pending login was put back; ESIA hands out a new code.
+      const relay = await login.browser.fetch(`${env.broker.url}${links.retry!}`);
+      const again = await throughEsia(env, login.browser, Browser.location(relay, env.broker.url), NEW.oid);
+      const tokens = await exchange(env, login, (await timedFetch(login.browser, again.callbackUrl)).response);
+      t.ok(tokens.access_token, 'the interrupted login completes once Postgres is back');
+      t.equal(await linksOf(NEW.oid), 1, 'exactly one link');
+
+      const after = await refreshRaw(env, earlier.refresh_token!);
+      t.equal(after.status, 200, 'the refresh token from before the fault still works');
+      t.ok(after.body['refresh_token'], 'and rotates');
+    });
+  }
+}
