@@ -90,10 +90,11 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
      * A LoginStateError means we cannot tie the callback to a login; an EsiaError carries the
      * pending login so the interaction can be failed properly.
      */
-    async complete(input: { state?: string | undefined; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined; boundInteractionId: string | undefined }): Promise<{ pending: PendingLogin; person: EsiaPerson }> {
+    async complete(input: { state?: string | undefined; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined; boundInteractionIds: readonly string[] }): Promise<{ pending: PendingLogin; person: EsiaPerson }> {
       const esiaState = validState(input.state);
       const found = await findPendingLogin(esiaState);
-      if (!input.boundInteractionId || !safeEqual(input.boundInteractionId, found.interactionId)) throw new LoginStateError('cookie_mismatch');
+      // The browser's cookie must list this login's interaction (it may list other tabs' too).
+      if (!input.boundInteractionIds.some((id) => safeEqual(id, found.interactionId))) throw new LoginStateError('cookie_mismatch');
       const pending = await takePendingLogin(esiaState, found);
       if (input.error || !input.code) {
         throw new EsiaLoginFailure(pending, input.error || input.errorDescription ? translateEsiaError({ error: input.error, description: input.errorDescription }) : new EsiaError('bad_response', 'callback without code or error'));

@@ -22,6 +22,19 @@ const TTL_MS = 10 * 60 * 1000;
 const key = (interactionId: string) => `login:resolution:${interactionId}`;
 
 export function createPendingResolutions(state: StateStore, sealer: Sealer) {
+  /** The pending step of this interaction when the presented token matches, else null. */
+  async function load(interactionId: string, xsrf: string | undefined): Promise<PendingResolution | null> {
+    const sealed = await state.get(key(interactionId));
+    if (!sealed || !xsrf) return null;
+    let pending: PendingResolution;
+    try {
+      pending = JSON.parse(sealer.open(sealed, interactionId)) as PendingResolution;
+    } catch {
+      return null;
+    }
+    return safeEqual(pending.xsrf, xsrf) ? pending : null;
+  }
+
   return {
     async save(interactionId: string, person: EsiaPerson, step: PendingStep, xsrf: string = randomToken(24)): Promise<PendingResolution> {
       const pending: PendingResolution = { interactionId, person, step, xsrf };
@@ -29,17 +42,16 @@ export function createPendingResolutions(state: StateStore, sealer: Sealer) {
       return pending;
     },
 
-    /** The pending step of this interaction when the presented token matches, else null. */
-    async load(interactionId: string, xsrf: string | undefined): Promise<PendingResolution | null> {
-      const sealed = await state.get(key(interactionId));
-      if (!sealed || !xsrf) return null;
-      let pending: PendingResolution;
-      try {
-        pending = JSON.parse(sealer.open(sealed, interactionId)) as PendingResolution;
-      } catch {
-        return null;
-      }
-      return safeEqual(pending.xsrf, xsrf) ? pending : null;
+    load,
+
+    /**
+     * The pending step, among the interactions this browser lists, whose token matches: the
+     * token tells which tab's page posted.
+     */
+    async findListed(interactionIds: readonly string[], xsrf: string | undefined): Promise<PendingResolution | null> {
+      if (!xsrf) return null;
+      const found = await Promise.all(interactionIds.map((id) => load(id, xsrf)));
+      return found.find((pending) => pending !== null) ?? null;
     },
 
     /** Ends the step: of two concurrent posts only the one that takes it goes on. */

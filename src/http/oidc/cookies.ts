@@ -4,8 +4,9 @@ import type { OidcProvider } from '../../oidc/provider.js';
 
 /**
  * The two cookies of the login: eb_interaction binds the browser to its pending /authorize
- * (value: interaction id), eb_session holds the SSO session id. Both signed (@fastify/cookie),
- * HttpOnly, SameSite=Lax (the ESIA callback is a top-level cross-site GET), Secure on https.
+ * requests (value: their interaction ids, newest last), eb_session holds the SSO session id.
+ * Both signed (@fastify/cookie), HttpOnly, SameSite=Lax (the ESIA callback is a top-level
+ * cross-site GET), Secure on https.
  */
 function options(provider: OidcProvider, maxAgeSeconds: number) {
   return {
@@ -25,8 +26,26 @@ export function readSignedCookie(request: FastifyRequest, name: string): string 
   return unsigned.valid && unsigned.value ? unsigned.value : undefined;
 }
 
-export function setInteractionCookie(reply: FastifyReply, provider: OidcProvider, interactionId: string): void {
-  reply.setCookie(INTERACTION_COOKIE, interactionId, options(provider, provider.ctx.config.interactionTtlSeconds));
+/**
+ * Logins one browser may have pending at once: two tabs (or a diary opened twice) each keep
+ * their own; beyond this the oldest is forgotten, and finishing it shows the "expired" page.
+ */
+export const MAX_PENDING_INTERACTIONS = 5;
+const SEPARATOR = '~';
+const INTERACTION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The interaction ids the browser's signed eb_interaction lists, oldest first. */
+export function readInteractionCookie(request: FastifyRequest): string[] {
+  const value = readSignedCookie(request, INTERACTION_COOKIE);
+  if (!value) return [];
+  return value.split(SEPARATOR).filter((id) => INTERACTION_ID.test(id)).slice(-MAX_PENDING_INTERACTIONS);
+}
+
+/** Writes the list (the newest MAX_PENDING_INTERACTIONS), or clears the cookie when it is empty. */
+export function setInteractionCookie(reply: FastifyReply, provider: OidcProvider, interactionIds: readonly string[]): void {
+  const kept = [...new Set(interactionIds)].slice(-MAX_PENDING_INTERACTIONS);
+  if (kept.length === 0) return clearInteractionCookie(reply, provider);
+  reply.setCookie(INTERACTION_COOKIE, kept.join(SEPARATOR), options(provider, provider.ctx.config.interactionTtlSeconds));
 }
 
 export function clearInteractionCookie(reply: FastifyReply, provider: OidcProvider): void {

@@ -1,10 +1,11 @@
+import { safeEqual } from '../../crypto/random.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { INTERACTION_COOKIE, SESSION_COOKIE, type AuthenticatedProfile, type InteractionFailure } from '../../oidc/interaction.js';
+import { SESSION_COOKIE, type AuthenticatedProfile, type InteractionFailure } from '../../oidc/interaction.js';
 import { InteractionNotFound } from '../../oidc/interactions.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import type { SessionInput, SsoSession } from '../../oidc/sessions.js';
 import { interactionExpiredPage } from '../pages/oidc-pages.js';
-import { clearInteractionCookie, readSignedCookie, setSessionCookie } from './cookies.js';
+import { readInteractionCookie, readSignedCookie, setInteractionCookie, setSessionCookie } from './cookies.js';
 
 /**
  * HTTP-level helpers the login legs call from their routes (see docs/architecture.md).
@@ -21,9 +22,27 @@ export function installOidcHttp(app: FastifyInstance, provider: OidcProvider): v
   app.decorate('oidcProvider', provider);
 }
 
-/** The interaction this browser is in (signed eb_interaction cookie), if any. */
-export function readInteractionId(request: FastifyRequest): string | undefined {
-  return readSignedCookie(request, INTERACTION_COOKIE);
+/**
+ * The interactions this browser started and may finish (signed eb_interaction cookie, oldest
+ * first): one per tab, so two logins in one browser do not push each other out.
+ */
+export function readInteractionIds(request: FastifyRequest): string[] {
+  return readInteractionCookie(request);
+}
+
+/** The binding: the browser's cookie lists this interaction (constant-time per entry). */
+export function holdsInteraction(request: FastifyRequest, interactionId: string): boolean {
+  return readInteractionIds(request).some((id) => safeEqual(id, interactionId));
+}
+
+/** /authorize started a login in this browser: add it to the browser's list. */
+export function bindInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string): void {
+  setInteractionCookie(reply, request.server.oidcProvider, [...readInteractionIds(request), interactionId]);
+}
+
+/** The interaction finished: the other tabs' logins stay listed. */
+function unbindInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string): void {
+  setInteractionCookie(reply, request.server.oidcProvider, readInteractionIds(request).filter((id) => id !== interactionId));
 }
 
 /** Sessions established during this request, so a completion in the same request extends them. */
@@ -36,17 +55,17 @@ export function readSessionId(request: FastifyRequest): string | undefined {
 
 /**
  * The person is known: issue the code, create or extend the SSO session (cookie eb_session),
- * clear eb_interaction and send the browser back to the client with code, state and iss.
+ * drop the interaction from eb_interaction and send the browser back to the client with code, state and iss.
  * Unknown, expired, finished or foreign interaction: a Russian page (400), nothing issued.
  */
 export async function completeInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string, profile: AuthenticatedProfile): Promise<FastifyReply> {
   const provider = request.server.oidcProvider;
-  if (readInteractionId(request) !== interactionId) return expired(reply);
+  if (!holdsInteraction(request, interactionId)) return expired(reply);
   try {
     const { redirectUrl, session } = await provider.interactions.completeInBrowser(interactionId, profile, readSessionId(request));
     establishedNow.set(request, session.id);
     setSessionCookie(reply, provider, session.id);
-    clearInteractionCookie(reply, provider);
+    unbindInteraction(request, reply, interactionId);
     return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
   } catch (error) {
     if (error instanceof InteractionNotFound) return expired(reply);
@@ -57,10 +76,10 @@ export async function completeInteraction(request: FastifyRequest, reply: Fastif
 /** The login failed: send the browser back to the client with the OAuth error, state and iss. */
 export async function failInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string, failure: InteractionFailure): Promise<FastifyReply> {
   const provider = request.server.oidcProvider;
-  if (readInteractionId(request) !== interactionId) return expired(reply);
+  if (!holdsInteraction(request, interactionId)) return expired(reply);
   try {
     const redirectUrl = await provider.interactions.fail(interactionId, failure);
-    clearInteractionCookie(reply, provider);
+    unbindInteraction(request, reply, interactionId);
     return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
   } catch (error) {
     if (error instanceof InteractionNotFound) return expired(reply);

@@ -3,8 +3,7 @@ import { EsiaError } from '../../esia/errors.js';
 import { authorize, type RegionAdmission } from '../../oidc/authorize/authorize.js';
 import type { LoginStarter } from '../../oidc/interaction.js';
 import type { OidcProvider } from '../../oidc/provider.js';
-import { setInteractionCookie } from '../oidc/cookies.js';
-import { readSessionId } from '../oidc/interaction-http.js';
+import { bindInteraction, readSessionId } from '../oidc/interaction-http.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { authorizeErrorPage } from '../pages/oidc-pages.js';
 import { refusalPage } from '../pages/refusal-page.js';
@@ -41,7 +40,7 @@ export function registerAuthorizeRoutes(
         case 'unavailable':
           return sendUnavailable(request, reply, outcome.error, outcome.backUrl);
         case 'login': {
-          setInteractionCookie(reply, provider, outcome.interaction.id);
+          bindInteraction(request, reply, outcome.interaction.id);
           try {
             return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
           } catch (error) {

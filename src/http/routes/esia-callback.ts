@@ -9,7 +9,7 @@ import type { InteractionFailure } from '../../oidc/interaction.js';
 import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { sendUnavailable } from '../error-handler.js';
 import { reasonFailure } from '../login/reason-failure.js';
-import { readInteractionId } from '../oidc/interaction-http.js';
+import { readInteractionIds } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
 import { readable } from '../../validation/readable-text.js';
 
@@ -47,7 +47,7 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
         code: query.code,
         error: query.error,
         errorDescription: query.error_description,
-        boundInteractionId: readInteractionId(request),
+        boundInteractionIds: readInteractionIds(request),
       });
       taken = pending;
       request.log.info({ interactionId: pending.interactionId, level: person.level }, 'ESIA login completed');

@@ -4,7 +4,7 @@ import type { Accounts } from '../../accounts/accounts.js';
 import type { InteractionService } from '../../oidc/interaction.js';
 import { LOGIN_PATHS, cancelUrl, type LoginFlow } from '../login/login-flow.js';
 import type { PendingResolutions, PendingStep } from '../login/pending-resolution.js';
-import { readInteractionId } from '../oidc/interaction-http.js';
+import { readInteractionIds } from '../oidc/interaction-http.js';
 import { linkSuccessPage } from '../pages/link-success-page.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
 import { readable } from '../../validation/readable-text.js';
@@ -32,9 +32,8 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
 
   /** The interaction and its pending step, or the "expired" page when either is gone or foreign. */
   async function current(request: FastifyRequest, xsrf: string | undefined, kind: PendingStep['kind']) {
-    const interactionId = readInteractionId(request);
-    if (!interactionId) return null;
-    const [interaction, pending] = await Promise.all([deps.interactions.get(interactionId), deps.pending.load(interactionId, xsrf)]);
+    const pending = await deps.pending.findListed(readInteractionIds(request), xsrf);
+    const interaction = pending && (await deps.interactions.get(pending.interactionId));
     if (!interaction || !pending || pending.step.kind !== kind) return null;
     return { interaction, pending, ctx: flow.context(interaction, request) };
   }
