@@ -28,7 +28,3 @@ export function infrastructureFailure(error: unknown): StoreUnavailable | undefi
   }
   return undefined;
 }
-
-export function isInfrastructureFailure(error: unknown): boolean {
-  return infrastructureFailure(error) !== undefined;
-}
