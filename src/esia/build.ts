@@ -51,6 +51,7 @@ export async function buildEsia(config: Config, deps: { state: StateStore; metri
     openssl,
   });
   const breaker = createCircuitBreaker(esia.circuit);
+  deps.metrics.watchEsiaCircuit(() => breaker.state);
   const http = createEsiaHttp({ fetch: deps.fetch ?? fetch, breaker, metrics: deps.metrics });
   const client = createEsiaClient({ settings: esia, signer, http, idTokens });
   const login = createEsiaLogin({ state: deps.state, client, config: esia, relayUrl: `${config.server.publicUrl}/esia/login`, breaker });

@@ -1,11 +1,25 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app instance (tests run several in one process). */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'esia_broker_' });
+  let esiaCircuit: () => 'closed' | 'open' | 'half-open' = () => 'closed';
+  new Gauge({
+    name: 'esia_broker_esia_circuit_open',
+    help: "ESIA's circuit breaker: 1 open (logins refused at once), 0.5 half-open (one trial call), 0 closed",
+    registers: [registry],
+    collect() {
+      const state = esiaCircuit();
+      this.set(state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0);
+    },
+  });
   return {
     registry,
+    /** The ESIA leg hands its breaker's state here; /readyz stays about our own dependencies. */
+    watchEsiaCircuit(read: () => 'closed' | 'open' | 'half-open') {
+      esiaCircuit = read;
+    },
     httpRequests: new Counter({
       name: 'esia_broker_http_requests_total',
       help: 'HTTP requests by route pattern, method and status',

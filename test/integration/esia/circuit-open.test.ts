@@ -15,6 +15,8 @@ t.test('an open circuit: /authorize answers 503 with the ESIA-unavailable page a
   const failed = await login('1000000102');
   env.emulator.faults.reset();
   t.equal(failed.response.status, 503, 'the outage at the token endpoint opens the circuit');
+  const metrics = await (await fetch(`${env.broker.url}/metrics`)).text();
+  t.match(metrics, /^esia_broker_esia_circuit_open 1$/m, 'operators see the open circuit in the metrics');
 
   const browser = new Browser();
   const state = oidc.randomState();
