@@ -11,7 +11,8 @@ import { StoreUnavailable } from '../unavailable.js';
  *   every other server error (a constraint, a bug) passes through unchanged;
  * - a connection whose query hit the client deadline (query_timeout) is broken for good (pg
  *   keeps waiting for the lost answer): later queries on it fail at once, and it is destroyed
- *   on release instead of going back to the pool, so recovery needs no restart.
+ *   on release instead of going back to the pool, so recovery needs no restart;
+ * - a connection that dies while checked out does not crash the process (see onError).
  */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/;
 
@@ -41,6 +42,13 @@ export function guardedPool(pool: pg.Pool): PostgresPool {
 
 function guardedClient(client: pg.PoolClient): PostgresPoolClient {
   let broken: StoreUnavailable | undefined;
+  // pg-pool listens for a connection dying only while the client is idle; checked out, a socket
+  // closed under a query (Postgres restarted, a network reset) emits 'error' with no listener,
+  // which would crash the process. The query itself already got the error; we only remember it.
+  const onError = (error: Error) => {
+    broken ??= new StoreUnavailable('postgres', error.message.slice(0, 120), { cause: error });
+  };
+  client.on('error', onError);
   function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
   function query<R>(first: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
@@ -55,6 +63,7 @@ function guardedClient(client: pg.PoolClient): PostgresPoolClient {
   return {
     query,
     release() {
+      client.off('error', onError);
       // true: pg-pool ends this client (destroying a socket that still waits) instead of reusing it.
       client.release(broken ? true : undefined);
     },

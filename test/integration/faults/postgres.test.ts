@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import pg from 'pg';
 import type { ProfileSeed } from '../../helpers/accounts.js';
+import { sha256Base64url } from '../../../src/crypto/random.js';
 import { migrateToLatest, openDatabase } from '../../../src/store/postgres/database.js';
 import { createTestDatabaseUrl } from '../../helpers/backends.js';
 import { Browser } from '../../helpers/emulator.js';
@@ -112,4 +113,31 @@ if (!databaseUrl) {
       t.ok(after.body['refresh_token'], 'and rotates');
     });
   }
+  t.test('Postgres black-holed inside a refresh rotation (after its first row lock): nothing half-written', async (t) => {
+    const tokens = await tokensNow();
+    const hash = sha256Base64url(tokens.refresh_token!);
+    const family = (await direct.query<{ family_id: string }>('select family_id from refresh_tokens where token_hash = $1', [hash])).rows[0]!.family_id;
+    const tokenRows = async () => (await direct.query('select token_hash from refresh_tokens where family_id = $1', [family])).rowCount;
+    const before = await tokenRows();
+
+    // Hold the family row: the broker's rotation locks the token row, then waits on the family.
+    await direct.query('begin');
+    await direct.query('select id from refresh_token_families where id = $1 for update', [family]);
+    const refreshing = refreshRaw(env, tokens.refresh_token!);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    proxy.blackhole();
+    await direct.query('rollback');
+    const refreshed = await refreshing;
+    t.equal(refreshed.status, 503, 'the refresh answers 503');
+    t.equal(refreshed.body['error'], 'temporarily_unavailable');
+    t.ok(refreshed.ms < ANSWER_WITHIN_MS, `within ${refreshed.ms} ms`);
+
+    await proxy.restore();
+    t.equal(await untilReady(env), 200, 'ready again without a restart');
+    const row = (await direct.query<{ used_at: Date | null; successor_hash: string | null }>('select used_at, successor_hash from refresh_tokens where token_hash = $1', [hash])).rows[0];
+    t.same(row, { used_at: null, successor_hash: null }, 'the token was not marked used');
+    t.equal(await tokenRows(), before, 'no successor was written');
+    const after = await refreshRaw(env, tokens.refresh_token!);
+    t.equal(after.status, 200, 'the same refresh token rotates once Postgres is back');
+  });
 }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { guardedPool } from '../../../src/store/postgres/guarded-pool.js';
 import { createRedisStateStore } from '../../../src/store/redis/redis-state-store.js';
@@ -9,11 +10,11 @@ import { freePort, hasRedisServer, startPrivateRedis, stopPrivateRedis } from '.
 // error handler trusts this one classification.
 const sqlError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-function fakePool(failure: Error, released: Array<boolean | undefined>): pg.Pool {
-  const client = {
+function fakePool(failure: Error, released: Array<boolean | undefined>, client = new EventEmitter()): pg.Pool {
+  Object.assign(client, {
     query: () => Promise.reject(failure),
     release: (destroy?: boolean) => void released.push(destroy),
-  };
+  });
   return { connect: async () => client, end: async () => undefined } as unknown as pg.Pool;
 }
 
@@ -55,6 +56,18 @@ t.test('Postgres: a connection whose query hit the deadline is broken for good a
   await other.query('insert', []).catch(() => undefined);
   other.release();
   t.same(healthy, [undefined], 'a constraint error leaves the connection reusable');
+});
+
+t.test('Postgres: a connection that dies while checked out does not crash the process; it is destroyed on release', async (t) => {
+  const released: Array<boolean | undefined> = [];
+  const raw = new EventEmitter();
+  const client = await guardedPool(fakePool(new Error('unused'), released, raw)).connect();
+  // pg emits 'error' on a checked-out client whose socket closed; with no listener, Node throws.
+  t.doesNotThrow(() => raw.emit('error', new Error('Connection terminated unexpectedly')), 'handled');
+  t.ok((await client.query('select 1', []).catch((e: unknown) => e)) instanceof StoreUnavailable, 'later queries fail at once');
+  client.release();
+  t.same(released, [true], 'destroyed, not pooled');
+  t.equal(raw.listenerCount('error'), 0, 'our listener leaves with the checkout (pg-pool has its own for idle clients)');
 });
 
 t.test('Redis: a dead server is StoreUnavailable at once; a reply error (a bug) passes through', { skip: hasRedisServer() ? false : 'redis-server not installed' }, async (t) => {
