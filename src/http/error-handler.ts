@@ -62,7 +62,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: O
     if (error instanceof TemporarilyUnavailable) return reply.code(error.status).type('text/html; charset=utf-8').send(serviceUnavailablePage());
     return reply.code(error.status).type('text/html; charset=utf-8').send(
       page('Ошибка входа', html`<h1>Не удалось выполнить вход</h1>
-<p>Запрос к сервису входа составлен неверно или устарел. Вернитесь в электронный дневник и начните вход заново.</p>
+<p>${error.status >= 500 ? 'В сервисе входа произошла внутренняя ошибка, вы всё сделали правильно. Вернитесь в электронный дневник и попробуйте войти ещё раз; если ошибка повторяется, сообщите о ней администратору электронного дневника.' : 'Запрос к сервису входа составлен неверно или устарел. Вернитесь в электронный дневник и начните вход заново.'}</p>
 <p class="reason">Код ошибки: ${error.error}</p>`),
     );
   }
