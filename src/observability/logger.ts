@@ -21,8 +21,9 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'esia-broker', ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
-        // Runs on every merged object: strip personal data whatever the caller passed.
-        log: (object) => scrub(object) as Record<string, unknown>,
+        // Runs on every merged object: strip personal data whatever the caller passed, and keep
+        // pino's own keys pino's (a caller's `level` would override the numeric level).
+        log: (object) => unshadow(scrub(object) as Record<string, unknown>),
       },
       hooks: {
         // Messages and format arguments are strings the merging-object scrub never sees.
@@ -39,4 +40,15 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination ?? createLogSink(),
   );
+}
+
+/** Keys pino writes itself; a field of the same name would be a second, later JSON key. */
+export const PINO_KEYS: ReadonlySet<string> = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+
+/** Renames a caller's `level` (and the like) to `field_level`, so pipelines read pino's. */
+export function unshadow(object: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(object).some((key) => PINO_KEYS.has(key))) return object;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) out[PINO_KEYS.has(key) ? `field_${key}` : key] = value;
+  return out;
 }

@@ -21,3 +21,10 @@ for (const [label, needle] of [
   const hits = lines.filter((line) => line.includes(needle));
   t.equal(hits.length, 0, `no ${label} in any log line`, { found: hits.slice(0, 3).map((line) => line.slice(0, 200)) });
 }
+
+// pino's own keys are pino's: a field named `level` once made pipelines read level "standard".
+const shadowed = lines.filter((line) => {
+  const parsed = JSON.parse(line) as Record<string, unknown>;
+  return typeof parsed.level !== 'number' || typeof parsed.time !== 'string' || (parsed.msg !== undefined && typeof parsed.msg !== 'string');
+});
+t.equal(shadowed.length, 0, "no log field shadows pino's level, time or msg", { found: shadowed.slice(0, 3).map((line) => line.slice(0, 200)) });

@@ -50,7 +50,7 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
         boundInteractionIds: readInteractionIds(request),
       });
       taken = pending;
-      request.log.info({ interactionId: pending.interactionId, level: person.level }, 'ESIA login completed');
+      request.log.info({ interactionId: pending.interactionId, esiaLevel: person.level }, 'ESIA login completed');
       return await deps.handler.handle({ interactionId: pending.interactionId, person, request, reply });
     } catch (error) {
       const down = infrastructureFailure(error);
