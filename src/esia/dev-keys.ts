@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { gostDigest, type GostBits } from './certificate.js';
 import type { Openssl } from './openssl.js';
 
 /**
@@ -24,11 +25,11 @@ export function devKeyPaths(dir: string): DevKeyPaths {
   return Object.fromEntries(Object.entries(DEV_KEY_FILES).map(([name, file]) => [name, join(dir, file)])) as DevKeyPaths;
 }
 
-/** A GOST R 34.10-2012-256 key and a self-signed certificate (RECIPES.md). */
-export async function generateGostKeyPair(openssl: Openssl, subject: string): Promise<{ key: string; cert: string }> {
-  const key = (await openssl.run(['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A'])).toString('utf8');
+/** A GOST R 34.10-2012 key (256-bit by default, or 512-bit) and a self-signed certificate (RECIPES.md). */
+export async function generateGostKeyPair(openssl: Openssl, subject: string, bits: GostBits = 256): Promise<{ key: string; cert: string }> {
+  const key = (await openssl.run(['genpkey', '-algorithm', `gost2012_${bits}`, '-pkeyopt', 'paramset:A'])).toString('utf8');
   const cert = await openssl.withTempFiles({ 'key.pem': key }, async (p) =>
-    (await openssl.run(['req', '-new', '-x509', '-key', p['key.pem'], '-days', '3650', '-md_gost12_256', '-subj', subject])).toString('utf8'),
+    (await openssl.run(['req', '-new', '-x509', '-key', p['key.pem'], '-days', '3650', `-${gostDigest(bits)}`, '-subj', subject])).toString('utf8'),
   );
   return { key, cert };
 }
