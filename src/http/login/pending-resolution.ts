@@ -19,7 +19,9 @@ export interface PendingResolution {
 }
 
 const TTL_MS = 10 * 60 * 1000;
-const key = (interactionId: string) => `login:resolution:${interactionId}`;
+/** Exported for the register of processing (docs/personal-data.md). */
+export const pendingResolutionKey = (interactionId: string) => `login:resolution:${interactionId}`;
+const key = pendingResolutionKey;
 
 export function createPendingResolutions(state: StateStore, sealer: Sealer) {
   /** The pending step of this interaction when the presented token matches, else null. */
