@@ -1,0 +1,91 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, startBrokerSide } from './broker-side.js';
+import { startChild } from './children.js';
+import { get, postForm, refreshChains, type LoadOptions, type Measured } from './load.js';
+import { renderMarkdown, type Row } from './report.js';
+
+// `npm run bench:compare` (builds first): node-oidc-provider, esia-broker (`node dist/src/main.js`
+// on Postgres + Redis) and a bare Fastify server, each in its own process; this process is the
+// load generator (autocannon). --quick: tiny durations, a smoke run. --record: appends the run
+// to bench/RESULTS.md. --cpu-prof DIR: the broker writes a V8 CPU profile there on exit.
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    record: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    connections: { type: 'string', default: '32' },
+    'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const connections = Number(args.connections);
+const load: LoadOptions = { connections, duration: Number(args.duration ?? (args.quick ? 1 : 10)) };
+const wanted = (name: string) => !args.only || args.only.split(',').includes(name);
+const loadBefore = loadavg();
+
+type PeerInfo = { url: string; redirectUri: string; clientId: string; clientSecret: string; codes: { code: string; verifier: string }[] };
+const peer = await startChild<PeerInfo>('peer.ts', [String(connections)]);
+const bare = await startChild<{ url: string }>('bare.ts');
+const profDir = args['cpu-prof'];
+const broker = await startBrokerSide({ logins: connections, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
+
+const peerBasic = `Basic ${Buffer.from(`${peer.info.clientId}:${peer.info.clientSecret}`).toString('base64')}`;
+const peerTokens = await Promise.all(
+  peer.info.codes.map(async ({ code, verifier }) => {
+    const body = new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: peer.info.redirectUri });
+    const response = await fetch(`${peer.info.url}/token`, { method: 'POST', headers: { authorization: peerBasic, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    if (!response.ok) throw new Error(`peer code exchange: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { access_token: string; refresh_token: string };
+  }),
+);
+
+const rows: Row[] = [];
+async function measure(name: string, figure: string, peerRun: (() => Promise<Measured>) | undefined, ours: () => Promise<Measured>, note = '') {
+  if (!wanted(name)) return;
+  const peerResult = peerRun ? await peerRun() : undefined;
+  const ourResult = await ours();
+  rows.push({ name, figure, peer: peerResult, broker: ourResult, note });
+  process.stderr.write(`${figure}: peer ${peerResult?.rps ?? '—'}/s, esia-broker ${ourResult.rps}/s\n`);
+}
+
+const bareResult = wanted('discovery') || wanted('jwks') ? await get(`${bare.info.url}/`, load) : undefined;
+await measure('discovery', 'discovery', () => get(`${peer.info.url}/.well-known/openid-configuration`, load), () => get(`${broker.url}/.well-known/openid-configuration`, load));
+await measure('jwks', 'JWKS', () => get(`${peer.info.url}/jwks`, load), () => get(`${broker.url}/jwks`, load));
+const access = broker.tokens[0]!.access_token;
+await measure(
+  'introspection',
+  'introspection',
+  () => postForm(`${peer.info.url}/token/introspection`, load, peerBasic, `token=${peerTokens[0]!.refresh_token}`),
+  () => postForm(`${broker.url}/introspect`, load, broker.basic, `token=${access}`),
+  'peer: its opaque refresh token (it refuses to introspect JWTs); esia-broker: a JWT access token with revocation and grant checks',
+);
+await measure('userinfo', 'userinfo', undefined, () => get(`${broker.url}/userinfo`, load, { authorization: `Bearer ${access}` }));
+await measure(
+  'refresh',
+  'refresh chains (rotated token from each answer)',
+  () => refreshChains(`${peer.info.url}/token`, load, peerBasic, peerTokens.map((t) => t.refresh_token)),
+  () => refreshChains(`${broker.url}/token`, load, broker.basic, broker.tokens.map((t) => t.refresh_token)),
+);
+
+await broker.close();
+await peer.close();
+await bare.close();
+
+const run = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) },
+  load,
+  bare: bareResult,
+  rows,
+};
+const markdown = renderMarkdown(run);
+console.log(markdown);
+if (!args.quick) {
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', `compare-${run.date.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(run, null, 2)}\n`);
+}
+if (args.record) appendFileSync(join(ROOT, 'bench', 'RESULTS.md'), `\n${markdown}`);

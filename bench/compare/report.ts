@@ -1,0 +1,39 @@
+import type { Measured } from './load.js';
+
+export interface Row {
+  name: string;
+  figure: string;
+  peer: Measured | undefined;
+  broker: Measured;
+  note: string;
+}
+
+export interface Run {
+  date: string;
+  machine: { cpus: number; cpu: string; memoryGb: number; node: string };
+  loadAverage: { before: number[]; after: number[] };
+  load: { connections: number; duration: number };
+  bare: Measured | undefined;
+  rows: Row[];
+}
+
+const cell = (m: Measured | undefined) => (m ? `${m.rps.toLocaleString('en')}/s, p99 ${m.p99} ms${m.failed ? `, ${m.failed} failed` : ''}` : '—');
+const ratio = (ours: number, theirs: number | undefined) => (theirs ? `${(ours / theirs).toFixed(2)}×` : '—');
+
+/** The issue's table: each figure for the peer and for us, our ratio to the peer (and to a bare Fastify GET). */
+export function renderMarkdown(run: Run): string {
+  const lines = [
+    `## bench:compare — ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
+    `${run.machine.cpus} × ${run.machine.cpu}, ${run.machine.memoryGb} GB, Node ${run.machine.node}; load average before ${run.loadAverage.before.join(' / ')}, after ${run.loadAverage.after.join(' / ')}; ${run.load.connections} connections, ${run.load.duration} s per figure.`,
+    '',
+    '| figure | node-oidc-provider | esia-broker | esia-broker ÷ peer | esia-broker ÷ bare Fastify GET |',
+    '|---|---|---|---|---|',
+  ];
+  for (const row of run.rows) {
+    const vsBare = (row.name === 'discovery' || row.name === 'jwks') && run.bare ? `${Math.round((100 * row.broker.rps) / run.bare.rps)}%` : '';
+    lines.push(`| ${row.figure} | ${cell(row.peer)} | ${cell(row.broker)} | ${ratio(row.broker.rps, row.peer?.rps)} | ${vsBare} |`);
+  }
+  if (run.bare) lines.push(`| bare Fastify JSON GET | | ${cell(run.bare)} | | 100% |`);
+  const notes = run.rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`);
+  return `${[...lines, '', ...notes].join('\n')}\n`;
+}
