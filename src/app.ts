@@ -73,6 +73,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerOpsRoutes(app, {
     metrics: deps.metrics,
     metricsToken: deps.config.secrets.metricsToken,
+    warnings: deps.config.esia.warnings,
     probes: [
       { name: deps.database.kind, check: () => deps.database.ping() },
       { name: deps.state.kind, check: () => deps.state.ping() },

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { httpUrl, positiveInt } from './fields.js';
+import { ESIA_PRESETS, esiaEnvironmentField, resolveEsiaEnvironment, uncertifiedSignerProblem, type EsiaEnvironment, type EsiaPreset } from './esia-environment.js';
+import { bool, httpUrl, positiveInt } from './fields.js';
 
 /**
  * ESIA settings (docs/esia.md). Production must name ESIA, the client and its keys; development
  * and tests default to the local emulator and to GOST keys generated under DATA_DIR/esia-dev.
  */
 export const esiaEnvSchema = z.object({
+  ESIA_ENVIRONMENT: esiaEnvironmentField,
   ESIA_URL: httpUrl.optional(),
   ESIA_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be the ESIA mnemonic of the system').optional(),
   ESIA_REDIRECT_URI: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -34,6 +36,7 @@ export const esiaEnvSchema = z.object({
   ESIA_CSPTEST_BIN: z.string().min(1).default('/opt/cprocsp/bin/amd64/csptest'),
   ESIA_SIGNER_URL: httpUrl.optional(),
   ESIA_SIGNER_TOKEN: z.string().min(1).optional(),
+  ESIA_ALLOW_UNCERTIFIED_SIGNER: bool.default(false),
   ESIA_SECRET_ENCODING: z.enum(['base64url', 'base64url-padded', 'base64'], { error: 'must be base64url, base64url-padded or base64' }).default('base64url'),
   ESIA_TOKEN_CERT_FILE: z.string().min(1).optional(),
   ESIA_TOKEN_ALGS: z
@@ -64,6 +67,8 @@ export type EsiaSignerConfig =
   | ({ kind: 'http'; url: string; token: string } & CertSource);
 
 export interface EsiaConfig {
+  /** ESIA_ENVIRONMENT, or what ESIA_URL points at (src/config/esia-environment.ts). */
+  readonly environment: EsiaEnvironment;
   readonly url: string;
   readonly clientId: string;
   readonly redirectUri: string;
@@ -84,9 +89,11 @@ export interface EsiaConfig {
   readonly circuit: { readonly threshold: number; readonly cooldownMs: number };
   /** Development only: generate the dev client key and emulator token keys here if missing. */
   readonly devKeysDir: string | undefined;
+  /** Risks accepted by configuration: logged at every start and shown in /readyz. */
+  readonly warnings: readonly string[];
 }
 
-export const DEV_ESIA_URL = 'http://localhost:3100';
+export const DEV_ESIA_URL = ESIA_PRESETS.emulator.url;
 export const DEV_ESIA_CLIENT_ID = 'ESIA_BROKER_DEV';
 export const devKeysDir = (dataDir: string) => join(dataDir, 'esia-dev');
 
@@ -96,9 +103,11 @@ export function esiaProductionProblems(raw: Record<string, string | undefined>):
   const need = (name: string, why: string) => {
     if (!raw[name]) problems.push(`${name}: required in production (${why})`);
   };
-  need('ESIA_URL', 'https://esia.gosuslugi.ru or https://esia-portal1.test.gosuslugi.ru');
+  const environment = raw['ESIA_ENVIRONMENT'];
+  if (!environment) need('ESIA_URL', 'https://esia.gosuslugi.ru or https://esia-portal1.test.gosuslugi.ru, or set ESIA_ENVIRONMENT');
   need('ESIA_CLIENT_ID', 'the mnemonic registered at ESIA');
-  need('ESIA_TOKEN_CERT_FILE', 'ESIA certificate(s) that sign its tokens');
+  const preset = ESIA_PRESETS[environment as EsiaEnvironment] as EsiaPreset | undefined;
+  need('ESIA_TOKEN_CERT_FILE', `ESIA certificate(s) that sign its tokens${preset ? `: ${preset.tokenCerts}` : ''}`);
   const signer = raw['ESIA_SIGNER'] ?? 'openssl';
   if (signer === 'openssl') {
     need('ESIA_KEY_FILE', 'the GOST private key of the system');
@@ -109,6 +118,9 @@ export function esiaProductionProblems(raw: Record<string, string | undefined>):
 
 /** Cross-field checks and development defaults, after the schema parsed. */
 export function resolveEsiaConfig(e: EsiaEnv, ctx: { isProduction: boolean; publicUrl: string; dataDir: string }, problems: string[]): EsiaConfig {
+  const where = resolveEsiaEnvironment(e.ESIA_ENVIRONMENT, e.ESIA_URL, problems);
+  const uncertified = uncertifiedSignerProblem({ isProduction: ctx.isProduction, environment: where.environment, signer: e.ESIA_SIGNER, allowed: e.ESIA_ALLOW_UNCERTIFIED_SIGNER });
+  if (uncertified.problem) problems.push(uncertified.problem);
   const devDir = devKeysDir(ctx.dataDir);
   let usesDevKeys = false;
   const dev = (value: string | undefined, file: string): string => {
@@ -133,14 +145,18 @@ export function resolveEsiaConfig(e: EsiaEnv, ctx: { isProduction: boolean; publ
     problems.push(`ESIA_CERT_FILE: required with ESIA_SIGNER=${signer.kind} unless ESIA_CERT_HASH is given`);
   }
   const tokenCertFile = dev(e.ESIA_TOKEN_CERT_FILE, 'esia-token-certs.pem');
+  if (usesDevKeys && where.environment !== 'emulator') {
+    problems.push(`ESIA_ENVIRONMENT: the development keys work with the emulator only; ESIA's ${where.environment} environment needs ESIA_KEY_FILE, ESIA_CERT_FILE (the registered certificate) and ESIA_TOKEN_CERT_FILE (${ESIA_PRESETS[where.environment].tokenCerts})`);
+  }
   return {
-    url: e.ESIA_URL ?? DEV_ESIA_URL,
+    environment: where.environment,
+    url: where.url,
     clientId: e.ESIA_CLIENT_ID ?? DEV_ESIA_CLIENT_ID,
     redirectUri: e.ESIA_REDIRECT_URI ?? `${ctx.publicUrl}/esia/callback`,
     scope: e.ESIA_SCOPES,
     scopeOrg: e.ESIA_SCOPE_ORG,
     protocol: e.ESIA_PROTOCOL,
-    issuer: e.ESIA_ISSUER,
+    issuer: e.ESIA_ISSUER ?? where.issuer,
     signer,
     openssl: { bin: e.ESIA_OPENSSL_BIN, enginePath: e.ESIA_GOST_ENGINE, confFile: e.ESIA_OPENSSL_CONF },
     secretEncoding: e.ESIA_SECRET_ENCODING,
@@ -151,5 +167,6 @@ export function resolveEsiaConfig(e: EsiaEnv, ctx: { isProduction: boolean; publ
     forceLogin: e.ESIA_FORCE_LOGIN,
     circuit: { threshold: e.ESIA_CIRCUIT_THRESHOLD, cooldownMs: e.ESIA_CIRCUIT_COOLDOWN_MS },
     devKeysDir: usesDevKeys && !ctx.isProduction ? devDir : undefined,
+    warnings: uncertified.warning ? [uncertified.warning] : [],
   };
 }

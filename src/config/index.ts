@@ -104,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = absolute(e.DATA_DIR);
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   const esia = resolveEsiaConfig(e, { isProduction, publicUrl, dataDir }, problems);
+  warnings.push(...esia.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   if (!isProduction) {
     // METRICS_TOKEN is opt-in: a generated one would only lock out a local Prometheus.

@@ -13,6 +13,8 @@ export interface OpsRoutesDeps {
   probeTimeoutMs?: number;
   /** When set, /metrics wants `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken?: string | undefined;
+  /** Configuration warnings (an accepted risk such as ESIA_ALLOW_UNCERTIFIED_SIGNER), repeated in /readyz. */
+  warnings?: readonly string[];
 }
 
 /** /healthz (alive), /readyz (dependencies answer), /metrics (Prometheus text). */
@@ -27,10 +29,11 @@ export function registerOpsRoutes(app: FastifyInstance, deps: OpsRoutesDeps): vo
     const results = await Promise.all(deps.probes.map(async (probe) => [probe.name, await runProbe(probe, timeoutMs)] as const));
     const checks = Object.fromEntries(results);
     const failed = results.filter(([, result]) => result !== 'ok').map(([name]) => name);
+    const warnings = deps.warnings?.length ? { warnings: deps.warnings } : {};
     return reply
       .code(failed.length === 0 ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send(failed.length === 0 ? { status: 'ok', checks } : { status: 'unavailable', failed, checks });
+      .send(failed.length === 0 ? { status: 'ok', checks, ...warnings } : { status: 'unavailable', failed, checks, ...warnings });
   });
 
   app.get('/metrics', async (request, reply) => {

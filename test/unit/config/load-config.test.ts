@@ -9,7 +9,11 @@ const secrets = {
   SNILS_HMAC_KEY: 'snils-hmac-key-0123456789abcdef',
   KEY_ENCRYPTION_KEY: 'key-encryption-key-0123456789ab',
 };
-const esia = { ESIA_URL: 'https://esia.gosuslugi.ru', ESIA_CLIENT_ID: 'EDIARY', ESIA_KEY_FILE: '/run/secrets/esia-key.pem', ESIA_CERT_FILE: '/etc/esia/cert.pem', ESIA_TOKEN_CERT_FILE: '/etc/esia/esia-prod.pem' };
+// Production ESIA signs through a certified signing service: openssl is refused there.
+const esia = {
+  ESIA_URL: 'https://esia.gosuslugi.ru', ESIA_CLIENT_ID: 'EDIARY', ESIA_SIGNER: 'http', ESIA_SIGNER_URL: 'https://signer.internal/sign', ESIA_SIGNER_TOKEN: 'signer-token-0123456789',
+  ESIA_CERT_FILE: '/etc/esia/cert.pem', ESIA_TOKEN_CERT_FILE: '/etc/esia/esia-prod.pem',
+};
 const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379', ...secrets, ...esia };
 
 function problemsOf(env: Record<string, string>): readonly string[] {
