@@ -8,6 +8,8 @@ export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
  * Introspection tells who a token belongs to: only a client that proves who it is may ask
  * (RFC 7662 §2.1, §4). Revocation takes public clients too (RFC 7009 §2.1: a client_id suffices).
  */
+/** Algorithms a private_key_jwt assertion may be signed with (RFC 7523; never `none`). */
+export const CLIENT_ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export const INTROSPECTION_AUTH_METHODS: readonly ClientAuthMethod[] = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
 
 /** Scope values we understand; others in a request are ignored (RFC 6749 §3.3 lets us). */

@@ -1,6 +1,6 @@
 import { SIGNING_ALGS } from '../crypto/jwt.js';
 import { ACR_VALUES, CLAIMS_BY_SCOPE } from './claims.js';
-import { CLIENT_AUTH_METHODS, INTROSPECTION_AUTH_METHODS, SUPPORTED_SCOPES } from './clients.js';
+import { CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, INTROSPECTION_AUTH_METHODS, SUPPORTED_SCOPES } from './clients.js';
 import { endpoints } from './context.js';
 
 /** OpenID Provider Metadata (OIDC Discovery §3, RFC 8414, RFC 9207). */
@@ -22,9 +22,12 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
-    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    // RFC 8414 §2: each endpoint listing private_key_jwt names the algorithms it verifies.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     code_challenge_methods_supported: ['S256'],
     acr_values_supported: [...ACR_VALUES],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', ...Object.values(CLAIMS_BY_SCOPE).flat()],

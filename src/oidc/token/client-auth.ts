@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, jwtVerify } from 'jose';
 import { verifyClientSecret } from '../../crypto/secret-hash.js';
 import { InvalidClient, InvalidRequest } from '../../errors/oauth-errors.js';
-import { CLIENT_AUTH_METHODS, type Client, type ClientAuthMethod } from '../clients.js';
+import { CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, type Client, type ClientAuthMethod } from '../clients.js';
 import { endpoints, type OidcContext } from '../context.js';
 import { textProblem } from '../../validation/readable-text.js';
 import { stateKeys } from '../state-keys.js';
@@ -17,7 +17,6 @@ export interface PresentedCredentials {
 }
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-const ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 /**
  * Client authentication at /token, /introspect and /revoke (RFC 6749 §2.3, OIDC Core §9):
@@ -93,7 +92,7 @@ async function verifyAssertion(ctx: OidcContext, client: Client, assertion: stri
       issuer: client.clientId,
       subject: client.clientId,
       audience: [ctx.issuer, urls.token, urls.introspection, urls.revocation],
-      algorithms: ASSERTION_ALGS,
+      algorithms: [...CLIENT_ASSERTION_ALGS],
       requiredClaims: ['exp', 'jti'],
       maxTokenAge: '5 minutes',
       currentDate: new Date(ctx.now()),
