@@ -1,7 +1,8 @@
-# syntax=docker/dockerfile:1
 # esia-broker: build with dev dependencies, run compiled JS with production ones only.
+# Node 24 LTS (Node 20 reached end of life in April 2026). No `# syntax=` line: nothing here
+# needs a newer Dockerfile frontend, so the classic builder and offline BuildKit both build it.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,12 +11,12 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
 
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 # GOST R 34.10-2012 signatures for ESIA come from openssl with the gost engine.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl libengine-gost-openssl ca-certificates tini \
@@ -29,10 +30,15 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# `npx esia-broker <command>` (admin CLI) runs dist/ through this launcher.
+# `npx esia-broker <command>` (admin CLI) runs dist/ through this launcher. The package is
+# linked into the global prefix by hand (what `npm install -g .` would do, without npm
+# resolving anything): `esia-broker` is on the PATH, and npx finds it from any directory
+# instead of trying to install it into ~/.npm/_npx.
 COPY bin ./bin
 COPY config ./config
-RUN mkdir -p /var/lib/esia-broker && chown node:node /var/lib/esia-broker
+RUN ln -s /app /usr/local/lib/node_modules/esia-broker \
+ && ln -s ../lib/node_modules/esia-broker/bin/esia-broker.js /usr/local/bin/esia-broker \
+ && mkdir -p /var/lib/esia-broker && chown node:node /var/lib/esia-broker
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
