@@ -25,7 +25,7 @@ export const esiaEnvSchema = z.object({
   ESIA_KEY_PASSPHRASE: z.string().min(1).optional(),
   ESIA_CERT_HASH: z
     .string()
-    .regex(/^[0-9A-Fa-f]{64}$/, 'must be 64 hex characters (GOST R 34.11-2012-256 of the certificate)')
+    .regex(/^([0-9A-Fa-f]{64}|[0-9A-Fa-f]{128})$/, 'must be 64 hex characters (GOST R 34.11-2012-256 of the certificate), or 128 for a 512-bit key (Streebog-512)')
     .transform((value) => value.toUpperCase())
     .optional(),
   ESIA_OPENSSL_BIN: z.string().min(1).default('openssl'),

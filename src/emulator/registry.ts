@@ -1,4 +1,4 @@
-import { certificateKeyType, gostCertificateHash, publicKeyPem, verifyGostSignature } from '../esia/certificate.js';
+import { certificateKeyType, gostCertificateHash, gostKeyBits, gostSignatureLength, publicKeyPem, verifyGostSignature, type GostBits } from '../esia/certificate.js';
 import type { Openssl } from '../esia/openssl.js';
 import { decodeSignature, parseEsiaTimestamp } from '../esia/protocol.js';
 import { EsiaFault } from './esia-errors.js';
@@ -28,6 +28,8 @@ interface RegisteredCert {
   pem: string;
   hash: string;
   keyType: 'rsa' | 'gost' | 'other';
+  /** GOST key size: picks Streebog-256 or -512 for the hash and the signature. */
+  bits: GostBits;
   publicKey: string;
 }
 
@@ -43,7 +45,7 @@ export function createRegistry(openssl: Openssl) {
         registration.certificates.map(async (pem) => {
           const keyType = certificateKeyType(pem);
           const hash = keyType === 'gost' ? await gostCertificateHash(openssl, pem) : '';
-          return { pem, hash, keyType, publicKey: await publicKeyPem(openssl, pem) };
+          return { pem, hash, keyType, bits: gostKeyBits(pem) ?? 256, publicKey: await publicKeyPem(openssl, pem) };
         }),
       );
       const client = { ...registration, certs };
@@ -57,15 +59,15 @@ export function createRegistry(openssl: Openssl) {
 }
 export type Registry = ReturnType<typeof createRegistry>;
 
-/** v2/v3: a raw GOST signature by the certificate client_certificate_hash names. */
+/** v2/v3: a raw GOST signature (256- or 512-bit key) by the certificate client_certificate_hash names. */
 export async function verifyRawSecret(openssl: Openssl, client: RegisteredClient, certificateHash: string, signed: string, secret: string): Promise<void> {
   const gost = client.certs.filter((cert) => cert.keyType === 'gost');
   if (gost.length === 0) throw new EsiaFault('007002');
   // A wrong hash (e.g. a SHA-1 thumbprint) is answered with 007053 by the real ESIA (ilimurzin #7).
   const cert = gost.find((candidate) => candidate.hash === certificateHash.toUpperCase());
   const signature = decodeSignature(secret);
-  if (!cert || !signature || signature.length !== 64) throw new EsiaFault('007053');
-  if (!(await verifyGostSignature(openssl, cert.publicKey, Buffer.from(signed, 'utf8'), signature))) throw new EsiaFault('007053');
+  if (!cert || !signature || signature.length !== gostSignatureLength(cert.bits)) throw new EsiaFault('007053');
+  if (!(await verifyGostSignature(openssl, cert.publicKey, Buffer.from(signed, 'utf8'), signature, cert.bits))) throw new EsiaFault('007053');
 }
 
 /** v1: a CMS detached SignedData whose signer is one of the registered certificates. */

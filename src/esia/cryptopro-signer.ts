@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { GostBits } from './certificate.js';
 import { runProcess, withTempFiles } from './openssl.js';
 import { SignerError, type EsiaSigner } from './signer.js';
 
@@ -14,12 +15,15 @@ export function createCryptoproSigner(options: {
   password: string | undefined;
   timeoutMs: number;
   certificateHash: () => Promise<string>;
+  /** GOST12_512 for a 512-bit key in the container, GOST12_256 otherwise. */
+  bits?: GostBits;
 }): EsiaSigner {
+  const algorithm = options.bits === 512 ? 'GOST12_512' : 'GOST12_256';
   return {
     kind: 'cryptopro',
     async signRaw(message, signal) {
       return withTempFiles({ 'msg.bin': message, 'sig.bin': Buffer.alloc(0) }, async (p) => {
-        const args = ['-keyset', '-sign', 'GOST12_256', '-container', options.container, '-keytype', 'exchange', '-in', p['msg.bin'], '-out', p['sig.bin']];
+        const args = ['-keyset', '-sign', algorithm, '-container', options.container, '-keytype', 'exchange', '-in', p['msg.bin'], '-out', p['sig.bin']];
         if (options.password) args.push('-password', options.password);
         await runProcess(options.bin, args, { timeoutMs: options.timeoutMs, signal });
         return reverseBytes(await readFile(p['sig.bin']));

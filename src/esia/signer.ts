@@ -8,11 +8,11 @@ import type { EsiaSignerConfig } from '../config/esia.js';
  */
 export interface EsiaSigner {
   readonly kind: EsiaSignerConfig['kind'];
-  /** Raw GOST R 34.10-2012-256 / Streebog-256 signature: 64 bytes in OpenSSL byte order (v2/v3). */
+  /** Raw GOST R 34.10-2012 signature in OpenSSL byte order (v2/v3): 64 bytes (256-bit key, Streebog-256) or 128 (512-bit, Streebog-512). */
   signRaw(message: Buffer, signal?: AbortSignal): Promise<Buffer>;
   /** CMS/PKCS#7 detached SignedData, DER (legacy v1). */
   signCms(message: Buffer, signal?: AbortSignal): Promise<Buffer>;
-  /** client_certificate_hash: 64 uppercase hex characters. */
+  /** client_certificate_hash: 64 uppercase hex characters, 128 for a 512-bit certificate. */
   certificateHash(): Promise<string>;
 }
 

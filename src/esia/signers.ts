@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { EsiaSignerConfig } from '../config/esia.js';
-import { gostCertificateHash, publicKeyPem, verifyGostSignature } from './certificate.js';
+import { gostCertificateHash, gostKeyBits, gostSignatureLength, publicKeyPem, verifyGostSignature, type GostBits } from './certificate.js';
 import { createCryptoproSigner } from './cryptopro-signer.js';
 import { createHttpSigner } from './http-signer.js';
 import { OpensslError, type Openssl } from './openssl.js';
@@ -26,14 +26,24 @@ export function createSigner(config: EsiaSignerConfig, ctx: SignerContext): Esia
         });
     return hash;
   };
+  const bits = signerKeyBits(certPem, config.certHash);
   switch (config.kind) {
     case 'openssl':
-      return createOpensslSigner({ openssl: ctx.openssl, keyFile: config.keyFile, certFile: config.certFile, passphrase: config.keyPassphrase, certificateHash });
+      return createOpensslSigner({ openssl: ctx.openssl, keyFile: config.keyFile, certFile: config.certFile, passphrase: config.keyPassphrase, certificateHash, bits });
     case 'cryptopro':
-      return createCryptoproSigner({ bin: config.csptestBin, container: config.container, password: config.password, timeoutMs: ctx.timeoutMs, certificateHash });
+      return createCryptoproSigner({ bin: config.csptestBin, container: config.container, password: config.password, timeoutMs: ctx.timeoutMs, certificateHash, bits });
     case 'http':
       return createHttpSigner({ url: config.url, token: config.token, timeoutMs: ctx.timeoutMs, fetch: ctx.fetch ?? fetch, certificateHash });
   }
+}
+
+/**
+ * The GOST key size: the certificate's when there is one, otherwise a 128-hex ESIA_CERT_HASH
+ * (Streebog-512) means a 512-bit key (docs/esia.md, "512-bit keys").
+ */
+export function signerKeyBits(certPem: string | undefined, certHash: string | undefined): GostBits {
+  if (certPem) return gostKeyBits(certPem) ?? 256;
+  return certHash?.length === 128 ? 512 : 256;
 }
 
 /**
@@ -48,8 +58,9 @@ export async function selfTestSigner(signer: EsiaSigner, ctx: { openssl: Openssl
     throw new SignerError(`ESIA signer self-test failed (ESIA_SIGNER=${signer.kind}): ${what}${detail}`);
   };
   const hash = await signer.certificateHash().catch((error: unknown) => fail('cannot compute the certificate hash (is libengine-gost-openssl installed? see ESIA_GOST_ENGINE)', error));
-  if (!/^[0-9A-F]{64}$/.test(hash)) fail(`certificate hash is not 64 hex characters`);
+  if (!/^([0-9A-F]{64}|[0-9A-F]{128})$/.test(hash)) fail(`certificate hash is not 64 or 128 hex characters`);
   const certPem = ctx.certFile ? readFileSync(ctx.certFile, 'utf8') : undefined;
+  const bits = signerKeyBits(certPem, hash);
   if (ctx.protocol === 'v1') {
     const cms = await signer.signCms(probe).catch((error: unknown) => fail('cannot make a CMS signature', error));
     if (!certPem) return;
@@ -62,10 +73,10 @@ export async function selfTestSigner(signer: EsiaSigner, ctx: { openssl: Openssl
     return;
   }
   const signature = await signer.signRaw(probe).catch((error: unknown) => fail('cannot sign', error));
-  if (signature.length !== 64) fail(`signature is ${signature.length} bytes, expected 64 (GOST R 34.10-2012-256)`);
+  if (signature.length !== gostSignatureLength(bits)) fail(`signature is ${signature.length} bytes, expected ${gostSignatureLength(bits)} (GOST R 34.10-2012-${bits})`);
   if (!certPem) return;
   const publicKey = await publicKeyPem(ctx.openssl, certPem).catch((error: unknown) => fail('cannot read ESIA_CERT_FILE', error));
-  if (!(await verifyGostSignature(ctx.openssl, publicKey, probe, signature))) {
+  if (!(await verifyGostSignature(ctx.openssl, publicKey, probe, signature, bits))) {
     fail('the signature does not verify with ESIA_CERT_FILE (key and certificate do not match, or wrong byte order)');
   }
 }

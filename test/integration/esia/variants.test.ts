@@ -1,10 +1,13 @@
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EsiaPersonHandler } from '../../../src/http/routes/esia-callback.js';
 import { startEmulator } from '../../../src/emulator/index.js';
+import { gostCertificateHash } from '../../../src/esia/certificate.js';
+import { generateGostKeyPair } from '../../../src/esia/dev-keys.js';
+import { decodeSignature } from '../../../src/esia/protocol.js';
 import { startBroker } from '../../helpers/broker.js';
-import { ALL_TEST_SCOPES, loginThrough, scratchDir, sharedDevKeys, startTestEmulator } from '../../helpers/emulator.js';
+import { ALL_TEST_SCOPES, loginThrough, scratchDir, sharedDevKeys, startTestEmulator, testOpenssl } from '../../helpers/emulator.js';
 
 // The other configurations a deployment may choose, each through a full login.
 const personHandler: EsiaPersonHandler = { handle: async ({ person, reply }) => reply.send({ oid: person.oid, level: person.level, isChild: person.isChild ?? null }) };
@@ -46,4 +49,33 @@ t.test('development defaults: no ESIA keys configured, the emulator and the brok
   const { response } = await loginThrough(broker)('1000000102');
   t.equal(response.status, 200);
   t.same(await response.json(), { oid: '1000000102', level: 'confirmed', isChild: null });
+});
+
+t.test('a GOST R 34.10-2012 512-bit client certificate: v2 login end to end with the openssl and the CryptoPro signer', async (t) => {
+  const openssl = testOpenssl();
+  const dir = scratchDir('esia-512-');
+  const { key, cert } = await generateGostKeyPair(openssl, '/CN=client 512/O=TEST ONLY', 512);
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  writeFileSync(keyFile, key);
+  writeFileSync(certFile, cert);
+  const csptestBin = join(import.meta.dirname, '..', '..', 'fixtures', 'fake-csptest.mjs');
+  const emulator = await startTestEmulator();
+  t.teardown(() => emulator.close());
+  for (const signer of [
+    { ESIA_SIGNER: 'openssl', ESIA_KEY_FILE: keyFile, ESIA_CERT_FILE: certFile },
+    { ESIA_SIGNER: 'cryptopro', ESIA_CRYPTOPRO_CONTAINER: keyFile, ESIA_CSPTEST_BIN: csptestBin, ESIA_CERT_FILE: certFile, ESIA_KEY_FILE: undefined },
+  ]) {
+    const clientId = `EDIARY_512_${signer.ESIA_SIGNER.toUpperCase()}`;
+    const broker = await startBroker({ env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: clientId, ...signer }, app: { esiaPersonHandler: personHandler } });
+    t.teardown(() => broker.close());
+    await emulator.registerClient({ clientId, redirectUris: [`${broker.url}/esia/callback`], certificates: [cert], scopes: ALL_TEST_SCOPES, tokenAlg: 'RS256' });
+    const { esiaUrl, response } = await loginThrough(broker)('1000000102');
+    const sent = new URL(esiaUrl).searchParams;
+    t.equal(sent.get('client_certificate_hash'), await gostCertificateHash(openssl, cert), `${signer.ESIA_SIGNER}: the Streebog-512 hash of the DER`);
+    t.match(sent.get('client_certificate_hash'), /^[0-9A-F]{128}$/);
+    t.equal(decodeSignature(sent.get('client_secret') ?? '')?.length, 128, `${signer.ESIA_SIGNER}: a 128-byte signature`);
+    t.equal(response.status, 200, `${signer.ESIA_SIGNER}: the emulator accepted /v2/ac and /v3/te`);
+    t.same(await response.json(), { oid: '1000000102', level: 'confirmed', isChild: null });
+  }
 });
