@@ -6,6 +6,7 @@ import { createLinksAdmin, type LinksAdmin } from './admin/links-admin.js';
 import { createProfileImport, type ProfileImport } from './admin/profile-import.js';
 import { createProfilesAdmin, type ProfilesAdmin } from './admin/profiles-admin.js';
 import type { AdminQueries } from './admin/reports.js';
+import { createRetention, type Retention } from './admin/retention.js';
 import type { Config } from './config/index.js';
 import { createPasswordDigester } from './crypto/password-digest.js';
 import { createSnilsHasher } from './crypto/snils.js';
@@ -19,6 +20,7 @@ import { migrateToLatest, openDatabase, type DatabaseHandle, type Db } from './s
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
 import { createPostgresLinkStore } from './store/postgres/links-repo.js';
 import { createPostgresProfileAdminStore } from './store/postgres/profile-admin-repo.js';
+import { createPostgresRetentionStore } from './store/postgres/retention-repo.js';
 import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
 
@@ -32,6 +34,8 @@ export interface AdminServices {
   readonly profileAdmin: ProfilesAdmin;
   readonly profileImport: ProfileImport;
   readonly linkAdmin: LinksAdmin;
+  /** Retention purge (docs/personal-data.md): hourly in the broker, `esia-broker purge` for a CronJob. */
+  readonly retention: Retention;
 }
 
 export interface AdminServiceParts {
@@ -52,6 +56,7 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
     profileAdmin: createProfilesAdmin({ store, links, audit: parts.audit }),
     profileImport: createProfileImport({ store, audit: parts.audit, hashSnils: createSnilsHasher(key), digestPassword: createPasswordDigester(key) }),
     linkAdmin: createLinksAdmin({ links, profiles: store, accounts: parts.accounts, audit: parts.audit }),
+    retention: createRetention({ store: createPostgresRetentionStore(db), audit: parts.audit, windows: parts.config.admin.retention }),
   };
 }
 

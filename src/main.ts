@@ -25,13 +25,13 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info({ issuer: config.server.publicUrl, address: address.replace('0.0.0.0', '127.0.0.1') }, 'esia-broker ready');
 
-  // Expired refresh-token families are dead weight: drop them a day after they expire
-  // (kept that long so a late replay still finds its family and is refused as expired).
+  // Retention (docs/personal-data.md): old login and audit events, expired and revoked grants.
+  // Every replica runs it hourly; an advisory lock lets one of them do it at a time.
   const purge = setInterval(() => {
-    deps.oidc.ctx.families
-      .purgeExpired(new Date(Date.now() - 24 * 3600 * 1000))
-      .then((count) => count > 0 && logger.info({ count }, 'expired refresh-token families purged'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'purging expired refresh tokens failed'));
+    deps.retention
+      .purge({ actor: 'system' })
+      .then((report) => report.ran && logger.info({ deleted: report.deleted, windows: report.windows }, 'retention purge done'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'retention purge failed'));
   }, 3600 * 1000);
   purge.unref();
 

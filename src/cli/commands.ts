@@ -118,6 +118,13 @@ export const COMMANDS: Record<string, Command> = {
     io.err('unlinked\n');
     return 0;
   },
+  purge: async (args, ctx, io, call) => {
+    if (args.positionals.length > 0) throw new UsageError('purge takes no arguments');
+    const report = await ctx.retention.purge(call);
+    io.out(json(report));
+    if (!report.ran) io.err('another purge is running (another replica or job); nothing done\n');
+    return 0;
+  },
   'keys rotate': async (args, ctx, io, call) => {
     if (args.positionals.length > 0) throw new UsageError('keys rotate takes no arguments');
     const delay = args.values.now ? 0 : ctx.config.oidc.keyActivationDelaySeconds;

@@ -29,6 +29,7 @@ export const USAGE = `usage: esia-broker <command> [options]
   links list (--esia-oid OID | --profile PROFILE_ID)
   links add OID PROFILE_ID | links remove OID PROFILE_ID
   keys rotate [--now] | keys remove KID    signing keys
+  purge                                    delete login/audit events and grants past their retention (a CronJob)
   report logins|completeness|outcomes [--csv] [--region NN] [--school ID] [--role ROLE] [--from DATE] [--to DATE]
 
 Settings come from the environment as for the server (DATABASE_URL, else the embedded database

@@ -1,0 +1,115 @@
+import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { createRetention } from '../../../src/admin/retention.js';
+import { runCli } from '../../../src/cli/run.js';
+import type { CliIo } from '../../../src/cli/cli-io.js';
+import { openDatabase, type Db } from '../../../src/store/postgres/database.js';
+import { createPostgresAuditLog } from '../../../src/store/postgres/audit-repo.js';
+import { createPostgresRetentionStore } from '../../../src/store/postgres/retention-repo.js';
+import { createTestDatabaseUrl, databaseBackends } from '../../helpers/backends.js';
+
+const DAY = 24 * 3600 * 1000;
+const T0 = new Date('2026-01-10T12:00:00Z');
+const later = (days: number) => new Date(T0.getTime() + days * DAY);
+
+async function seed(db: Db) {
+  await db.insertInto('clients').values({ client_id: 'c', name: 'c', secret_hash: null, jwks: null, auth_method: 'none', redirect_uris: '[]', allowed_scopes: '[]' }).execute();
+  await db.insertInto('profiles').values({ id: 'p1', login: 'l1', password_hash: null, last_name: 'A', first_name: 'B', middle_name: null, birth_date: null, snils_hmac: null, snils_last4: null, email: null, region: '77' }).execute();
+  const family = (id: string, expiresInDays: number, revoked: boolean) => ({
+    id, client_id: 'c', profile_id: 'p1', esia_oid: '1000', esia_level: 'confirmed', auth_time: T0, scope: '["openid"]', session_sid: null,
+    expires_at: later(expiresInDays), revoked_at: revoked ? T0 : null, revoked_reason: revoked ? 'logout' : null,
+  });
+  await db.insertInto('refresh_token_families').values([family('expiring', 0.5, false), family('revoked', 30, true), family('active', 30, false)]).execute();
+  await db.insertInto('refresh_tokens').values({ token_hash: 'h-expiring', family_id: 'expiring', expires_at: later(0.5) }).execute();
+  const event = (action: string, at: Date) => ({ actor: 'esia:1000', action, outcome: 'success', target: 'p1', at });
+  await db.insertInto('audit_events').values([event('login', T0), event('link.manual_attempt', T0), event('link.create', T0), event('profile.read', later(400))]).execute();
+}
+
+const count = async (db: Db, where?: string) =>
+  Number((await sql<{ n: string }>`select count(*) as n from audit_events ${where ? sql`where action = ${where}` : sql``}`.execute(db)).rows[0]!.n);
+
+for (const backend of databaseBackends()) {
+  t.test(`retention purge with time moved forward (${backend.name})`, async (t) => {
+    const handle = await backend.open();
+    t.teardown(() => handle.close());
+    const { db } = handle;
+    await seed(db);
+    const retention = createRetention({ store: createPostgresRetentionStore(db), audit: createPostgresAuditLog(db), windows: { loginEventsDays: 30, auditDays: 365 } });
+    const call = { actor: 'system' };
+
+    const first = await retention.purge(call, T0);
+    t.same(first.deleted, { login_events: 0, audit_events: 0, grants: 0 }, 'nothing is old yet');
+    t.equal(first.windows.login_events.before, later(-30).toISOString(), 'the report states the window it covers');
+
+    const twoDays = await retention.purge(call, later(2));
+    t.same(twoDays.deleted, { login_events: 0, audit_events: 0, grants: 2 }, 'an expired and a revoked grant go a day after');
+    const families = await db.selectFrom('refresh_token_families').select('id').execute();
+    t.same(families.map((f) => f.id), ['active'], 'the live grant stays');
+    t.same(await db.selectFrom('refresh_tokens').select('token_hash').execute(), [], 'the expired grant took its tokens along');
+
+    const month = await retention.purge(call, later(31));
+    t.same(month.deleted, { login_events: 2, audit_events: 0, grants: 0 }, 'login events go after RETENTION_LOGIN_EVENTS_DAYS');
+    t.equal(month.windows.login_events.days, 30);
+    t.equal(month.windows.audit_events.before, later(31 - 365).toISOString());
+    t.equal(await count(db, 'link.create'), 1, 'the rest of the trail stays');
+
+    const years = await retention.purge(call, later(366));
+    t.equal(years.deleted?.audit_events, 1, 'after RETENTION_AUDIT_DAYS the link event goes');
+    t.equal(await count(db, 'link.create'), 0);
+    t.equal(await count(db, 'profile.read'), 1, 'an event inside the window stays');
+    const own = await db.selectFrom('audit_events').select(['details']).where('action', '=', 'retention.purge').execute();
+    t.equal(own.length, 3, 'each purge that deleted something is audited (the empty hourly one is not)');
+    t.match(own.at(-1)!.details, { audit_events: 1, audit_before: later(1).toISOString() });
+  });
+}
+
+t.test('one purge at a time across replicas (Postgres advisory lock)', { skip: process.env['DATABASE_URL'] ? false : 'DATABASE_URL not set' }, async (t) => {
+  const backend = databaseBackends().find((b) => b.name === 'postgres')!;
+  const handle = await backend.open();
+  t.teardown(() => handle.close());
+  await seed(handle.db);
+  const retention = createRetention({ store: createPostgresRetentionStore(handle.db), audit: createPostgresAuditLog(handle.db), windows: { loginEventsDays: 1, auditDays: 1 } });
+  await handle.db.connection().execute(async (other) => {
+    await sql`begin`.execute(other);
+    await sql`select pg_advisory_xact_lock(hashtext('esia-broker:retention'))`.execute(other);
+    const blocked = await retention.purge({ actor: 'system' }, later(400));
+    t.equal(blocked.ran, false, 'a second replica skips while one purges');
+    t.equal(blocked.deleted, null);
+    await sql`rollback`.execute(other);
+  });
+  t.equal(await count(handle.db), 4, 'the skipped purge deleted nothing');
+  const after = await retention.purge({ actor: 'system' }, later(400));
+  t.equal(after.ran, true, 'once the lock is free the next purge runs');
+  t.equal(after.deleted?.login_events, 2);
+});
+
+t.test('esia-broker purge (the CronJob command)', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'esia-broker-purge-'));
+  const database = process.env['DATABASE_URL'] ? await createTestDatabaseUrl() : undefined;
+  t.teardown(async () => {
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const env = {
+    NODE_ENV: 'test', DATA_DIR: dataDir, DATABASE_URL: database?.url, MIGRATE_ON_START: 'true', RETENTION_LOGIN_EVENTS_DAYS: '10',
+    COOKIE_SECRET: 'test-cookie-secret-0123456789abcdef', SNILS_HMAC_KEY: 'test-snils-hmac-key-0123456789abcdef', KEY_ENCRYPTION_KEY: 'test-key-encryption-key-0123456789',
+  };
+  let out = '';
+  const io: CliIo = { out: (s) => void (out += s), err: () => undefined, read: async () => '' };
+  t.equal(await runCli(['migrate'], io, env), 0);
+  {
+    const handle = await openDatabase({ url: database?.url, dataDir });
+    const old = new Date(Date.now() - 11 * DAY);
+    await handle.db.insertInto('audit_events').values([{ actor: 'esia:1', action: 'login', outcome: 'success', at: old }, { actor: 'esia:1', action: 'login', outcome: 'success' }]).execute();
+    await handle.close();
+  }
+  out = '';
+  t.equal(await runCli(['purge'], io, env), 0);
+  const report = JSON.parse(out) as { ran: boolean; windows: { login_events: { days: number; before: string } }; deleted: { login_events: number } };
+  t.equal(report.ran, true);
+  t.equal(report.windows.login_events.days, 10, 'RETENTION_LOGIN_EVENTS_DAYS is the window');
+  t.equal(report.deleted.login_events, 1, 'the 11-day-old login went, today\'s stayed');
+});
