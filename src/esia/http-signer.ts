@@ -1,11 +1,15 @@
 import { SignerError, type EsiaSigner } from './signer.js';
 
+const RAW = 'application/octet-stream';
+
 /**
- * A remote signing service for keys kept in an HSM (PROTOCOL.md §3, "Remote signing service"):
- * POST the bytes to sign as application/octet-stream with a bearer token; the Accept header says
- * which signature is wanted — application/octet-stream for the raw 64-byte GOST signature in
- * OpenSSL byte order, application/pkcs7-signature for a detached CMS (DER). The body is the
- * signature bytes. Documented in docs/esia.md so an HSM team can implement it.
+ * A remote signing service for keys kept in an HSM or a certified CryptoPro gateway (PROTOCOL.md
+ * §3, "Remote signing service"): POST the bytes to sign as application/octet-stream with a bearer
+ * token; the Accept header says which signature is wanted — application/octet-stream for the raw
+ * 64-byte GOST signature in OpenSSL byte order, application/pkcs7-signature for a detached CMS
+ * (DER). The body is the signature bytes. No retries: one signature, one request, within the
+ * caller's deadline. The contract is docs/esia.md ("The http signer contract"), the service a
+ * region builds; test/helpers/reference-signer.ts implements it from there.
  */
 export function createHttpSigner(options: {
   url: string;
@@ -29,17 +33,23 @@ export function createHttpSigner(options: {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new SignerError(`signing service answered HTTP ${response.status}`);
+      const hint = response.status === 401 || response.status === 403 ? ' (check ESIA_SIGNER_TOKEN)' : '';
+      throw new SignerError(`signing service answered HTTP ${response.status}${hint}`);
     }
+    let body: Buffer;
     try {
-      return Buffer.from(await response.arrayBuffer());
+      body = Buffer.from(await response.arrayBuffer());
     } catch (error) {
       throw new SignerError(`signing service answer not received: ${error instanceof Error ? error.name : 'error'}`);
     }
+    // A wrong length is a broken service, not ESIA's refusal: say so before ESIA answers 007053.
+    if (accept === RAW && body.length !== 64) throw new SignerError(`signing service answered ${body.length} bytes, expected a 64-byte GOST R 34.10-2012-256 signature`);
+    if (body.length === 0) throw new SignerError('signing service answered an empty signature');
+    return body;
   }
   return {
     kind: 'http',
-    signRaw: (message, signal) => sign(message, 'application/octet-stream', signal),
+    signRaw: (message, signal) => sign(message, RAW, signal),
     signCms: (message, signal) => sign(message, 'application/pkcs7-signature', signal),
     certificateHash: options.certificateHash,
   };
