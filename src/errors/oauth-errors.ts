@@ -9,7 +9,11 @@ export abstract class OAuthError extends Error {
   /** Whether error_description may be shown to the client (never for server_error). */
   readonly expose: boolean = true;
 
-  constructor(readonly description: string) {
+  /** `logDetail`: why, for the operator's log only (e.g. which assertion check failed); never sent. */
+  constructor(
+    readonly description: string,
+    readonly logDetail?: string,
+  ) {
     super(description);
     this.name = new.target.name;
   }

@@ -28,7 +28,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     const oauth = toOAuthError(error);
     if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
     else if (isDataException(error)) request.log.warn({ code: error.code, url: request.routeOptions.url }, 'database refused a value: an edge check is missing');
-    else request.log.info({ error: oauth.error, status: oauth.status }, 'request refused');
+    else request.log.info({ error: oauth.error, status: oauth.status, ...(oauth.logDetail ? { detail: oauth.logDetail } : {}) }, 'request refused');
     return sendError(request, reply, oauth);
   });
 

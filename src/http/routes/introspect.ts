@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { introspect } from '../../oidc/introspection.js';
 import { INTROSPECTION_AUTH_METHODS } from '../../oidc/clients.js';
 import type { OidcProvider } from '../../oidc/provider.js';
-import { authenticateClient } from '../../oidc/token/client-auth.js';
+import { authenticateClient, claimedClientId } from '../../oidc/token/client-auth.js';
 import { limitFailures } from '../../oidc/token/failure-limit.js';
 import { parseForm, presentedCredentials } from '../oidc/client-credentials.js';
 
@@ -13,7 +13,7 @@ export function registerIntrospectRoute(app: FastifyInstance, deps: { oidc: Oidc
     reply.header('cache-control', 'no-store');
     const form = parseForm(request);
     const credentials = presentedCredentials(request, form);
-    const who = `introspect:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`;
+    const who = `introspect:${claimedClientId(credentials) ?? '-'}@${request.ip}`;
     const answer = await limitFailures(ctx, who, async () => introspect(ctx, await authenticateClient(ctx, credentials, INTROSPECTION_AUTH_METHODS), form.token));
     return reply.send(answer);
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { revoke } from '../../oidc/introspection.js';
 import type { OidcProvider } from '../../oidc/provider.js';
-import { authenticateClient } from '../../oidc/token/client-auth.js';
+import { authenticateClient, claimedClientId } from '../../oidc/token/client-auth.js';
 import { limitFailures } from '../../oidc/token/failure-limit.js';
 import { parseForm, presentedCredentials } from '../oidc/client-credentials.js';
 
@@ -15,7 +15,7 @@ export function registerRevokeRoute(app: FastifyInstance, deps: { oidc: OidcProv
     reply.header('cache-control', 'no-store');
     const form = parseForm(request);
     const credentials = presentedCredentials(request, form);
-    const who = `revoke:${credentials.basic?.clientId ?? credentials.clientId ?? '-'}@${request.ip}`;
+    const who = `revoke:${claimedClientId(credentials) ?? '-'}@${request.ip}`;
     await limitFailures(ctx, who, async () => revoke(ctx, await authenticateClient(ctx, credentials), form.token));
     return reply.code(200).send();
   });

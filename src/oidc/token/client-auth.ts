@@ -45,9 +45,13 @@ export async function authenticateClient(ctx: OidcContext, presented: PresentedC
   return client;
 }
 
-/** The client_id a request claims, before authentication (for rate limiting). */
+/**
+ * The client_id a request claims, before authentication, to key the failure limit on. An
+ * assertion client (mod_auth_openidc sends no client_id) is named by the assertion's sub/iss,
+ * read unverified: bucketing only, so a forged name fills a bucket at the forger's own address.
+ */
 export function claimedClientId(presented: PresentedCredentials): string | undefined {
-  return presented.basic?.clientId ?? presented.clientId;
+  return presented.basic?.clientId ?? presented.clientId ?? (presented.clientAssertion !== undefined ? unverifiedAssertionClient(presented.clientAssertion) : undefined);
 }
 
 function identifyMethod(p: PresentedCredentials): { method: ClientAuthMethod; clientId: string } {
@@ -60,7 +64,9 @@ function identifyMethod(p: PresentedCredentials): { method: ClientAuthMethod; cl
   }
   if (p.clientAssertion !== undefined) {
     if (p.clientAssertionType !== JWT_BEARER) throw new InvalidRequest(`client_assertion_type must be ${JWT_BEARER}`);
-    return { method: 'private_key_jwt', clientId: p.clientId ?? assertionSubject(p.clientAssertion) };
+    const clientId = p.clientId ?? unverifiedAssertionClient(p.clientAssertion);
+    if (clientId === undefined) throw new InvalidClient('client authentication failed', 'assertion is not a JWT with a readable sub');
+    return { method: 'private_key_jwt', clientId };
   }
   if (p.clientId === undefined) throw new InvalidClient('client authentication is required');
   return { method: p.clientSecret !== undefined ? 'client_secret_post' : 'none', clientId: p.clientId };
@@ -68,12 +74,12 @@ function identifyMethod(p: PresentedCredentials): { method: ClientAuthMethod; cl
 
 async function findClient(ctx: OidcContext, clientId: string): Promise<Client> {
   const client = await ctx.clients.find(clientId);
-  if (!client) throw new InvalidClient('client authentication failed');
+  if (!client) throw new InvalidClient('client authentication failed', 'unknown client');
   return client;
 }
 
 function assertRegisteredMethod(client: Client, method: ClientAuthMethod): void {
-  if (client.authMethod !== method) throw new InvalidClient('client authentication failed');
+  if (client.authMethod !== method) throw new InvalidClient('client authentication failed', `${method} used, ${client.authMethod} registered`);
 }
 
 function verifySecret(client: Client, secret: string | undefined): void {
@@ -84,7 +90,7 @@ function verifySecret(client: Client, secret: string | undefined): void {
 
 /** RFC 7523 §3: iss = sub = client_id, aud = us, not expired, jti used once. */
 async function verifyAssertion(ctx: OidcContext, client: Client, assertion: string): Promise<void> {
-  if (!client.jwks) throw new InvalidClient('client authentication failed');
+  if (!client.jwks) throw new InvalidClient('client authentication failed', 'the client has no registered keys');
   const urls = endpoints(ctx.issuer);
   let payload;
   try {
@@ -98,21 +104,33 @@ async function verifyAssertion(ctx: OidcContext, client: Client, assertion: stri
       currentDate: new Date(ctx.now()),
     }));
   } catch (error) {
-    if (error instanceof errors.JOSEError) throw new InvalidClient('client authentication failed');
+    if (error instanceof errors.JOSEError) throw new InvalidClient('client authentication failed', assertionRefusal(error));
     throw error;
   }
   const ttlMs = Math.max((payload.exp ?? 0) * 1000 - ctx.now(), 1000);
   const fresh = await ctx.state.putIfAbsent(stateKeys.clientAssertion(client.clientId, String(payload.jti)), '1', ttlMs);
-  if (!fresh) throw new InvalidClient('client assertion was already used');
+  if (!fresh) throw new InvalidClient('client assertion was already used', 'jti reused');
 }
 
-function assertionSubject(assertion: string): string {
+/** Why jose refused an assertion, for the operator's log: names the check, never a value. */
+function assertionRefusal(error: InstanceType<typeof errors.JOSEError>): string {
+  if (error instanceof errors.JWKSNoMatchingKey) return 'kid not found in the registered keys';
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return 'several registered keys match and none verifies';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'signature does not verify';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
+  if (error instanceof errors.JWTExpired) return 'exp: expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `${error.claim}: ${error.reason}`;
+  return `malformed (${error.code})`;
+}
+
+/** RFC 7523 §3: sub (and iss) is the client_id. Unverified: for lookup and bucketing only. */
+function unverifiedAssertionClient(assertion: string): string | undefined {
   try {
-    const body = assertion.split('.')[1] ?? '';
-    const sub: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')).sub;
-    if (typeof sub === 'string' && sub.length > 0 && sub.length <= 256 && !textProblem(sub)) return sub;
+    const body = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown; iss?: unknown };
+    const claimed = typeof body.sub === 'string' ? body.sub : body.iss;
+    if (typeof claimed === 'string' && claimed.length > 0 && claimed.length <= 256 && !textProblem(claimed)) return claimed;
   } catch {
-    // fall through
+    // not a JWT: no name to give
   }
-  throw new InvalidClient('client authentication failed');
+  return undefined;
 }
