@@ -51,7 +51,7 @@ t.test('development defaults: no ESIA keys configured, the emulator and the brok
   t.same(await response.json(), { oid: '1000000102', level: 'confirmed', isChild: null });
 });
 
-t.test('a GOST R 34.10-2012 512-bit client certificate: v2 login end to end with the openssl and the CryptoPro signer', async (t) => {
+t.test('a GOST R 34.10-2012 512-bit client certificate: login end to end with the openssl and the CryptoPro signer (v2), and v1 CMS', async (t) => {
   const openssl = testOpenssl();
   const dir = scratchDir('esia-512-');
   const { key, cert } = await generateGostKeyPair(openssl, '/CN=client 512/O=TEST ONLY', 512);
@@ -65,13 +65,19 @@ t.test('a GOST R 34.10-2012 512-bit client certificate: v2 login end to end with
   for (const signer of [
     { ESIA_SIGNER: 'openssl', ESIA_KEY_FILE: keyFile, ESIA_CERT_FILE: certFile },
     { ESIA_SIGNER: 'cryptopro', ESIA_CRYPTOPRO_CONTAINER: keyFile, ESIA_CSPTEST_BIN: csptestBin, ESIA_CERT_FILE: certFile, ESIA_KEY_FILE: undefined },
+    { ESIA_SIGNER: 'openssl', ESIA_KEY_FILE: keyFile, ESIA_CERT_FILE: certFile, ESIA_PROTOCOL: 'v1' },
   ]) {
-    const clientId = `EDIARY_512_${signer.ESIA_SIGNER.toUpperCase()}`;
+    const v1 = 'ESIA_PROTOCOL' in signer;
+    const clientId = `EDIARY_512_${signer.ESIA_SIGNER.toUpperCase()}${v1 ? '_V1' : ''}`;
     const broker = await startBroker({ env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: clientId, ...signer }, app: { esiaPersonHandler: personHandler } });
     t.teardown(() => broker.close());
     await emulator.registerClient({ clientId, redirectUris: [`${broker.url}/esia/callback`], certificates: [cert], scopes: ALL_TEST_SCOPES, tokenAlg: 'RS256' });
     const { esiaUrl, response } = await loginThrough(broker)('1000000102');
     const sent = new URL(esiaUrl).searchParams;
+    if (v1) {
+      t.equal(response.status, 200, 'v1: the emulator verified the Streebog-512 CMS with openssl cms -verify');
+      continue;
+    }
     t.equal(sent.get('client_certificate_hash'), await gostCertificateHash(openssl, cert), `${signer.ESIA_SIGNER}: the Streebog-512 hash of the DER`);
     t.match(sent.get('client_certificate_hash'), /^[0-9A-F]{128}$/);
     t.equal(decodeSignature(sent.get('client_secret') ?? '')?.length, 128, `${signer.ESIA_SIGNER}: a 128-byte signature`);
