@@ -6,7 +6,7 @@ const RAW = 'application/octet-stream';
  * A remote signing service for keys kept in an HSM or a certified CryptoPro gateway (PROTOCOL.md
  * §3, "Remote signing service"): POST the bytes to sign as application/octet-stream with a bearer
  * token; the Accept header says which signature is wanted — application/octet-stream for the raw
- * 64-byte GOST signature in OpenSSL byte order, application/pkcs7-signature for a detached CMS
+ * GOST signature (64 bytes, 128 for a 512-bit key) in OpenSSL byte order, application/pkcs7-signature for a detached CMS
  * (DER). The body is the signature bytes. No retries: one signature, one request, within the
  * caller's deadline. The contract is docs/esia.md ("The http signer contract"), the service a
  * region builds; test/helpers/reference-signer.ts implements it from there.
@@ -43,7 +43,9 @@ export function createHttpSigner(options: {
       throw new SignerError(`signing service answer not received: ${error instanceof Error ? error.name : 'error'}`);
     }
     // A wrong length is a broken service, not ESIA's refusal: say so before ESIA answers 007053.
-    if (accept === RAW && body.length !== 64) throw new SignerError(`signing service answered ${body.length} bytes, expected a 64-byte GOST R 34.10-2012-256 signature`);
+    if (accept === RAW && body.length !== 64 && body.length !== 128) {
+      throw new SignerError(`signing service answered ${body.length} bytes, expected a GOST R 34.10-2012 signature (64 bytes, 128 for a 512-bit key)`);
+    }
     if (body.length === 0) throw new SignerError('signing service answered an empty signature');
     return body;
   }
