@@ -62,12 +62,31 @@ function scrubError(error: Error): Record<string, unknown> {
 // Query parameters whose values are safe and useful in logs; every other value is masked.
 const SAFE_QUERY_PARAMS = new Set(['client_id', 'response_type', 'scope', 'prompt', 'region', 'error', 'format', 'max_age', 'resource']);
 
-/** A URL for logs: the path, and query values only for parameters known to be harmless. */
+/**
+ * A URL for logs: the path, and query values only for parameters known to be harmless. The
+ * request serializer's output never passes through scrub(), so a SNILS anywhere else in the URL
+ * (a path segment, a parameter name, a harmless parameter's value; percent-encoded or not) masks
+ * that part here: the fuzz suite sent `?112-233-445%2095=…` and `scope=112-233-445+95`.
+ */
 export function scrubUrl(url: string): string {
   const at = url.indexOf('?');
-  if (at < 0) return url;
+  const path = (at < 0 ? url : url.slice(0, at)).split('/').map((segment) => (holdsSnils(decoded(segment)) ? REDACTED : segment)).join('/');
+  if (at < 0) return path;
   const params = new URLSearchParams(url.slice(at + 1));
   const parts: string[] = [];
-  for (const [key, value] of params) parts.push(`${key}=${SAFE_QUERY_PARAMS.has(key) ? encodeURIComponent(value) : REDACTED}`);
-  return `${url.slice(0, at)}?${parts.join('&')}`;
+  for (const [key, value] of params) {
+    const shown = SAFE_QUERY_PARAMS.has(key) && !holdsSnils(value) ? encodeURIComponent(value) : REDACTED;
+    parts.push(`${holdsSnils(key) ? REDACTED : key}=${shown}`);
+  }
+  return `${path}?${parts.join('&')}`;
+}
+
+const holdsSnils = (text: string) => scrubString(text) !== text;
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

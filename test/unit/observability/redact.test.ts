@@ -23,3 +23,17 @@ t.test('URLs keep only harmless query values', async (t) => {
   t.equal(scrubUrl('/authorize?client_id=diary&login_hint=x'), '/authorize?client_id=diary&login_hint=[redacted]');
   t.equal(scrubUrl('/healthz'), '/healthz');
 });
+
+t.test('a SNILS anywhere in a URL is masked: path, parameter name, a harmless parameter, encoded or not', async (t) => {
+  const cases: Array<[string, string]> = [
+    [`/regions/${encodeURIComponent(KNOWN_SNILS)}`, '/regions/[redacted]'],
+    [`/regions/${KNOWN_SNILS}`, '/regions/[redacted]'],
+    [`/account/links/unlink?${KNOWN_SNILS}=1&xsrf=x`, '/account/links/unlink?[redacted]=[redacted]&xsrf=[redacted]'],
+    [`/authorize?${encodeURIComponent(KNOWN_SNILS)}=1`, '/authorize?[redacted]=[redacted]'],
+    [`/authorize?scope=${encodeURIComponent(KNOWN_SNILS)}&client_id=diary`, '/authorize?scope=[redacted]&client_id=diary'],
+    ['/authorize?scope=112-233-445+95', '/authorize?scope=[redacted]'],
+    ['/authorize?region=11223344595', '/authorize?region=[redacted]'],
+    ['/regions/%E0%A4%A', '/regions/%E0%A4%A'],
+  ];
+  for (const [url, expected] of cases) t.equal(scrubUrl(url), expected, url);
+});
