@@ -1,4 +1,6 @@
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
+import { signCompact } from './jws.js';
 
 /** Algorithms our own signing keys use: ES256 by default, RS256 for clients that ask for it. */
 export const SIGNING_ALGS = ['ES256', 'RS256'] as const;
@@ -7,7 +9,8 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 export interface SigningKey {
   kid: string;
   alg: SigningAlg;
-  privateKey: CryptoKey;
+  /** node:crypto, not WebCrypto: see jws.ts. */
+  privateKey: KeyObject;
 }
 
 export interface GeneratedKey {
@@ -32,12 +35,11 @@ export async function generateSigningKey(alg: SigningAlg): Promise<GeneratedKey>
 }
 
 export async function importSigningKey(kid: string, alg: SigningAlg, privateJwk: JWK): Promise<SigningKey> {
-  const privateKey = await importJWK(privateJwk, alg);
-  if (privateKey instanceof Uint8Array) throw new Error('a signing key must be asymmetric');
-  return { kid, alg, privateKey };
+  if (privateJwk.kty !== (alg === 'ES256' ? 'EC' : 'RSA')) throw new Error(`a ${alg} signing key must be ${alg === 'ES256' ? 'EC' : 'RSA'}`);
+  return { kid, alg, privateKey: createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' }) };
 }
 
 /** Signs a JWT with the given key; `typ` goes into the header (RFC 9068 wants `at+jwt`). */
 export async function signJwt(payload: JWTPayload, key: SigningKey, typ: string): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ }).sign(key.privateKey);
+  return signCompact({ alg: key.alg, kid: key.kid, typ }, payload, key.alg, key.privateKey);
 }

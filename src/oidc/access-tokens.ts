@@ -1,5 +1,6 @@
-import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, type JWTPayload } from 'jose';
 import { z } from 'zod';
+import { verifyJwt } from '../crypto/jws.js';
 import { InvalidToken } from '../errors/oauth-errors.js';
 import type { OidcContext } from './context.js';
 import type { Family } from './refresh-tokens.js';
@@ -27,13 +28,12 @@ export type AccessTokenClaims = z.infer<typeof accessTokenClaims> & JWTPayload;
 export async function verifyAccessToken(ctx: OidcContext, token: string): Promise<AccessTokenClaims> {
   let payload: JWTPayload;
   try {
-    const jwks = createLocalJWKSet(await ctx.keys.publishedJwks());
-    ({ payload } = await jwtVerify(token, jwks, {
+    payload = verifyJwt(token, await ctx.keys.verificationKeys(), {
       issuer: ctx.issuer,
       typ: 'at+jwt',
       algorithms: ['ES256', 'RS256'],
       currentDate: new Date(ctx.now()),
-    }));
+    });
   } catch (error) {
     if (error instanceof errors.JOSEError) throw new InvalidToken(error instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is not valid');
     throw error;

@@ -1,5 +1,7 @@
 import type { JWK } from 'jose';
 import type { Sealer } from '../crypto/key-encryption.js';
+import { createHash } from 'node:crypto';
+import { verificationKeys, type VerificationKey } from '../crypto/jws.js';
 import { SIGNING_ALGS, generateSigningKey, importSigningKey, type SigningAlg, type SigningKey } from '../crypto/jwt.js';
 
 /**
@@ -33,10 +35,19 @@ export interface KeyRing {
   signingKey(alg: SigningAlg): Promise<SigningKey>;
   /** Public keys currently published (JWKS). */
   publishedJwks(): Promise<{ keys: JWK[] }>;
+  /** The same, serialised once per key set, with its ETag: what GET /jwks sends. */
+  publishedBody(): Promise<PublishedJwks>;
+  /** The published keys as node:crypto KeyObjects, imported once per key set: what verifies our tokens. */
+  verificationKeys(): Promise<VerificationKey[]>;
   /** Adds a new key per algorithm, published now, signing after the delay; retires the old ones. */
   rotate(options?: { activationDelaySeconds?: number }): Promise<string[]>;
   /** Takes a key out at once (compromise): it stops signing and leaves JWKS now. */
   remove(kid: string): Promise<void>;
+}
+
+export interface PublishedJwks {
+  body: Buffer;
+  etag: string;
 }
 
 export interface KeyRingDeps {
@@ -54,6 +65,9 @@ const CLOCK_SKEW_SECONDS = 60;
 export function createKeyRing(deps: KeyRingDeps): KeyRing {
   let cache: { records: SigningKeyRecord[]; loadedAt: number } | undefined;
   const imported = new Map<string, Promise<SigningKey>>();
+  // Derived from one load of the records (and the minute it was made in, for unpublishAt):
+  // rebuilt when the records are reloaded, after a rotation or removal, or when a key leaves JWKS.
+  let derived: { from: SigningKeyRecord[]; keys: JWK[]; body?: PublishedJwks; verify?: VerificationKey[] } | undefined;
 
   async function records(): Promise<SigningKeyRecord[]> {
     if (!cache || deps.now() - cache.loadedAt > deps.cacheSeconds * 1000) {
@@ -93,6 +107,17 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     return key;
   }
 
+  async function published(): Promise<NonNullable<typeof derived>> {
+    const all = await records();
+    const at = deps.now();
+    const keys = all
+      .filter((r) => r.unpublishAt === null || r.unpublishAt.getTime() > at)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .map((r) => r.publicJwk);
+    if (derived?.from !== all || derived.keys.length !== keys.length) derived = { from: all, keys };
+    return derived;
+  }
+
   return {
     async ensureKeys() {
       cache = undefined;
@@ -114,12 +139,22 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     },
 
     async publishedJwks() {
-      const at = deps.now();
-      const keys = (await records())
-        .filter((r) => r.unpublishAt === null || r.unpublishAt.getTime() > at)
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-        .map((r) => r.publicJwk);
-      return { keys };
+      return { keys: (await published()).keys };
+    },
+
+    async publishedBody() {
+      const current = await published();
+      if (!current.body) {
+        const body = Buffer.from(JSON.stringify({ keys: current.keys }));
+        current.body = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+      }
+      return current.body;
+    },
+
+    async verificationKeys() {
+      const current = await published();
+      current.verify ??= verificationKeys(current.keys);
+      return current.verify;
     },
 
     async rotate(options = {}) {

@@ -35,6 +35,17 @@ t.test('discovery, JWKS, keys at rest and the seeded client', async (t) => {
     t.notOk('d' in key || 'p' in key || 'q' in key, 'no private parts published');
   }
 
+  const jwksEtag = jwksRes.headers.get('etag');
+  t.match(jwksEtag, /^"[\w-]+"$/, 'JWKS has an ETag');
+  const revalidated = await fetch(`${broker.url}/jwks`, { headers: { 'if-none-match': jwksEtag! } });
+  t.equal(revalidated.status, 304, 'a verifier revalidating its cached JWKS gets 304');
+  t.equal(await revalidated.text(), '');
+  t.equal(revalidated.headers.get('cache-control'), 'public, max-age=60');
+  const metaEtag = res.headers.get('etag');
+  t.match(metaEtag, /^"[\w-]+"$/, 'discovery has an ETag');
+  t.equal((await fetch(`${broker.url}/.well-known/openid-configuration`, { headers: { 'if-none-match': metaEtag! } })).status, 304);
+  t.equal((await fetch(`${broker.url}/.well-known/openid-configuration`, { headers: { 'if-none-match': '"other"' } })).status, 200);
+
   const rows = await broker.deps.database.db.selectFrom('signing_keys').select(['kid', 'private_jwk_encrypted']).execute();
   t.equal(rows.length, 2);
   for (const row of rows) t.notMatch(row.private_jwk_encrypted, /"d"|"kty"/, 'private JWK stored encrypted');
@@ -63,5 +74,8 @@ t.test('discovery, JWKS, keys at rest and the seeded client', async (t) => {
     t.equal((await ring.signingKey('ES256')).kid, before.kid, 'the old key signs until the new one activates');
     const token = await signJwt({ sub: 'y' }, await ring.signingKey('ES256'), 'JWT');
     t.equal(decodeProtectedHeader(token).kid, before.kid);
+    const served = await fetch(`${broker.url}/jwks`);
+    t.same(((await served.json()) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid), published, 'GET /jwks serves the rotated set at once');
+    t.not(served.headers.get('etag'), jwksEtag, 'with a new ETag');
   });
 });
