@@ -13,6 +13,12 @@ import type { Test } from 'tap';
  */
 export const FUZZ_RUNS = positive(process.env['FUZZ_RUNS'], 20_000);
 const BASE_SEED = positive(process.env['FUZZ_SEED'], Date.now() % 2_000_000_000);
+/**
+ * Wall-clock cap per file, so an overloaded machine shortens the default run instead of hitting
+ * tap's 300 s file timeout (a flaky test is a bug): 200 s unless FUZZ_RUNS is given, when the
+ * count is what was asked for (FUZZ_MAX_SECONDS overrides either way). A quarter for the warm-up.
+ */
+const MAX_SECONDS = positive(process.env['FUZZ_MAX_SECONDS'], process.env['FUZZ_RUNS'] ? Number.MAX_SAFE_INTEGER / 1000 : 200);
 
 function positive(value: string | undefined, fallback: number): number {
   const n = Number(value);
@@ -174,8 +180,10 @@ export async function fuzz(t: Test, app: FastifyInstance, name: string, request:
       if (response.statusCode >= 500) throw new Error(`${req.method} ${req.url.slice(0, 300)} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
     });
   });
-  await fc.assert(property, { numRuns: Math.ceil(runs / ((IN_FLIGHT + 1) / 2)), seed, ...(path ? { path } : {}), endOnFailure: false });
+  const timeLimit = Math.round(MAX_SECONDS * 1000 * (options.warmUp ? 0.25 : 0.75));
+  await fc.assert(property, { numRuns: Math.ceil(runs / ((IN_FLIGHT + 1) / 2)), seed, ...(path ? { path } : {}), endOnFailure: false, interruptAfterTimeLimit: timeLimit, markInterruptAsFailure: false });
   const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+  if (Date.now() - started >= timeLimit) t.comment(`${name}: stopped at the time limit (${Math.round(timeLimit / 1000)} s) after ${total} requests`);
   return { runs: total, statuses, ms: Date.now() - started };
 }
 
