@@ -12,6 +12,18 @@ import { CLIENT_AUTH_METHODS, SUPPORTED_SCOPES, type Client, type ClientRepo } f
  * Keys starting with `$` (e.g. `$comment`) are ignored, since JSON has no comments.
  */
 const uri = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).refine((value) => !value.includes('#'), 'must not contain a fragment');
+/** A browser origin as the Origin header carries it: scheme, host and port, nothing else. */
+const origin = z
+  .string()
+  .max(300)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin like https://diary.example.ru (no path, no trailing slash)');
 const region = z.string().regex(/^\d{2}$/, 'must be a two-digit region code');
 
 const dropComments = (value: unknown) =>
@@ -32,6 +44,8 @@ const clientFields = z
     resources: z.array(uri).default([]),
     id_token_signed_response_alg: z.enum(SIGNING_ALGS).default('ES256'),
     refresh_token_ttl_seconds: z.number().int().min(0).max(365 * 24 * 3600).default(30 * 24 * 3600),
+    allowed_origins: z.array(origin).max(20).default([]),
+    authorization_error_iss: z.boolean().default(true),
   })
   .strict();
 
@@ -81,6 +95,8 @@ export function clientFromEntry(entry: ClientEntry): Client {
     allowedResources: entry.resources,
     idTokenAlg: entry.id_token_signed_response_alg,
     refreshTokenTtlSeconds: entry.refresh_token_ttl_seconds,
+    allowedOrigins: entry.allowed_origins,
+    authorizationErrorIss: entry.authorization_error_iss,
   };
 }
 
@@ -99,6 +115,8 @@ export function entryFromClient(client: Client): ClientEntry {
     resources: client.allowedResources,
     id_token_signed_response_alg: client.idTokenAlg,
     refresh_token_ttl_seconds: client.refreshTokenTtlSeconds,
+    allowed_origins: client.allowedOrigins ?? [],
+    authorization_error_iss: client.authorizationErrorIss ?? true,
   };
 }
 

@@ -36,6 +36,13 @@ export interface Client {
   idTokenAlg: SigningAlg;
   /** 0: no refresh tokens for this client. */
   refreshTokenTtlSeconds: number;
+  /**
+   * Browser origins (scheme://host[:port]) allowed to call /token, /userinfo and /revoke from
+   * script, besides the origins of redirectUris. Absent: none besides those.
+   */
+  allowedOrigins?: string[] | undefined;
+  /** False leaves RFC 9207 `iss` out of error redirects (mod_auth_openidc). Absent: true. */
+  authorizationErrorIss?: boolean | undefined;
 }
 
 /** Implemented in store/postgres. */

@@ -2,7 +2,7 @@ import { randomToken } from '../crypto/random.js';
 import { jsonState } from '../store/state-store.js';
 import type { OidcContext } from './context.js';
 import type { AuthenticatedProfile, Interaction, InteractionFailure, InteractionService } from './interaction.js';
-import { codeRedirect, errorRedirect, failureDescription } from './redirects.js';
+import { codeRedirect, errorIssuer, errorRedirect, failureDescription } from './redirects.js';
 import type { SsoSession } from './sessions.js';
 import { stateKeys } from './state-keys.js';
 
@@ -93,7 +93,8 @@ export function createInteractions(ctx: OidcContext): Interactions {
 
     async fail(interactionId, failure: InteractionFailure) {
       const interaction = await take(interactionId);
-      return errorRedirect(ctx.issuer, interaction.redirectUri, { error: failure.error, description: failureDescription(failure) }, interaction.state);
+      const client = await ctx.clients.find(interaction.clientId);
+      return errorRedirect(errorIssuer(ctx.issuer, client), interaction.redirectUri, { error: failure.error, description: failureDescription(failure) }, interaction.state);
     },
   };
 }

@@ -14,8 +14,18 @@ export function codeRedirect(issuer: string, redirectUri: string, code: string, 
   return clientRedirect(redirectUri, { code, state, iss: issuer });
 }
 
+/**
+ * The `iss` an error redirect carries: ours, unless the client turned it off. mod_auth_openidc
+ * takes any callback carrying `iss` for an IdP-discovery answer before it reads `error`, so
+ * every refusal would end on its generic page (Keycloak has the same per-client switch).
+ */
+export function errorIssuer(issuer: string, client: { authorizationErrorIss?: boolean | undefined } | null | undefined): string | undefined {
+  return client?.authorizationErrorIss === false ? undefined : issuer;
+}
+
+/** `issuer` undefined: no `iss` (see errorIssuer). */
 export function errorRedirect(
-  issuer: string,
+  issuer: string | undefined,
   redirectUri: string,
   error: { error: string; description: string },
   state: string | undefined,
@@ -24,7 +34,7 @@ export function errorRedirect(
 }
 
 /** Back to the client when our own storage is down: try again later (RFC 6749 §4.1.2.1). */
-export function unavailableRedirect(issuer: string, redirectUri: string, state: string | undefined): string {
+export function unavailableRedirect(issuer: string | undefined, redirectUri: string, state: string | undefined): string {
   return errorRedirect(issuer, redirectUri, { error: 'temporarily_unavailable', description: 'the service is temporarily unavailable, try again shortly' }, state);
 }
 

@@ -10,7 +10,7 @@ import type { Client } from '../clients.js';
 import { nowSeconds, type OidcContext } from '../context.js';
 import type { Interaction, InteractionFailure } from '../interaction.js';
 import { issueCodeRedirect, type Interactions } from '../interactions.js';
-import { errorRedirect, failureDescription, unavailableRedirect } from '../redirects.js';
+import { errorIssuer, errorRedirect, failureDescription, unavailableRedirect } from '../redirects.js';
 import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { toSnapshot, type SsoSession } from '../sessions.js';
 import { rawState, readTarget, validateAuthorizeRequest, type AuthorizeRequest } from './validate.js';
@@ -59,13 +59,13 @@ export async function authorize(
     const request = validateAuthorizeRequest(client, target, raw);
     // Before SSO too: a region switched off since the session began admits nobody.
     const refused = await admitRegion?.({ clientId: client.clientId, region: request.region });
-    if (refused) return { kind: 'redirect', url: errorRedirect(ctx.issuer, request.redirectUri, { error: refused.error, description: failureDescription(refused) }, request.state) };
+    if (refused) return { kind: 'redirect', url: errorRedirect(errorIssuer(ctx.issuer, client), request.redirectUri, { error: refused.error, description: failureDescription(refused) }, request.state) };
     return await decide(ctx, interactions, request, sessionId);
   } catch (error) {
     const down = infrastructureFailure(error);
-    if (down) return { kind: 'unavailable', error: down, backUrl: unavailableRedirect(ctx.issuer, target.redirectUri, rawState(raw)) };
+    if (down) return { kind: 'unavailable', error: down, backUrl: unavailableRedirect(errorIssuer(ctx.issuer, client), target.redirectUri, rawState(raw)) };
     if (!(error instanceof OAuthError)) throw error;
-    return { kind: 'redirect', url: errorRedirect(ctx.issuer, target.redirectUri, { error: error.error, description: error.description }, rawState(raw)) };
+    return { kind: 'redirect', url: errorRedirect(errorIssuer(ctx.issuer, client), target.redirectUri, { error: error.error, description: error.description }, rawState(raw)) };
   }
 }
 

@@ -19,6 +19,8 @@ function toClient(row: ClientRow): Client {
     allowedResources: row.allowed_resources,
     idTokenAlg: row.id_token_signed_response_alg as Client['idTokenAlg'],
     refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
+    allowedOrigins: row.allowed_origins,
+    authorizationErrorIss: row.authorization_error_iss,
   };
 }
 
@@ -53,6 +55,8 @@ export function createPostgresClientRepo(db: Db): ClientRepo {
         allowed_resources: JSON.stringify(client.allowedResources),
         id_token_signed_response_alg: client.idTokenAlg,
         refresh_token_ttl_seconds: client.refreshTokenTtlSeconds,
+        allowed_origins: JSON.stringify(client.allowedOrigins ?? []),
+        authorization_error_iss: client.authorizationErrorIss ?? true,
       };
       await db
         .insertInto('clients')

@@ -32,6 +32,9 @@ export interface ClientsTable {
   allowed_resources: JsonWithDefault<string[]>;
   id_token_signed_response_alg: WithDefault<string>;
   refresh_token_ttl_seconds: WithDefault<number>;
+  /** Migration 0005. */
+  allowed_origins: JsonWithDefault<string[]>;
+  authorization_error_iss: WithDefault<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
