@@ -8,6 +8,7 @@ import { OAuthError } from '../errors/oauth-errors.js';
 import { migrateToLatest } from '../store/postgres/database.js';
 import { UsageError, type CliIo } from './cli-io.js';
 import { COMMANDS, type CommandArgs } from './commands.js';
+import { runDoctor } from './doctor.js';
 
 /**
  * `esia-broker <command>`: the admin operations offline, against DATABASE_URL or the embedded
@@ -19,6 +20,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3, config: 78 } as c
 export const USAGE = `usage: esia-broker <command> [options]
 
   migrate                                  bring the database schema up to date
+  doctor [--json]                          check the ESIA setup: configuration, certificates, signer,
+                                           ESIA reachable, clock skew (docs/going-live.md)
   clients list [--json]                    registered diary frontends
   clients add FILE|-                       register one client (a clients.json entry); prints its secret once
   clients remove CLIENT_ID
@@ -81,6 +84,8 @@ export async function runCli(argv: string[], io: CliIo, env: Env = process.env):
       (group === undefined && !args.values.help ? io.err : io.out)(USAGE);
       return group === undefined && !args.values.help ? EXIT.usage : EXIT.ok;
     }
+    // No database: the doctor checks the ESIA leg, and a refused configuration is its answer.
+    if (group === 'doctor' && action === undefined) return await runDoctor(io, env, { json: args.values.json ?? false });
     const name = group === 'migrate' ? 'migrate' : `${group} ${action ?? ''}`.trim();
     const command = COMMANDS[name];
     if (!command && name !== 'migrate') throw new UsageError(`unknown command "${name}"`);
