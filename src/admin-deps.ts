@@ -3,6 +3,9 @@ import type { AuditLog } from './accounts/links.js';
 import { createLinkRateLimiter } from './accounts/rate-limit.js';
 import { createClientAdmin, type ClientAdmin } from './admin/clients-admin.js';
 import { createLinksAdmin, type LinksAdmin } from './admin/links-admin.js';
+import { createPeopleAdmin, type PeopleAdmin } from './admin/people-admin.js';
+import { createKeyedHash } from './crypto/key-encryption.js';
+import { createPostgresPeopleStore } from './store/postgres/people-repo.js';
 import { createProfileImport, type ProfileImport } from './admin/profile-import.js';
 import { createProfilesAdmin, type ProfilesAdmin } from './admin/profiles-admin.js';
 import type { AdminQueries } from './admin/reports.js';
@@ -23,6 +26,8 @@ import { createPostgresProfileAdminStore } from './store/postgres/profile-admin-
 import { createPostgresRetentionStore } from './store/postgres/retention-repo.js';
 import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
+import { createRedisStateStore } from './store/redis/redis-state-store.js';
+import { createSessionService } from './oidc/sessions.js';
 
 /**
  * The admin services, wired once for the broker (deps.ts) and once for the offline
@@ -36,6 +41,8 @@ export interface AdminServices {
   readonly linkAdmin: LinksAdmin;
   /** Retention purge (docs/personal-data.md): hourly in the broker, `esia-broker purge` for a CronJob. */
   readonly retention: Retention;
+  /** What is stored about one person, and their erasure (docs/personal-data.md). */
+  readonly peopleAdmin: PeopleAdmin;
 }
 
 export interface AdminServiceParts {
@@ -44,6 +51,8 @@ export interface AdminServiceParts {
   clients: ClientRepo;
   /** Unlinking goes through the accounts domain (its audit event, its rules). */
   accounts: Pick<Accounts, 'unlink'>;
+  /** Ends an ESIA account's SSO sessions (the state store); absent offline without REDIS_URL. */
+  endSessionsOf?: (esiaOid: string) => Promise<number>;
 }
 
 export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServices {
@@ -56,6 +65,14 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
     profileAdmin: createProfilesAdmin({ store, links, audit: parts.audit }),
     profileImport: createProfileImport({ store, audit: parts.audit, hashSnils: createSnilsHasher(key), digestPassword: createPasswordDigester(key) }),
     linkAdmin: createLinksAdmin({ links, profiles: store, accounts: parts.accounts, audit: parts.audit }),
+    peopleAdmin: createPeopleAdmin({
+      profiles: store,
+      links,
+      people: createPostgresPeopleStore(db),
+      audit: parts.audit,
+      pseudonymOf: createKeyedHash(parts.config.secrets.keyEncryptionKey, 'audit-pseudonym'),
+      endSessionsOf: parts.endSessionsOf,
+    }),
     retention: createRetention({ store: createPostgresRetentionStore(db), audit: parts.audit, windows: parts.config.admin.retention }),
   };
 }
@@ -83,13 +100,23 @@ export async function openAdminContext(config: Config, options: { migrate?: bool
       // Only unlink is used offline; it counts nothing.
       limiter: createLinkRateLimiter(createMemoryStateStore(), config.accounts.linkLimits),
     });
+    // `person erase` ends the person's SSO sessions too, when the broker's Redis is configured.
+    const state = config.storage.redisUrl
+      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs })
+      : undefined;
+    const sessions = state
+      ? createSessionService({ state, now: Date.now, idleSeconds: config.oidc.sessionIdleSeconds, absoluteSeconds: config.oidc.sessionAbsoluteSeconds, accountHash: createKeyedHash(config.secrets.keyEncryptionKey, 'sessions-of-account') })
+      : undefined;
     return {
-      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts }),
+      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts, endSessionsOf: sessions && ((oid) => sessions.endAllOf(oid)) }),
       config,
       database,
       audit,
       keys: createConfiguredKeyRing(config, createPostgresSigningKeyRepo(db)),
-      close: () => database.close(),
+      close: async () => {
+        await state?.close();
+        await database.close();
+      },
     };
   } catch (error) {
     await database.close();

@@ -98,6 +98,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     profiles: deps.profileAdmin,
     importProfiles: deps.profileImport,
     links: deps.linkAdmin,
+    people: deps.peopleAdmin,
     importMaxBytes: deps.config.admin.importMaxBytes,
     importMaxNewPasswords: deps.config.admin.importMaxNewPasswords,
     state: deps.state,

@@ -128,7 +128,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       esiaLogin: esia.login,
       audit,
       // Reports, clients, directory import, profiles and links (src/admin-deps.ts, shared with the CLI).
-      ...createAdminServices(database.db, { config, audit, clients, accounts }),
+      ...createAdminServices(database.db, { config, audit, clients, accounts, endSessionsOf: (oid) => oidc.ctx.sessions.endAllOf(oid) }),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

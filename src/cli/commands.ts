@@ -1,6 +1,7 @@
 import type { AdminContext } from '../admin-deps.js';
 import type { AdminCall } from '../admin/admin-call.js';
 import { toCsv } from '../admin/csv.js';
+import { parsePersonRef } from '../admin/people-admin.js';
 import type { ImportReport } from '../admin/profile-import.js';
 import { reportNameSchema, runReport } from '../admin/report-runner.js';
 import { UsageError, type CliIo } from './cli-io.js';
@@ -25,6 +26,14 @@ function two(args: CommandArgs, what: string): [string, string] {
   const [a, b, extra] = args.positionals;
   if (a === undefined || b === undefined || extra !== undefined) throw new UsageError(`expected ${what}`);
   return [a, b];
+}
+
+/** `person show|erase PROFILE_ID` or `--esia-oid OID`. */
+function personRef(args: CommandArgs) {
+  const oid = args.values['esia-oid'];
+  if (oid !== undefined && args.positionals.length === 0) return parsePersonRef('esia', oid);
+  if (oid !== undefined) throw new UsageError('give a PROFILE_ID or --esia-oid, not both');
+  return parsePersonRef('profile', one(args, 'PROFILE_ID (or --esia-oid OID)'));
 }
 
 function importFormat(args: CommandArgs, file: string, text: string): 'csv' | 'json' {
@@ -116,6 +125,16 @@ export const COMMANDS: Record<string, Command> = {
     const [oid, profileId] = two(args, 'OID PROFILE_ID');
     await ctx.linkAdmin.remove({ esia_oid: oid, profile_id: profileId }, call);
     io.err('unlinked\n');
+    return 0;
+  },
+  'person show': async (args, ctx, io, call) => {
+    io.out(json(await ctx.peopleAdmin.show(personRef(args), call)));
+    return 0;
+  },
+  'person erase': async (args, ctx, io, call) => {
+    const result = await ctx.peopleAdmin.erase(personRef(args), call);
+    io.out(json(result));
+    io.err(`erased: ${result.profiles} profile(s) blanked, ${result.links} link(s), ${result.grants} grant(s), ${result.sessions} session(s); ${result.audit_events} audit event(s) pseudonymised\n`);
     return 0;
   },
   purge: async (args, ctx, io, call) => {

@@ -32,6 +32,8 @@ export const USAGE = `usage: esia-broker <command> [options]
   links list (--esia-oid OID | --profile PROFILE_ID)
   links add OID PROFILE_ID | links remove OID PROFILE_ID
   keys rotate [--now] | keys remove KID    signing keys
+  person show|erase (PROFILE_ID | --esia-oid OID)
+                                           everything stored about one person (JSON); erasure
   purge                                    delete login/audit events and grants past their retention (a CronJob)
   report logins|completeness|outcomes [--csv] [--region NN] [--school ID] [--role ROLE] [--from DATE] [--to DATE]
 

@@ -44,6 +44,8 @@ export interface SessionService {
    */
   establish(currentId: string | undefined, input: SessionInput): Promise<SsoSession>;
   end(id: string | undefined): Promise<SsoSession | null>;
+  /** Ends every session of an ESIA account (erasure); how many there were. */
+  endAllOf(esiaOid: string): Promise<number>;
 }
 
 export interface SessionDeps {
@@ -51,7 +53,12 @@ export interface SessionDeps {
   now: () => number;
   idleSeconds: number;
   absoluteSeconds: number;
+  /** Keyed hash of an ESIA oid: the key of the account's session index (never the oid itself). */
+  accountHash?: (esiaOid: string) => string;
 }
+
+/** Sessions one index keeps: older ones have expired long before (a login a day for the absolute lifetime). */
+const INDEX_MAX = 20;
 
 export function toSnapshot(session: SsoSession): SsoSnapshot {
   return { esiaOid: session.esiaOid, level: session.level, authTime: session.authTime, esiaSessionId: session.esiaSessionId, profileIds: session.profileIds };
@@ -76,6 +83,18 @@ export function createSessionService(deps: SessionDeps): SessionService {
     // Stored without its id: the cookie value is found only by its hash (the key), never read back.
     const { id, ...stored } = session;
     if (ttl > 0) await json.put(stateKeys.session(id), stored, ttl);
+  }
+
+  /**
+   * Adds the session to its account's index. Read-modify-write: two logins of one account in
+   * the same instant may keep only one of them; the other then lives out its TTL after erasure.
+   */
+  async function remember(session: SsoSession): Promise<void> {
+    if (!deps.accountHash) return;
+    const indexKey = stateKeys.sessionsOf(deps.accountHash(session.esiaOid));
+    const known = (await json.get<string[]>(indexKey)) ?? [];
+    const hashes = [...known.filter((h) => h !== sha256Base64url(session.id)), sha256Base64url(session.id)].slice(-INDEX_MAX);
+    await json.put(indexKey, hashes, absoluteMs);
   }
 
   async function find(id: string | undefined): Promise<SsoSession | null> {
@@ -112,7 +131,17 @@ export function createSessionService(deps: SessionDeps): SessionService {
         lastSeenAt: now,
       };
       await save(session);
+      await remember(session);
       return session;
+    },
+
+    async endAllOf(esiaOid) {
+      if (!deps.accountHash) return 0;
+      const indexKey = stateKeys.sessionsOf(deps.accountHash(esiaOid));
+      const hashes = (await json.get<string[]>(indexKey)) ?? [];
+      for (const hash of hashes) await deps.state.delete(stateKeys.sessionByHash(hash));
+      await deps.state.delete(indexKey);
+      return hashes.length;
     },
 
     async end(id) {

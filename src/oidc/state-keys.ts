@@ -4,10 +4,18 @@ import { sha256Base64url } from '../crypto/random.js';
  * Every state-store key of the authorization server, in one place. Secrets (codes, tokens,
  * session ids) appear only hashed, so a store dump does not hand out usable credentials.
  */
-export const stateKeys = {
+export const stateKeys: {
+  readonly [K in 'interaction' | 'session' | 'sessionByHash' | 'sessionsOf' | 'code' | 'redeemedCode' | 'revokedAccessToken' | 'revokedFamily']: (id: string) => string;
+} & {
+  readonly clientAssertion: (clientId: string, jti: string) => string;
+  readonly tokenRate: (clientId: string, window: number) => string;
+} = {
   interaction: (id: string) => `oidc:interaction:${id}`,
   /** The SSO session id is the eb_session cookie's value: the key holds its SHA-256 only. */
-  session: (id: string) => `oidc:session:${sha256Base64url(id)}`,
+  session: (id: string) => stateKeys.sessionByHash(sha256Base64url(id)),
+  sessionByHash: (idHash: string) => `oidc:session:${idHash}`,
+  /** The id hashes of one ESIA account's sessions (erasure ends them all); keyed by an HMAC of the oid. */
+  sessionsOf: (accountHash: string) => `oidc:sessions-of:${accountHash}`,
   code: (codeHash: string) => `oidc:code:${codeHash}`,
   /** Left behind when a code is redeemed, so a replay can find and revoke what it issued. */
   redeemedCode: (codeHash: string) => `oidc:code-redeemed:${codeHash}`,

@@ -8,13 +8,17 @@ import type { StateStore } from '../../store/state-store.js';
 import { registerAdminPage } from './admin-page-routes.js';
 import { adminAuth } from './admin-auth.js';
 import { registerClientRoutes } from './client-routes.js';
+import { registerPeopleRoutes } from './people-routes.js';
 import { registerProfileRoutes, type ProfileRoutesDeps } from './profile-routes.js';
+import type { PeopleAdmin } from '../../admin/people-admin.js';
 import { registerReportRoutes } from './report-routes.js';
 
 export interface AdminApiDeps extends ProfileRoutesDeps {
   adminToken: string | undefined;
   queries: AdminQueries;
   clients: ClientAdmin;
+  /** Per-person access and erasure (docs/personal-data.md). */
+  people: PeopleAdmin;
   keys: { rotate(): Promise<string[]> };
   audit: AuditLog;
   /** The /admin page: its sessions live in the state store. */
@@ -34,6 +38,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     registerReportRoutes(scope, deps);
     registerClientRoutes(scope, deps.clients);
     registerProfileRoutes(scope, deps);
+    registerPeopleRoutes(scope, deps.people);
     scope.post('/admin/keys/rotate', async (request, reply) => {
       const kids = await deps.keys.rotate();
       await deps.audit.record({ actor: ADMIN_ACTORS.api, action: 'keys.rotate', outcome: 'ok', requestId: request.id, details: { kids: kids.join(' ') } });
