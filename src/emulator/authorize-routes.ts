@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomId } from '../crypto/random.js';
 import { ENDPOINTS, UUID_PATTERN, v1SignedString, v2AuthorizeString } from '../esia/protocol.js';
 import { KNOWN_SCOPES, type EmulatorContext } from './context.js';
@@ -17,11 +17,12 @@ export const SESSION_COOKIE = 'esia_emulator_session';
 
 export function registerAuthorizeRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   for (const protocol of ['v1', 'v2'] as const) {
-    app.get(ENDPOINTS[protocol].authorize, async (request, reply) => authorize(protocol, request.query, request.cookies[SESSION_COOKIE], reply));
+    app.get(ENDPOINTS[protocol].authorize, async (request, reply) => authorize(protocol, request, reply));
   }
 
-  async function authorize(protocol: 'v1' | 'v2', query: unknown, sessionId: string | undefined, reply: FastifyReply) {
-    const { values: q, duplicated } = readParams(query);
+  async function authorize(protocol: 'v1' | 'v2', request: FastifyRequest, reply: FastifyReply) {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    const { values: q, duplicated } = readParams(request.query);
     const client = q['client_id'] ? ctx.registry.get(q['client_id']) : undefined;
     if (!q['client_id'] || !q['redirect_uri']) return page(reply, esiaError('007014', 'client_id, redirect_uri').error_description);
     if (!client) return page(reply, esiaError('007005').error_description);
@@ -41,9 +42,12 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: EmulatorConte
       if (scopes.some((name) => !KNOWN_SCOPES.has(name))) throw new EsiaFault('007006');
       if (scopes.some((name) => !client.scopes.includes(name))) throw new EsiaFault('007019');
       if (q['access_type'] && !['online', 'offline'].includes(q['access_type'])) throw new EsiaFault('007003', 'access_type');
-      checkTimestamp(p.timestamp, ctx.now(), ctx.settings.timestampWindowMs);
-      if (protocol === 'v2') await verifyRawSecret(ctx.openssl, client, q['client_certificate_hash'] ?? '', v2AuthorizeString(p), q['client_secret'] ?? '');
-      else await verifyCmsSecret(ctx.openssl, client, v1SignedString(p), q['client_secret'] ?? '');
+      await ctx.violations.tolerate(request, () => checkTimestamp(p.timestamp, ctx.now(), ctx.settings.timestampWindowMs));
+      await ctx.violations.tolerate(request, () =>
+        protocol === 'v2'
+          ? verifyRawSecret(ctx.openssl, client, q['client_certificate_hash'] ?? '', v2AuthorizeString(p), q['client_secret'] ?? '')
+          : verifyCmsSecret(ctx.openssl, client, v1SignedString(p), q['client_secret'] ?? ''),
+      );
 
       const requestId = randomId();
       const personFilter = q['person_filter'] ? Buffer.from(q['person_filter'], 'base64').toString('utf8') : undefined;

@@ -4,6 +4,7 @@ import type { Persona } from './personas.js';
 import type { Registry } from './registry.js';
 import type { Grant, TokenKeys } from './tokens.js';
 import { TtlMap } from './ttl-map.js';
+import type { ViolationLog } from './violations.js';
 
 /** Switches tests flip to make the emulator misbehave like the real ESIA sometimes does (§9.12). */
 export interface Faults {
@@ -72,6 +73,7 @@ export interface EmulatorContext {
   codes: TtlMap<CodeGrant>;
   accessTokens: TtlMap<Grant>;
   refreshTokens: TtlMap<Grant & { redirectUri: string }>;
+  violations: ViolationLog;
 }
 
 export function createStores(now: () => number) {

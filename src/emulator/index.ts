@@ -16,6 +16,8 @@ import { createRegistry, type ClientRegistration } from './registry.js';
 import { registerRestRoutes } from './rest-routes.js';
 import { registerTokenRoutes } from './token-routes.js';
 import type { TokenKeys } from './tokens.js';
+import { singleValues } from './params.js';
+import { createViolationLog, type Strictness, type Violation } from './violations.js';
 
 /**
  * A protocol-faithful ESIA for tests and demos (PROTOCOL.md §9). Never imported by the broker:
@@ -24,6 +26,7 @@ import type { TokenKeys } from './tokens.js';
 export type { ClientRegistration } from './registry.js';
 export type { Faults } from './context.js';
 export type { Persona } from './personas.js';
+export type { Strictness, Violation } from './violations.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -42,7 +45,9 @@ export interface EmulatorOptions {
   refreshString?: RefreshStringVariant;
   /** [?] Logout's redirect_url must share an origin with a registered redirect_uri. Default false. */
   strictLogoutRedirect?: boolean;
-  /** Exposes /__emulator/* (fault switches over HTTP) for manual demos. */
+  /** strict (default): every check answers as ESIA does; lenient: signature and time findings are logged, not answered. */
+  strictness?: Strictness;
+  /** Exposes /__emulator/* (fault switches, violations) over HTTP. */
   controlApi?: boolean;
   now?: () => number;
 }
@@ -56,6 +61,9 @@ export interface RunningEmulator {
   rotateTokenKeys(): Promise<void>;
   /** The currently published token certificates (what esia.zip holds), PEM. */
   tokenCertificates(): string;
+  /** What requests did wrong (all, or one request's by its X-Emulator-Request-Id). */
+  violations(requestId?: string): Violation[];
+  clearViolations(): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +96,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     issuer: '',
     now,
     ...createStores(now),
+    violations: createViolationLog(options.strictness ?? 'strict'),
   };
   for (const client of options.clients ?? []) await ctx.registry.register(client);
 
@@ -98,12 +107,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  ctx.violations.install(app);
   const sleeps = installFaults(app, faults);
   registerAuthorizeRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerRestRoutes(app, ctx);
   app.get('/public/esia-token-certs.pem', async (_request, reply) => reply.type('application/x-pem-file').send(ctx.keys.published));
-  if (options.controlApi) registerControlRoutes(app, faults, () => rotate());
+  if (options.controlApi) {
+    registerControlRoutes(app, faults, () => rotate());
+    app.get('/__emulator/violations', async (request) => ({ strictness: ctx.violations.strictness, violations: ctx.violations.list(singleValues(request.query)['request']) }));
+    app.delete('/__emulator/violations', async (_request, reply) => reply.code(204).send(ctx.violations.clear()));
+  }
 
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
@@ -133,6 +147,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     },
     rotateTokenKeys: rotate,
     tokenCertificates: () => ctx.keys.published,
+    violations: (requestId) => ctx.violations.list(requestId),
+    clearViolations: () => ctx.violations.clear(),
     async close() {
       sleeps.releaseAll();
       await app.close();

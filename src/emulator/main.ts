@@ -4,12 +4,18 @@ import { z } from 'zod';
 import { devKeyPaths, ensureDevKeys } from '../esia/dev-keys.js';
 import { createOpenssl, DEFAULT_GOST_ENGINE } from '../esia/openssl.js';
 import { DEFAULT_PERSONAS_FILE, startEmulator } from './index.js';
+import { loadPersonas, PersonasFileError, personasJsonSchema } from './personas.js';
 
 /**
  * `npm run esia-emulator`: the ESIA emulator as its own process, registered for the local broker
  * with the development keys under DATA_DIR/esia-dev (the same ones the broker generates).
- * Settings (all optional) are documented in docs/esia.md.
+ * Settings (all optional) are documented in docs/emulator.md; `npx esia-emulator` runs this file.
  */
+if (process.argv.includes('--personas-schema')) {
+  process.stdout.write(`${JSON.stringify(personasJsonSchema(), null, 2)}\n`);
+  process.exit(0);
+}
+
 const env = z
   .object({
     EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
@@ -26,6 +32,7 @@ const env = z
     EMULATOR_TIMESTAMP_WINDOW_MS: z.coerce.number().int().positive().default(300_000),
     EMULATOR_REFRESH_STRING: z.enum(['ilimurzin', 'aisgorod']).default('ilimurzin'),
     EMULATOR_CONTROL_API: z.enum(['true', 'false']).default('true'),
+    EMULATOR_STRICTNESS: z.enum(['strict', 'lenient']).default('strict'),
     ESIA_GOST_ENGINE: z.string().default(DEFAULT_GOST_ENGINE),
   })
   .parse(process.env);
@@ -38,13 +45,15 @@ const certFile = env.EMULATOR_CLIENT_CERT_FILE ?? devKeyPaths(devDir).clientCert
 const emulator = await startEmulator({
   port: env.EMULATOR_PORT,
   host: env.EMULATOR_HOST,
-  publicUrl: env.EMULATOR_PUBLIC_URL ?? `http://localhost:${env.EMULATOR_PORT}`,
-  personas: env.EMULATOR_PERSONAS_FILE,
+  // Port 0 (any free port, for tests) leaves the URL to the port actually bound.
+  ...(env.EMULATOR_PUBLIC_URL || env.EMULATOR_PORT !== 0 ? { publicUrl: env.EMULATOR_PUBLIC_URL ?? `http://localhost:${env.EMULATOR_PORT}` } : {}),
+  personas: readPersonas(env.EMULATOR_PERSONAS_FILE),
   tokenKeys: { devKeysDir: devDir },
   openssl: { enginePath: env.ESIA_GOST_ENGINE },
   timestampWindowMs: env.EMULATOR_TIMESTAMP_WINDOW_MS,
   refreshString: env.EMULATOR_REFRESH_STRING,
   controlApi: env.EMULATOR_CONTROL_API === 'true',
+  strictness: env.EMULATOR_STRICTNESS,
   clients: [
     {
       clientId: env.EMULATOR_CLIENT_ID,
@@ -61,3 +70,14 @@ process.stdout.write(`token certificates: ${emulator.url}/public/esia-token-cert
 const stop = () => void emulator.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+
+/** A bad personas file stops the start with every problem listed, not a stack trace. */
+function readPersonas(file: string) {
+  try {
+    return loadPersonas(file);
+  } catch (error) {
+    if (!(error instanceof PersonasFileError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}

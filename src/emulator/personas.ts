@@ -43,20 +43,44 @@ export const personaSchema = z
 export type Persona = z.infer<typeof personaSchema>;
 export type PersonaInput = z.input<typeof personaSchema>;
 
-const fileSchema = z.object({ $comment: z.string().optional(), personas: z.array(personaSchema).min(1) });
+const fileSchema = z.object({ $schema: z.string().optional(), $comment: z.string().optional(), personas: z.array(personaSchema).min(1) });
 
-export function parsePersonas(input: unknown): Persona[] {
-  const personas = fileSchema.parse(input).personas;
+/** The personas file format as JSON Schema (docs/emulator.md; `npx esia-emulator --personas-schema`). */
+export function personasJsonSchema(): Record<string, unknown> {
+  return { title: 'ESIA emulator personas file', ...z.toJSONSchema(fileSchema, { io: 'input' }) };
+}
+
+export class PersonasFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PersonasFileError';
+  }
+}
+
+/** Every problem at once, each with its place in the file: `personas[2].snils: must be XXX-XXX-XXX YY`. */
+export function parsePersonas(input: unknown, source = 'personas file'): Persona[] {
+  const parsed = fileSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i ? '.' : ''}${String(key)}`)).join('') || '(top level)'}: ${issue.message}`);
+    throw new PersonasFileError(`${source} is not a valid personas file:\n${lines.join('\n')}`);
+  }
+  const personas = parsed.data.personas;
   const seen = new Set<string>();
   for (const persona of personas) {
-    if (seen.has(persona.oid)) throw new Error(`duplicate persona oid ${persona.oid}`);
+    if (seen.has(persona.oid)) throw new PersonasFileError(`${source}: duplicate persona oid ${persona.oid}`);
     seen.add(persona.oid);
   }
   return personas;
 }
 
 export function loadPersonas(file: string): Persona[] {
-  return parsePersonas(JSON.parse(readFileSync(file, 'utf8')));
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PersonasFileError(`${file}: cannot read it as JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  return parsePersonas(input, file);
 }
 
 /** Stable element ids: the oid's last digits and the position, so URLs survive restarts. */

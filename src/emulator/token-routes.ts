@@ -18,7 +18,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: EmulatorContext):
       const state = stateOf(request.body);
       try {
         if (!isForm(request)) throw new EsiaFault('007014', 'state, client_id');
-        const body = await exchange(protocol, request.body);
+        const body = await exchange(protocol, request);
         // Fault: a well-formed state that is not the one this request sent (§7 "State checks").
         return reply.header('cache-control', 'no-store').send({ ...body, ...(ctx.faults.wrongState ? { state: randomId() } : {}) });
       } catch (error) {
@@ -28,8 +28,8 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: EmulatorContext):
     });
   }
 
-  async function exchange(protocol: 'v1' | 'v2', input: unknown) {
-    const { values: q, duplicated } = readParams(input);
+  async function exchange(protocol: 'v1' | 'v2', request: FastifyRequest) {
+    const { values: q, duplicated } = readParams(request.body);
     if (duplicated.length > 0) throw new EsiaFault('007003', duplicated.join(', '));
     const grantType = q['grant_type'];
     if (grantType !== 'authorization_code' && !(protocol === 'v2' && (grantType === 'refresh_token' || grantType === 'client_credentials'))) {
@@ -48,14 +48,15 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: EmulatorContext):
     const p = { clientId: client.clientId, scope: q['scope'] ?? '', scopeOrg: q['scope_org'] ?? '', timestamp: q['timestamp'] ?? '', state: q['state'] ?? '', redirectUri: q['redirect_uri'] ?? '' };
     if (!UUID_PATTERN.test(p.state)) throw new EsiaFault('007003', 'state');
     if (p.redirectUri && !client.redirectUris.includes(p.redirectUri)) throw new EsiaFault('007023');
-    checkTimestamp(p.timestamp, ctx.now(), ctx.settings.timestampWindowMs);
+    await ctx.violations.tolerate(request, () => checkTimestamp(p.timestamp, ctx.now(), ctx.settings.timestampWindowMs));
     const secret = q['client_secret'] ?? '';
     const hash = q['client_certificate_hash'] ?? '';
 
     if (grantType === 'authorization_code') {
       const code = q['code'] ?? '';
-      if (protocol === 'v2') await verifyRawSecret(ctx.openssl, client, hash, v3TokenString({ ...p, code }), secret);
-      else await verifyCmsSecret(ctx.openssl, client, v1SignedString(p), secret);
+      await ctx.violations.tolerate(request, () =>
+        protocol === 'v2' ? verifyRawSecret(ctx.openssl, client, hash, v3TokenString({ ...p, code }), secret) : verifyCmsSecret(ctx.openssl, client, v1SignedString(p), secret),
+      );
       const grant = ctx.codes.take(code);
       if (!grant || grant.clientId !== client.clientId || grant.redirectUri !== p.redirectUri || grant.scope !== p.scope) throw new EsiaFault('007011');
       return issue(client, grant, p.state, grant.redirectUri);

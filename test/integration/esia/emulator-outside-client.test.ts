@@ -1,0 +1,118 @@
+import t from 'tap';
+import { spawn, execFileSync } from 'node:child_process';
+import { X509Certificate, createVerify, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// An ESIA client as an outside team would write it from docs/emulator.md alone: the emulator
+// started through its bin, plain fetch, and the openssl CLI for GOST. No project code imported.
+const dir = mkdtempSync(join(tmpdir(), 'outside-client-'));
+const conf = join(dir, 'gost.cnf');
+writeFileSync(conf, 'openssl_conf = d\n[d]\nengines = e\n[e]\ngost = g\n[g]\nengine_id = gost\ndynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/gost.so\ndefault_algorithms = ALL\n');
+const openssl = (args: string[], input?: string | Buffer) => execFileSync('openssl', args, { input: input ?? '', env: { ...process.env, OPENSSL_CONF: conf } });
+const keyFile = join(dir, 'key.pem');
+const certFile = join(dir, 'cert.pem');
+writeFileSync(keyFile, openssl(['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A']));
+writeFileSync(certFile, openssl(['req', '-new', '-x509', '-key', keyFile, '-days', '30', '-md_gost12_256', '-subj', '/CN=outside system']));
+const certHash = openssl(['dgst', '-md_gost12_256', '-r'], openssl(['x509', '-in', certFile, '-outform', 'DER'])).toString().split(' ')[0]!.toUpperCase();
+const sign = (text: string) => openssl(['dgst', '-md_gost12_256', '-sign', keyFile], Buffer.from(text, 'utf8')).toString('base64url');
+
+const CLIENT = 'OUTSIDE_IS';
+const REDIRECT = 'https://outside.example/esia/cb';
+const SCOPE = 'openid fullname email';
+
+async function startEmulatorProcess(extra: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'bin', 'esia-emulator.js')], {
+    env: { ...process.env, EMULATOR_PORT: '0', DATA_DIR: dir, EMULATOR_CLIENT_ID: CLIENT, EMULATOR_REDIRECT_URIS: REDIRECT, EMULATOR_CLIENT_CERT_FILE: certFile, EMULATOR_SCOPES: SCOPE, ...extra },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => void child.kill());
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) resolve(url);
+    });
+    child.on('exit', (code) => reject(new Error(`emulator exited ${code}: ${out}`)));
+  });
+}
+
+const timestamp = (at = new Date()) => `${at.toISOString().slice(0, 19).replace(/-/g, '.').replace('T', ' ')} +0000`;
+const fieldsOf = (html: string, marker: string) => {
+  const form = html.split('<form').find((part) => part.includes(marker)) ?? '';
+  return Object.fromEntries([...form.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+};
+
+function authorizeUrl(base: string, options: { secret?: string; hash?: string | null; ts?: string } = {}) {
+  const state = randomUUID();
+  const ts = options.ts ?? timestamp();
+  const params = new URLSearchParams({ client_id: CLIENT, scope: SCOPE, response_type: 'code', state, timestamp: ts, access_type: 'online', redirect_uri: REDIRECT, client_secret: options.secret ?? sign(CLIENT + SCOPE + ts + state + REDIRECT) });
+  if (options.hash !== null) params.set('client_certificate_hash', options.hash ?? certHash);
+  return { url: `${base}/aas/oauth2/v2/ac?${params}`, state };
+}
+
+const base = await startEmulatorProcess({});
+
+t.test('the documented happy path: /v2/ac, login and consent forms, /v3/te, id_token verified with the published certificate, /rs/prns', async (t) => {
+  const { url, state } = authorizeUrl(base);
+  const toLogin = await fetch(url, { redirect: 'manual' });
+  t.equal(toLogin.status, 302);
+  const loginUrl = new URL(toLogin.headers.get('location')!, base);
+  t.equal(loginUrl.pathname, '/login');
+  const loginPage = await (await fetch(loginUrl)).text();
+  const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fieldsOf(loginPage, 'value="1000000102"')) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const consentPage = await (await fetch(new URL(login.headers.get('location')!, base), { headers: { cookie } })).text();
+  const consent = await fetch(`${base}/consent`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fieldsOf(consentPage, 'value="grant"')) });
+  const back = new URL(consent.headers.get('location')!);
+  t.equal(`${back.origin}${back.pathname}`, REDIRECT);
+  t.equal(back.searchParams.get('state'), state);
+  const code = back.searchParams.get('code')!;
+
+  const tokenState = randomUUID();
+  const ts = timestamp();
+  const token = await fetch(`${base}/aas/oauth2/v3/te`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: CLIENT, code, grant_type: 'authorization_code', redirect_uri: REDIRECT, scope: SCOPE, state: tokenState, timestamp: ts, token_type: 'Bearer', client_certificate_hash: certHash, client_secret: sign(CLIENT + SCOPE + ts + tokenState + REDIRECT + code) }),
+  });
+  t.equal(token.status, 200);
+  const tokens = (await token.json()) as { access_token: string; id_token: string; state: string; token_type: string; expires_in: number };
+  t.match(tokens, { state: tokenState, token_type: 'Bearer', expires_in: 3600 });
+
+  const certs = (await (await fetch(`${base}/public/esia-token-certs.pem`)).text()).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
+  const [header, payload, signature] = tokens.id_token.split('.') as [string, string, string];
+  const rsa = certs.map((pem) => new X509Certificate(pem)).find((cert) => { try { return cert.publicKey.asymmetricKeyType === 'rsa'; } catch { return false; } })!;
+  t.ok(createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(rsa.publicKey, Buffer.from(signature, 'base64url')), 'RS256 id_token verifies with the published certificate');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+  t.match(claims, { aud: CLIENT, iss: `http://${new URL(base).host}/`, sub: 1000000102, 'urn:esia:sbj': { 'urn:esia:sbj:oid': 1000000102, 'urn:esia:sbj:is_tru': true } });
+
+  const person = await fetch(`${base}/rs/prns/1000000102`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+  t.equal(person.status, 200);
+  t.match(await person.json(), { trusted: true, firstName: String });
+});
+
+t.test('each documented refusal, with its ESIA code, and the violations log read by request id', async (t) => {
+  const refusal = async (url: string) => {
+    const response = await fetch(url, { redirect: 'manual' });
+    return { id: response.headers.get('x-emulator-request-id')!, description: new URL(response.headers.get('location')!).searchParams.get('error_description') };
+  };
+  const badSignature = await refusal(authorizeUrl(base, { secret: sign('another string') }).url);
+  t.match(badSignature.description, /^ESIA-007053/);
+  t.match(await refusal(authorizeUrl(base, { hash: null }).url), { description: /^ESIA-007014: .*client_certificate_hash/ });
+  t.match(await refusal(authorizeUrl(base, { ts: timestamp(new Date(Date.now() - 3_600_000)) }).url), { description: /^ESIA-007015/ });
+  const log = (await (await fetch(`${base}/__emulator/violations?request=${badSignature.id}`)).json()) as { strictness: string; violations: Array<Record<string, unknown>> };
+  t.equal(log.strictness, 'strict');
+  t.match(log.violations, [{ requestId: badSignature.id, code: '007053', path: '/aas/oauth2/v2/ac', enforced: true }]);
+  t.equal(log.violations.length, 1, 'only that request');
+});
+
+t.test('lenient: a bad signature is logged as tolerated and the login goes on', async (t) => {
+  const lenient = await startEmulatorProcess({ EMULATOR_STRICTNESS: 'lenient' });
+  const response = await fetch(authorizeUrl(lenient, { secret: sign('another string') }).url, { redirect: 'manual' });
+  t.equal(new URL(response.headers.get('location')!, lenient).pathname, '/login', 'on to the login page');
+  const log = (await (await fetch(`${lenient}/__emulator/violations?request=${response.headers.get('x-emulator-request-id')}`)).json()) as { strictness: string; violations: unknown[] };
+  t.match(log, { strictness: 'lenient', violations: [{ code: '007053', enforced: false }] });
+});
