@@ -86,19 +86,30 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
 
     async rotate(tokenHash, successorHash, now, decide) {
       return db.transaction().execute(async (tx) => {
-        const token = await tx.selectFrom('refresh_tokens').select([...TOKEN_COLUMNS, 'family_id']).where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
-        const familyRow = token
-          ? await tx.selectFrom('refresh_token_families').selectAll().where('id', '=', token.family_id).forUpdate().executeTakeFirst()
+        // The token and its family, both locked, in one round trip (FOR UPDATE on a join locks
+        // the rows of both tables); a token whose family is gone finds nothing, as before.
+        const row = await tx
+          .selectFrom('refresh_tokens as t')
+          .innerJoin('refresh_token_families as f', 'f.id', 't.family_id')
+          .select(['t.token_hash', 't.expires_at as token_expires_at', 't.used_at', 't.successor_hash'])
+          .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason'])
+          .where('t.token_hash', '=', tokenHash)
+          .forUpdate()
+          .executeTakeFirst();
+        const successor = row?.successor_hash
+          ? await tx.selectFrom('refresh_tokens').select(TOKEN_COLUMNS).where('token_hash', '=', row.successor_hash).executeTakeFirst()
           : undefined;
-        const successor = token?.successor_hash
-          ? await tx.selectFrom('refresh_tokens').select(TOKEN_COLUMNS).where('token_hash', '=', token.successor_hash).executeTakeFirst()
-          : undefined;
-        const family = familyRow ? toFamily(familyRow) : null;
-        const view: RotationView | null = token && family ? { token: toToken(token), family, successor: successor ? toToken(successor) : null } : null;
+        const family = row ? toFamily(row) : null;
+        const token = row ? toToken({ ...row, expires_at: row.token_expires_at }) : null;
+        const view: RotationView | null = token && family ? { token, family, successor: successor ? toToken(successor) : null } : null;
         const decision = decide(view);
         if (decision.action === 'rotate' && family) {
-          await tx.updateTable('refresh_tokens').set({ used_at: now, successor_hash: successorHash }).where('token_hash', '=', tokenHash).execute();
-          await tx.insertInto('refresh_tokens').values({ token_hash: successorHash, family_id: family.id, expires_at: family.expiresAt }).execute();
+          // Used and succeeded in one statement: a data-modifying CTE always runs to completion.
+          await tx
+            .with('used', (q) => q.updateTable('refresh_tokens').set({ used_at: now, successor_hash: successorHash }).where('token_hash', '=', tokenHash))
+            .insertInto('refresh_tokens')
+            .values({ token_hash: successorHash, family_id: family.id, expires_at: family.expiresAt })
+            .execute();
         } else if (decision.action === 'revoke-family' && family) {
           await tx.updateTable('refresh_token_families').set({ revoked_at: now, revoked_reason: decision.reason }).where('id', '=', family.id).execute();
         }
