@@ -28,7 +28,7 @@ export const ESIA_PRESETS: Readonly<Record<EsiaEnvironment, EsiaPreset>> = {
   test: {
     url: 'https://esia-portal1.test.gosuslugi.ru',
     issuer: 'http://esia-portal1.test.gosuslugi.ru/',
-    tokenCerts: "the test environment's certificate published with ESIA's methodological recommendations on the technology portal",
+    tokenCerts: "the test environment's own certificate, obtained with the test access (not the production one)",
   },
   production: {
     url: 'https://esia.gosuslugi.ru',
