@@ -24,6 +24,8 @@ import { registerTokenRoute } from './http/routes/token.js';
 import { registerUserinfoRoute } from './http/routes/userinfo.js';
 import { unavailableRedirect } from './oidc/redirects.js';
 import { registerEsiaRoutes, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
+import { installCors } from './http/cors.js';
+import { createBrowserOrigins } from './oidc/browser-origins.js';
 
 export interface BuildAppOptions {
   /** Tests hand in a server already listening on port 0, so the issuer URL is known up front. */
@@ -81,6 +83,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
 
   installOidcHttp(app, deps.oidc);
+  installCors(app, { origins: createBrowserOrigins({ clients: deps.oidc.ctx.clients, now: deps.oidc.ctx.now }) });
   registerDiscoveryRoutes(app, deps);
   registerRegionRoutes(app, deps);
   registerAuthorizeRoutes(app, { ...deps, admitRegion: createRegionAdmission(deps) });

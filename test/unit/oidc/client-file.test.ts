@@ -55,3 +55,13 @@ t.test('production never seeds a client holding the published demo secret', asyn
   t.same(await seedClientsFromFile(configDir, repo), { seeded: ['demo-diary'], refused: [] }, 'development seeds it');
   t.same(upserted, ['demo-diary']);
 });
+
+t.test('allowed_origins are bare origins; authorization_error_iss defaults on', async (t) => {
+  const [client] = parse([{ ...base, allowed_origins: ['https://spa.example.ru', 'http://localhost:5173'], authorization_error_iss: false }]);
+  t.same(client?.allowedOrigins, ['https://spa.example.ru', 'http://localhost:5173']);
+  t.equal(client?.authorizationErrorIss, false);
+  t.equal(parse([base])[0]?.authorizationErrorIss, true);
+  for (const bad of ['https://spa.example.ru/', 'https://spa.example.ru/app', '*', 'null', 'ftp://spa.example.ru']) {
+    t.throws(() => parse([{ ...base, allowed_origins: [bad] }]), /allowed_origins/, bad);
+  }
+});
