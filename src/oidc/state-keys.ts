@@ -22,5 +22,9 @@ export const stateKeys: {
   revokedAccessToken: (jti: string) => `oidc:revoked-at:${jti}`,
   revokedFamily: (familyId: string) => `oidc:revoked-family:${familyId}`,
   clientAssertion: (clientId: string, jti: string) => `oidc:client-assertion:${clientId}:${jti}`,
-  tokenRate: (clientId: string, window: number) => `oidc:rate:token:${clientId}:${window}`,
+  /**
+   * Refused calls per caller: `who` is whatever client_id the request claimed plus the address,
+   * both untrusted and possibly personal (a SNILS typed as client_id), so only its hash is kept.
+   */
+  tokenRate: (who: string, window: number) => `oidc:rate:token:${sha256Base64url(who)}:${window}`,
 } as const;

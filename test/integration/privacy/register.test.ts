@@ -8,6 +8,7 @@ import { stateKeys } from '../../../src/oidc/state-keys.js';
 import { linkFailuresKey, type LinkCounter } from '../../../src/accounts/keys.js';
 import { adminLoginFailuresKey, adminSessionKey } from '../../../src/admin/admin-sessions.js';
 import { esiaKeys } from '../../../src/esia/keys.js';
+import { KNOWN_SNILS } from '../../fixtures/personal-data.js';
 import { pendingResolutionKey } from '../../../src/http/login/pending-resolution.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -58,6 +59,13 @@ t.test('every state-store key family is in the register', async (t) => {
   walk(join(ROOT, 'src'));
   const notKeys = new Set(['admin:cli:', 'urn:esia:']);
   t.same([...inline].filter((f) => !notKeys.has(f) && !families.has(f)).sort(), [], 'no inline key family in src/ missing from the key functions');
+});
+
+t.test('keys built from untrusted input keep only its hash', async (t) => {
+  const who = `introspect:${KNOWN_SNILS}@203.0.113.7`;
+  const key = stateKeys.tokenRate(who, 1);
+  t.notMatch(key, KNOWN_SNILS, 'a SNILS sent as client_id does not reach Redis');
+  t.notMatch(key, '203.0.113.7', 'nor the caller\'s address');
 });
 
 t.test('docs/personal-data.md shows the register as it is in src/', async (t) => {
