@@ -91,4 +91,5 @@ export const KNOWN_SCOPES = new Set([
   'openid', 'fullname', 'birthdate', 'birthplace', 'gender', 'snils', 'inn', 'id_doc', 'email', 'mobile', 'contacts', 'addresses',
   'medical_doc', 'military_doc', 'foreign_passport_doc', 'drivers_licence_doc', 'birth_cert_doc', 'residence_doc', 'temporary_residence_doc',
   'vehicles', 'usr_org', 'usr_avt', 'usr_reg_cxt',
+  'kid_fullname', 'kid_birthdate', 'kid_gender', 'kid_snils', 'kid_inn', 'kid_birth_cert_doc', 'kid_medical_doc',
 ]);

@@ -37,6 +37,8 @@ export const personaSchema = z
     documents: z.array(document).default([]),
     addresses: z.array(address).default([]),
     organizations: z.array(organization).default([]),
+    /** A parent's children: oids of other personas in the file, served at /rs/prns/{oid}/kids. */
+    kids: z.array(z.string().regex(/^\d{1,15}$/, 'must be a decimal oid')).default([]),
   })
   .strict();
 
@@ -69,6 +71,10 @@ export function parsePersonas(input: unknown, source = 'personas file'): Persona
   for (const persona of personas) {
     if (seen.has(persona.oid)) throw new PersonasFileError(`${source}: duplicate persona oid ${persona.oid}`);
     seen.add(persona.oid);
+  }
+  for (const persona of personas) {
+    const unknown = persona.kids.filter((oid) => !seen.has(oid));
+    if (unknown.length > 0) throw new PersonasFileError(`${source}: persona ${persona.oid} lists kids that are not personas in the file: ${unknown.join(', ')}`);
   }
   return personas;
 }
@@ -106,6 +112,20 @@ export const DOCUMENT_SCOPES: Record<string, readonly string[]> = {
   military_doc: ['MLTR_ID'],
   residence_doc: ['RSDNC_PERMIT'],
   temporary_residence_doc: ['TMP_RSDNC_PERMIT'],
+};
+/**
+ * kid_* scopes: a parent's consent to read a child's data, each the child's counterpart of a
+ * person scope. ESIA's names and the /kids shape are not in any public client ([?]): the emulator
+ * serves a plausible shape and says so in docs/emulator.md.
+ */
+export const KID_SCOPES: Record<string, string> = {
+  kid_fullname: 'fullname',
+  kid_birthdate: 'birthdate',
+  kid_gender: 'gender',
+  kid_snils: 'snils',
+  kid_inn: 'inn',
+  kid_birth_cert_doc: 'birth_cert_doc',
+  kid_medical_doc: 'medical_doc',
 };
 export const CONTACT_SCOPES: Record<string, readonly string[]> = {
   email: ['EML'],

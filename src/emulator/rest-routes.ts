@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.js';
-import { CONTACT_SCOPES, DOCUMENT_SCOPES, elementId, identityDocumentId, type Persona } from './personas.js';
+import { CONTACT_SCOPES, DOCUMENT_SCOPES, elementId, identityDocumentId, KID_SCOPES, type Persona } from './personas.js';
 import { singleValues } from './params.js';
 import type { Grant } from './tokens.js';
 
@@ -92,6 +92,39 @@ export function registerRestRoutes(app: FastifyInstance, ctx: EmulatorContext): 
       return item ? reply.send(item) : reply.code(404).send({ code: 'ESIA-000404', message: 'Not found' });
     });
   }
+
+  // A parent's children (kid_* scopes): links to /rs/prns/{oid}/kids/{kidOid}, each the child's
+  // person object with the fields the kid_* scopes allow, and its documents under /docs.
+  function kidOf(request: FastifyRequest, reply: FastifyReply): { kid: Persona; scopes: Set<string> } | undefined {
+    const auth = authorise(request, reply);
+    if (!auth) return undefined;
+    const scopes = new Set([...auth.scopes].flatMap((scope) => (KID_SCOPES[scope] ? [KID_SCOPES[scope]] : [])));
+    const kidOid = (request.params as { kidOid: string }).kidOid;
+    const kid = auth.persona.kids.includes(kidOid) ? ctx.personas.get(kidOid) : undefined;
+    if (scopes.size === 0 || !kid) return void forbidden(reply);
+    return { kid, scopes };
+  }
+  app.get('/rs/prns/:oid/kids', async (request, reply) => {
+    const auth = authorise(request, reply);
+    if (!auth) return reply;
+    if (![...auth.scopes].some((scope) => KID_SCOPES[scope])) return forbidden(reply);
+    const kidScopes = new Set([...auth.scopes].flatMap((scope) => (KID_SCOPES[scope] ? [KID_SCOPES[scope]] : [])));
+    const kids = auth.persona.kids.flatMap((oid) => (ctx.personas.has(oid) ? [oid] : []));
+    const inline = embeds(request.query).some(([name]) => name === '');
+    const items = kids.map((oid) => (inline ? { oid: Number(oid), ...personView(ctx.personas.get(oid)!, kidScopes) } : `${base(auth.persona.oid)}/kids/${oid}`));
+    return reply.send({ stateFacts: ['hasSize'], size: items.length, eTag: etag(kids), elements: items });
+  });
+  app.get('/rs/prns/:oid/kids/:kidOid', async (request, reply) => {
+    const found = kidOf(request, reply);
+    return found ? reply.send({ oid: Number(found.kid.oid), ...personView(found.kid, found.scopes) }) : reply;
+  });
+  app.get('/rs/prns/:oid/kids/:kidOid/docs', async (request, reply) => {
+    const found = kidOf(request, reply);
+    if (!found) return reply;
+    if (!allowed('docs', found.scopes)) return forbidden(reply);
+    const items = elements(found.kid, 'docs', found.scopes);
+    return reply.send({ stateFacts: ['hasSize'], size: items.length, eTag: etag(items), elements: items });
+  });
 
   // Organisations (usr_org): /roles inline memberships, /orgs links to /rs/orgs/{oid} (§1).
   app.get('/rs/prns/:oid/roles', async (request, reply) => {

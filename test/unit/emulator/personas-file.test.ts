@@ -21,6 +21,7 @@ t.test('a bad personas file: every problem with its place, at once', async (t) =
   t.match(error.message, /personas\[0\]\.snils: must be XXX-XXX-XXX YY/);
   t.match(error.message, /personas\[1\].*shoeSize/);
   t.throws(() => parsePersonas({ personas: [{ oid: '1', label: 'a', trusted: true, lastName: 'A', firstName: 'B' }, { oid: '1', label: 'b', trusted: false, lastName: 'C', firstName: 'D' }] }), /duplicate persona oid 1/);
+  t.throws(() => parsePersonas({ personas: [{ oid: '1', label: 'a', trusted: true, lastName: 'A', firstName: 'B', kids: ['2'] }] }), /persona 1 lists kids that are not personas in the file: 2/);
   const file = join(scratchDir(), 'broken.json');
   writeFileSync(file, '{"personas": [');
   t.throws(() => loadPersonas(file), /broken\.json: cannot read it as JSON/);

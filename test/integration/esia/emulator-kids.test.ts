@@ -1,0 +1,60 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { encodeSignature, esiaTimestamp, v2AuthorizeString, v3TokenString } from '../../../src/esia/protocol.js';
+import { createSigner } from '../../../src/esia/signers.js';
+import { Browser, passEsia, sharedDevKeys, startTestEmulator, testOpenssl } from '../../helpers/emulator.js';
+
+// The person API for a parent: /rs/prns/{oid}/kids under the kid_* scopes, and the other collections.
+const keys = await sharedDevKeys();
+const openssl = testOpenssl();
+const signer = createSigner({ kind: 'openssl', keyFile: keys.clientKey, certFile: keys.clientCert, keyPassphrase: undefined, certHash: undefined }, { openssl, timeoutMs: 5000 });
+const hash = await signer.certificateHash();
+const emulator = await startTestEmulator();
+t.teardown(() => emulator.close());
+const REDIRECT = 'https://rp.example.ru/cb';
+const SCOPES = ['openid', 'fullname', 'addresses', 'usr_org', 'kid_fullname', 'kid_birthdate', 'kid_birth_cert_doc'];
+await emulator.registerClient({ clientId: 'RP', redirectUris: [REDIRECT], certificates: [readFileSync(keys.clientCert, 'utf8')], scopes: SCOPES, tokenAlg: 'RS256' });
+const sign = async (text: string) => encodeSignature(await signer.signRaw(Buffer.from(text)), 'base64url');
+
+async function accessToken(scope: string, oid: string): Promise<string> {
+  const p = { clientId: 'RP', scope, scopeOrg: '', timestamp: esiaTimestamp(new Date()), state: randomUUID(), redirectUri: REDIRECT };
+  const params = new URLSearchParams({ client_id: 'RP', scope, response_type: 'code', state: p.state, timestamp: p.timestamp, redirect_uri: REDIRECT, access_type: 'online', client_certificate_hash: hash, client_secret: await sign(v2AuthorizeString(p)) });
+  const back = new URL((await passEsia(new Browser(), `${emulator.url}/aas/oauth2/v2/ac?${params}`, { oid, callbackPrefix: 'https://rp.example.ru/' })).callbackUrl);
+  const code = back.searchParams.get('code')!;
+  const q = { ...p, state: randomUUID() };
+  const body = new URLSearchParams({ client_id: 'RP', code, grant_type: 'authorization_code', redirect_uri: REDIRECT, scope, state: q.state, timestamp: q.timestamp, token_type: 'Bearer', client_certificate_hash: hash, client_secret: await sign(v3TokenString({ ...q, code })) });
+  const response = await fetch(`${emulator.url}/aas/oauth2/v3/te`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const get = async (path: string, token: string) => {
+  const response = await fetch(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+t.test('a parent with kid_* scopes sees the children: links, each child as allowed, the birth certificate', async (t) => {
+  const token = await accessToken(SCOPES.join(' '), '1000000107');
+  const kids = await get('/rs/prns/1000000107/kids', token);
+  t.equal(kids.status, 200);
+  t.match(kids.body, { stateFacts: ['hasSize'], size: 2, elements: [`${emulator.url}/rs/prns/1000000107/kids/1000000104`, `${emulator.url}/rs/prns/1000000107/kids/1000000105`] });
+  const child = await get('/rs/prns/1000000107/kids/1000000105', token);
+  t.equal(child.status, 200);
+  t.match(child.body, { oid: 1000000105, firstName: String, lastName: String, birthDate: '21.04.2016' });
+  t.notOk('snils' in child.body, 'no kid_snils: no SNILS');
+  const docs = await get('/rs/prns/1000000107/kids/1000000105/docs', token);
+  t.match(docs.body, { size: 1, elements: [{ type: 'RF_BRTH_CERT' }] });
+  const inline = await get('/rs/prns/1000000107/kids?embed=(elements)', token);
+  t.match(inline.body, { size: 2, elements: [{ oid: 1000000104 }, { oid: 1000000105 }] });
+  t.equal((await get('/rs/prns/1000000107/kids/1000000102', token)).status, 403, 'not this parent\'s child');
+  t.equal((await get('/rs/prns/1000000107/addrs', token)).status, 200, 'addresses with the addresses scope');
+  t.equal((await get('/rs/prns/1000000107/roles', token)).status, 200, 'roles with usr_org');
+});
+
+t.test('without a kid_* scope, /kids is 403; a person without children gets an empty collection', async (t) => {
+  const plain = await accessToken('openid fullname', '1000000107');
+  t.equal((await get('/rs/prns/1000000107/kids', plain)).status, 403);
+  t.equal((await get('/rs/prns/1000000107/kids/1000000105', plain)).status, 403);
+  const childless = await accessToken(SCOPES.join(' '), '1000000102');
+  t.match((await get('/rs/prns/1000000102/kids', childless)).body, { size: 0, elements: [] });
+});
