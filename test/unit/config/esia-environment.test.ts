@@ -2,6 +2,8 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../../src/config/index.js';
 import { environmentOfUrl } from '../../../src/config/esia-environment.js';
 import { startBroker } from '../../helpers/broker.js';
@@ -85,4 +87,16 @@ t.test('ESIA environments other than the emulator need real keys, even in develo
   t.match(problemsOf({ DATA_DIR: dataDir, ESIA_ENVIRONMENT: 'test' }), /development keys work with the emulator only[\s\S]*ESIA_KEY_FILE/);
   t.match(problemsOf({ NODE_ENV: 'production', ESIA_ENVIRONMENT: 'production' }), /ESIA_TOKEN_CERT_FILE: required in production \(ESIA certificate\(s\) that sign its tokens: https:\/\/esia\.gosuslugi\.ru\/public\/esia\.zip/);
   t.notMatch(problemsOf({ NODE_ENV: 'production', ESIA_ENVIRONMENT: 'production' }), /ESIA_URL: required/, 'the preset gives the URL');
+});
+
+t.test("the compose demo's production broker against the emulator loads, openssl and all, with no warning", async (t) => {
+  const compose = parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment: Record<string, string> }> };
+  // As compose fills them: ${NAME:-default} takes its default, ${NAME:?…} a secret from .env.
+  const fill = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'compose-secret-0123456789abcdef');
+  const env = Object.fromEntries(Object.entries(compose.services['broker']!.environment).map(([name, value]) => [name, fill(value)]));
+  const config = loadConfig(env);
+  t.equal(config.isProduction, true);
+  t.match(config.esia, { environment: 'emulator', url: 'http://localhost:3100', signer: { kind: 'openssl' }, warnings: [] });
+  const { ESIA_ENVIRONMENT: _declared, ...undeclared } = env;
+  t.equal(loadConfig(undeclared).esia.environment, 'emulator', 'localhost is the emulator even undeclared');
 });
