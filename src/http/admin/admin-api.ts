@@ -51,5 +51,6 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     queries: deps.queries,
     audit: deps.audit,
     publicUrl: deps.publicUrl,
+    people: deps.people,
   });
 }

@@ -11,6 +11,8 @@ import { OAuthError } from '../../errors/oauth-errors.js';
 import { readSignedCookie } from '../oidc/cookies.js';
 import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, type AdminReportView } from '../pages/admin-page.js';
 import { html, page } from '../pages/html.js';
+import type { PeopleAdmin } from '../../admin/people-admin.js';
+import { registerPersonPage } from './person-page-routes.js';
 
 /**
  * /admin: the reports page behind the admin token, typed once on a form and then kept as a
@@ -24,6 +26,8 @@ export interface AdminPageDeps {
   queries: AdminQueries;
   audit: AuditLog;
   publicUrl: string;
+  /** The person view and erasure (/admin/person). */
+  people?: PeopleAdmin | undefined;
 }
 
 const SESSION_COOKIE = 'eb_admin';
@@ -114,6 +118,8 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
       }
       return reply.redirect('/admin', 303);
     });
+
+    if (deps.people) registerPersonPage(scope, { people: deps.people, sessionOf, send });
 
     scope.get('/admin/export/:file', surface, async (request, reply) => {
       const session = await sessionOf(request);

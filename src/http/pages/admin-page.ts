@@ -106,7 +106,7 @@ ${pager}`;
 }
 
 export function adminReportPage(view: AdminReportView): string {
-  return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
+  return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <a href="/admin/person">Данные человека</a> · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
 <h1>${reportTitle(view.report)}</h1>
 ${filters(view)}
 ${view.error ? html`<p class="error" role="alert">Условия отбора не приняты: ${view.error}</p>` : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>
