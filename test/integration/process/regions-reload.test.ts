@@ -75,6 +75,8 @@ t.test('/regions publishes the policy; SIGHUP swaps it without dropping a reques
     await sleep(50);
     after = (await get('/regions/29')).body as unknown as Policy;
   }
+  // On a loaded machine a handful of answers may span the swap: hammer on until there are enough.
+  for (let i = 0; i < 200 && seen.length <= 5; i++) await sleep(50);
   running = false;
   await hammer;
   t.equal(after?.mode, 'off', 'the new rules are served');
