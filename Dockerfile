@@ -38,6 +38,7 @@ COPY bin ./bin
 COPY config ./config
 RUN ln -s /app /usr/local/lib/node_modules/esia-broker \
  && ln -s ../lib/node_modules/esia-broker/bin/esia-broker.js /usr/local/bin/esia-broker \
+ && ln -s ../lib/node_modules/esia-broker/bin/esia-emulator.js /usr/local/bin/esia-emulator \
  && mkdir -p /var/lib/esia-broker && chown node:node /var/lib/esia-broker
 USER node
 EXPOSE 3000

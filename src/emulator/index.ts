@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,10 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PERSONAS_FILE = join(import.meta.dirname, '..', '..', 'config', 'esia-personas.json');
+// config/ sits two levels above src/emulator in a checkout and three above dist/src/emulator in the image.
+export const DEFAULT_PERSONAS_FILE =
+  [join(import.meta.dirname, '..', '..', 'config', 'esia-personas.json'), join(import.meta.dirname, '..', '..', '..', 'config', 'esia-personas.json')].find((file) => existsSync(file)) ??
+  join(import.meta.dirname, '..', '..', 'config', 'esia-personas.json');
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const openssl = createOpenssl({ bin: 'openssl', enginePath: DEFAULT_GOST_ENGINE, ...options.openssl });
