@@ -58,9 +58,12 @@ const faultsSchema = z
 export function registerControlRoutes(app: FastifyInstance, faults: Faults, rotate: () => Promise<void>): void {
   app.get('/__emulator/faults', async () => faults);
   app.post('/__emulator/faults', async (request, reply) => {
+    // A form or an empty body used to be taken as "no change" and answered 200: say so instead.
+    const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : typeof request.body === 'string' ? request.body : undefined;
+    if (raw === undefined) return reply.code(400).send({ error: 'body must be a JSON object (Content-Type: application/json)' });
     let input: unknown;
     try {
-      input = JSON.parse(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '{}');
+      input = JSON.parse(raw);
     } catch {
       return reply.code(400).send({ error: 'body must be JSON' });
     }

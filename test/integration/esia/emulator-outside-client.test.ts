@@ -55,29 +55,42 @@ function authorizeUrl(base: string, options: { secret?: string; hash?: string | 
 
 const base = await startEmulatorProcess({});
 
-t.test('the documented happy path: /v2/ac, login and consent forms, /v3/te, id_token verified with the published certificate, /rs/prns', async (t) => {
-  const { url, state } = authorizeUrl(base);
+/** The user's side as the doc describes it: login form for a persona, consent form, back to redirect_uri. */
+async function userGrants(url: string): Promise<URL> {
   const toLogin = await fetch(url, { redirect: 'manual' });
-  t.equal(toLogin.status, 302);
   const loginUrl = new URL(toLogin.headers.get('location')!, base);
-  t.equal(loginUrl.pathname, '/login');
+  if (loginUrl.pathname !== '/login') throw new Error(`expected the login page, got ${loginUrl.href}`);
   const loginPage = await (await fetch(loginUrl)).text();
   const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fieldsOf(loginPage, 'value="1000000102"')) });
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const consentPage = await (await fetch(new URL(login.headers.get('location')!, base), { headers: { cookie } })).text();
   const consent = await fetch(`${base}/consent`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fieldsOf(consentPage, 'value="grant"')) });
-  const back = new URL(consent.headers.get('location')!);
+  return new URL(consent.headers.get('location')!);
+}
+
+function exchange(code: string) {
+  const tokenState = randomUUID();
+  const ts = timestamp(new Date(Date.now() + clockOffsetMs));
+  return {
+    tokenState,
+    response: fetch(`${base}/aas/oauth2/v3/te`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT, code, grant_type: 'authorization_code', redirect_uri: REDIRECT, scope: SCOPE, state: tokenState, timestamp: ts, token_type: 'Bearer', client_certificate_hash: certHash, client_secret: sign(CLIENT + SCOPE + ts + tokenState + REDIRECT + code) }),
+    }),
+  };
+}
+let clockOffsetMs = 0;
+
+t.test('the documented happy path: /v2/ac, login and consent forms, /v3/te, id_token verified with the published certificate, /rs/prns', async (t) => {
+  const { url, state } = authorizeUrl(base);
+  const back = await userGrants(url);
   t.equal(`${back.origin}${back.pathname}`, REDIRECT);
   t.equal(back.searchParams.get('state'), state);
   const code = back.searchParams.get('code')!;
 
-  const tokenState = randomUUID();
-  const ts = timestamp();
-  const token = await fetch(`${base}/aas/oauth2/v3/te`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: CLIENT, code, grant_type: 'authorization_code', redirect_uri: REDIRECT, scope: SCOPE, state: tokenState, timestamp: ts, token_type: 'Bearer', client_certificate_hash: certHash, client_secret: sign(CLIENT + SCOPE + ts + tokenState + REDIRECT + code) }),
-  });
+  const { tokenState, response } = exchange(code);
+  const token = await response;
   t.equal(token.status, 200);
   const tokens = (await token.json()) as { access_token: string; id_token: string; state: string; token_type: string; expires_in: number };
   t.match(tokens, { state: tokenState, token_type: 'Bearer', expires_in: 3600 });
@@ -107,6 +120,27 @@ t.test('each documented refusal, with its ESIA code, and the violations log read
   t.equal(log.strictness, 'strict');
   t.match(log.violations, [{ requestId: badSignature.id, code: '007053', path: '/aas/oauth2/v2/ac', enforced: true }]);
   t.equal(log.violations.length, 1, 'only that request');
+});
+
+t.test('unknown client, unregistered redirect_uri, reused code, expired code (the faults API skews the clock)', async (t) => {
+  const page = async (url: string) => (await fetch(url.replace(/([?&]client_id=)[^&]+/, '$1NOBODY'))).text();
+  t.match(await page(authorizeUrl(base).url), /ESIA-007005/, 'unknown client: an error page');
+  t.match(await (await fetch(authorizeUrl(base).url.replace(encodeURIComponent(REDIRECT), encodeURIComponent('https://evil.example/cb')))).text(), /ESIA-007023/, 'unregistered redirect_uri: an error page, no redirect');
+  const code = (await userGrants(authorizeUrl(base).url)).searchParams.get('code')!;
+  t.equal((await exchange(code).response).status, 200);
+  const reused = await exchange(code).response;
+  t.match(await reused.json(), { error: 'invalid_grant', error_description: /^ESIA-007011/ }, 'a code works once');
+  const late = (await userGrants(authorizeUrl(base).url)).searchParams.get('code')!;
+  const form = await fetch(`${base}/__emulator/faults`, { method: 'POST', body: new URLSearchParams({ clockOffsetMs: '180000' }) });
+  t.equal(form.status, 400, 'a form body is refused, not silently ignored');
+  t.match(await form.json(), { error: /JSON object/ });
+  clockOffsetMs = 3 * 60_000; // past the 2-minute code lifetime, inside the 5-minute timestamp window
+  t.teardown(async () => {
+    clockOffsetMs = 0;
+    await fetch(`${base}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clockOffsetMs: 0 }) });
+  });
+  await fetch(`${base}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clockOffsetMs }) });
+  t.match(await (await exchange(late).response).json(), { error_description: /^ESIA-007011/ }, 'an expired code');
 });
 
 t.test('lenient: a bad signature is logged as tolerated and the login goes on', async (t) => {
