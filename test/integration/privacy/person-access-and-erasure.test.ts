@@ -1,5 +1,7 @@
 import t from 'tap';
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
+import { REGISTER } from '../../../src/admin/personal-data-register.js';
 import { flowLogin, startFlowEnvironment } from '../../helpers/login-flow.js';
 import { adminClient } from '../../helpers/admin.js';
 import { runCli } from '../../../src/cli/run.js';
@@ -20,6 +22,18 @@ const first = await login(OID);
 const tokens = await first.tokens();
 const second = await login(OID);
 await second.tokens();
+
+t.test('every claim the tokens and /userinfo carry is in the register', async (t) => {
+  const registered = new Set(REGISTER.filter((e) => e.store === 'token').flatMap((e) => e.fields));
+  // Protocol claims: about the token, not the person.
+  const protocol = new Set(['iss', 'aud', 'azp', 'iat', 'exp', 'jti', 'nonce', 'at_hash', 'client_id', 'scope']);
+  const userinfo = (await (await fetch(`${env.broker.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as Record<string, unknown>;
+  for (const [what, claims] of [['id_token', decodeJwt(tokens.id_token!)], ['access token', decodeJwt(tokens.access_token)], ['/userinfo', userinfo]] as const) {
+    const keys = Object.keys(claims);
+    t.ok(keys.includes('sub'), `${what} read`);
+    t.same(keys.filter((k) => !registered.has(k) && !protocol.has(k)), [], `${what}: no unregistered claim`);
+  }
+});
 
 t.test('everything stored about the person, by profile id and by ESIA oid; the read is audited', async (t) => {
   const byProfile = await admin.call<Record<string, unknown[]>>('GET', `/admin/people/${profile.id}`);
