@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors/not-found.js';
 import { InvalidRequest } from '../errors/oauth-errors.js';
 import type { AdminCall } from './admin-call.js';
 import { linkView, type LinkView } from './links-admin.js';
+import type { AuditEventView } from './reports.js';
 import { profileIdSchema, profileView, type ProfileView } from './profiles-admin.js';
 import type { ProfileAdminStore } from './profile-store.js';
 import { LOGIN_EVENT_ACTIONS } from './retention.js';
@@ -31,19 +32,8 @@ export interface PersonGrant {
   expires_at: string;
 }
 
-export interface PersonAuditRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  outcome: string;
-  reason: string | null;
-  region: string | null;
-  client_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-}
+/** A row of the person's login or audit history: the audit trail's own view of an event. */
+export type PersonAuditRow = AuditEventView;
 
 /** How erasure rewrites the audit trail: each of the person's ids becomes the same keyed hash everywhere. */
 export interface ErasePlan {
