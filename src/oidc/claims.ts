@@ -13,6 +13,22 @@ export const CLAIMS_BY_SCOPE = {
 
 export const ACR_VALUES = ['urn:esia:simplified', 'urn:esia:standard', 'urn:esia:confirmed'] as const;
 
+const LEVELS: readonly EsiaLevel[] = ['simplified', 'standard', 'confirmed'];
+
+/**
+ * The lowest ESIA level an `acr_values` request accepts (OIDC Core §3.1.2.1: any listed value
+ * will do, so the lowest one counts); values we do not know are ignored. undefined: none asked.
+ */
+export function acrMinimum(acrValues: string | undefined): EsiaLevel | undefined {
+  const asked = (acrValues ?? '').split(' ').filter((value) => (ACR_VALUES as readonly string[]).includes(value));
+  const levels = asked.map((value) => LEVELS.indexOf(value.slice('urn:esia:'.length) as EsiaLevel));
+  return levels.length > 0 ? LEVELS[Math.min(...levels)] : undefined;
+}
+
+export function meetsAcr(level: EsiaLevel, minimum: EsiaLevel | undefined): boolean {
+  return minimum === undefined || LEVELS.indexOf(level) >= LEVELS.indexOf(minimum);
+}
+
 export function userClaims(profile: DiaryProfile, scope: readonly string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = { sub: profile.id };
   if (scope.includes('profile')) {

@@ -20,6 +20,8 @@ export interface Interaction {
   region: string;
   /** prompt=login / max_age exceeded: a fresh ESIA login is required. */
   forceLogin: boolean;
+  /** From acr_values: a login below this ESIA level is refused, not issued. */
+  acrMinimum?: EsiaLevel | undefined;
   createdAt: number;
   /**
    * The browser's broker session when it has one and no fresh login is required: the login

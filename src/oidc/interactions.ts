@@ -1,4 +1,6 @@
 import { randomToken } from '../crypto/random.js';
+import { acrForLevel } from '../esia/person.js';
+import { meetsAcr } from './claims.js';
 import { jsonState } from '../store/state-store.js';
 import type { OidcContext } from './context.js';
 import type { AuthenticatedProfile, Interaction, InteractionFailure, InteractionService } from './interaction.js';
@@ -24,10 +26,17 @@ export interface Interactions extends InteractionService {
 /** Issues a code for an authenticated person and returns the redirect carrying it (RFC 6749 §4.1.2). */
 export async function issueCodeRedirect(
   ctx: OidcContext,
-  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'state' | 'nonce' | 'scope' | 'codeChallenge' | 'resource'>,
+  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'state' | 'nonce' | 'scope' | 'codeChallenge' | 'resource' | 'acrMinimum'>,
   profile: AuthenticatedProfile,
   sessionSid: string | undefined,
 ): Promise<string> {
+  // acr_values: the person's ESIA account cannot be raised by logging in again, so a level
+  // below the one asked is refused with the reason, never issued with a lower acr.
+  if (!meetsAcr(profile.level, request.acrMinimum)) {
+    const client = await ctx.clients.find(request.clientId);
+    const failure = { reason: 'acr_not_satisfied', description: `acr_values asks for ${acrForLevel(request.acrMinimum!)} or higher; the person's ESIA account is ${acrForLevel(profile.level)}` };
+    return errorRedirect(errorIssuer(ctx.issuer, client), request.redirectUri, { error: 'access_denied', description: failureDescription(failure) }, request.state);
+  }
   const code = await ctx.codes.issue({
     clientId: request.clientId,
     redirectUri: request.redirectUri,

@@ -110,6 +110,7 @@ function toInteractionFields(request: AuthorizeRequest) {
     scope: request.scope,
     codeChallenge: request.codeChallenge,
     resource: request.resource,
+    acrMinimum: request.acrMinimum,
   };
 }
 

@@ -7,6 +7,8 @@ import {
   type OAuthError,
 } from '../../errors/oauth-errors.js';
 import { readable } from '../../validation/readable-text.js';
+import type { EsiaLevel } from '../../esia/person.js';
+import { acrMinimum } from '../claims.js';
 import { SUPPORTED_SCOPES, isPublicClient, type Client } from '../clients.js';
 
 /** A validated authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1). */
@@ -21,6 +23,8 @@ export interface AuthorizeRequest {
   region: string;
   prompt: Set<string>;
   maxAge: number | undefined;
+  /** From acr_values: the lowest ESIA level the client accepts for this login. */
+  acrMinimum: EsiaLevel | undefined;
 }
 
 const once = (max: number) => readable(z.string({ error: 'must be given once' }).max(max, `must be at most ${max} characters`)).optional();
@@ -37,6 +41,7 @@ const paramsSchema = z.object({
   code_challenge_method: once(16),
   prompt: once(64),
   max_age: once(10),
+  acr_values: once(256),
   region: once(8),
   resource: z.union([oneResource, z.array(oneResource).max(10, 'at most 10 resources')]).optional(),
 });
@@ -78,7 +83,7 @@ export function validateAuthorizeRequest(client: Client, target: AuthorizeTarget
   const region = resolveRegion(client, params.region);
   const prompt = parsePrompt(params.prompt);
   const maxAge = parseMaxAge(params.max_age);
-  return { client, redirectUri: target.redirectUri, state: params.state, nonce: params.nonce, scope, codeChallenge, resource, region, prompt, maxAge };
+  return { client, redirectUri: target.redirectUri, state: params.state, nonce: params.nonce, scope, codeChallenge, resource, region, prompt, maxAge, acrMinimum: acrMinimum(params.acr_values) };
 }
 
 function parseParams(raw: unknown): z.infer<typeof paramsSchema> {
