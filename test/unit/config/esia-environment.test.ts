@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ConfigError, loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/index.js';
 import { environmentOfUrl } from '../../../src/config/esia-environment.js';
 import { startBroker } from '../../helpers/broker.js';
+import { configProblems } from '../../helpers/config-problems.js';
 
 const production = {
   NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379',
@@ -14,15 +15,7 @@ const production = {
   ESIA_CLIENT_ID: 'EDIARY', ESIA_KEY_FILE: '/run/secrets/esia-key.pem', ESIA_CERT_FILE: '/etc/esia/cert.pem', ESIA_TOKEN_CERT_FILE: '/etc/esia/esia.pem',
 };
 
-function problemsOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.join('\n');
-    throw error;
-  }
-  return '';
-}
+const problemsOf = (env: Record<string, string>): string => configProblems(env).join('\n');
 
 t.test('production refuses the openssl signer against the real ESIA, naming the override', async (t) => {
   for (const env of [{ ESIA_URL: 'https://esia.gosuslugi.ru' }, { ESIA_ENVIRONMENT: 'production' }, { ESIA_URL: 'https://esia-proxy.region.ru' }] as Record<string, string>[]) {

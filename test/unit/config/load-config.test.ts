@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { configProblems } from '../../helpers/config-problems.js';
 
 const secrets = {
   COOKIE_SECRET: 'cookie-secret-0123456789abcdef',
@@ -16,15 +17,7 @@ const esia = {
 };
 const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379', ...secrets, ...esia };
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 t.test('defaults on a bare development environment', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));

@@ -2,20 +2,13 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { configProblems } from '../../helpers/config-problems.js';
 
 const secrets = { COOKIE_SECRET: 'cookie-secret-0123456789abcdef', SNILS_HMAC_KEY: 'snils-hmac-key-0123456789abcdef', KEY_ENCRYPTION_KEY: 'key-encryption-key-0123456789ab' };
 const backends = { DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://redis:6379' };
 
-function problemsOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.join('\n');
-    throw error;
-  }
-  return '';
-}
+const problemsOf = (env: Record<string, string>): string => configProblems(env).join('\n');
 
 t.test('development defaults: the local emulator and generated dev keys under DATA_DIR', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cfg-esia-'));
