@@ -41,7 +41,7 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
   const claims = accessTokenClaims.safeParse(payload);
   if (!claims.success) throw new InvalidToken('the access token is not valid');
   const { jti } = claims.data;
-  // One round trip to each store at once: the state store's marks and the family's row.
+  // One round trip to each store at once: the token's own revocation mark and the family's row.
   const [revoked, family] = await Promise.all([isAccessTokenRevoked(ctx, jti), ctx.families.findFamily(familyOfJti(jti))]);
   if (revoked) throw new InvalidToken('the access token has been revoked');
   await assertGrantStands(ctx, family);
@@ -49,7 +49,7 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
 }
 
 /**
- * The token's family is read from the database, not only the state store's marks: an unlink,
+ * The token's family is read from the database, which alone says whether it was revoked: an unlink,
  * an import or a profile deletion revokes (or deletes) families in its own transaction, and
  * the esia-broker command has no state store at all. Then the grant must still stand.
  */

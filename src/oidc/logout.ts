@@ -4,7 +4,6 @@ import { safeEqual, sha256Base64url } from '../crypto/random.js';
 import { InvalidRequest } from '../errors/oauth-errors.js';
 import type { Client } from './clients.js';
 import type { OidcContext } from './context.js';
-import { rememberFamilyRevoked } from './revocation.js';
 import type { SsoSession } from './sessions.js';
 
 export interface LogoutRequest {
@@ -37,9 +36,7 @@ export async function logout(ctx: OidcContext, request: LogoutRequest, sessionId
   const confirmed = !session || hintIsOfSession(hint, session) || (request.xsrf !== undefined && safeEqual(request.xsrf, xsrf));
   if (!confirmed) return { kind: 'confirm', xsrf, clientId: client?.clientId };
   const ended = await ctx.sessions.end(sessionId);
-  if (ended) {
-    for (const familyId of await ctx.families.revokeSessionFamilies(ended.sid, 'logout')) await rememberFamilyRevoked(ctx, familyId);
-  }
+  if (ended) await ctx.families.revokeSessionFamilies(ended.sid, 'logout');
   return { kind: 'done', ended, backUrl };
 }
 

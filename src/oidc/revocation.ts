@@ -1,6 +1,5 @@
 import type { GrantRefusal, OidcContext } from './context.js';
 import type { Family } from './refresh-tokens.js';
-import { familyOfJti } from './token/issue.js';
 import { stateKeys } from './state-keys.js';
 
 /**
@@ -12,11 +11,6 @@ import { stateKeys } from './state-keys.js';
  */
 export async function revokeFamily(ctx: OidcContext, familyId: string, reason: string): Promise<void> {
   await ctx.families.revokeFamily(familyId, reason);
-  await rememberFamilyRevoked(ctx, familyId);
-}
-
-export async function rememberFamilyRevoked(ctx: OidcContext, familyId: string): Promise<void> {
-  await ctx.state.put(stateKeys.revokedFamily(familyId), reasonless, (ctx.config.accessTokenTtlSeconds + 60) * 1000);
 }
 
 export async function revokeAccessToken(ctx: OidcContext, jti: string, expiresAtSeconds: number): Promise<void> {
@@ -24,9 +18,9 @@ export async function revokeAccessToken(ctx: OidcContext, jti: string, expiresAt
   if (ttlMs > 0) await ctx.state.put(stateKeys.revokedAccessToken(jti), reasonless, ttlMs);
 }
 
+/** An access token revoked alone (RFC 7009); a revoked family is read from its row (access-tokens.ts). */
 export async function isAccessTokenRevoked(ctx: OidcContext, jti: string): Promise<boolean> {
-  const [token, family] = await Promise.all([ctx.state.get(stateKeys.revokedAccessToken(jti)), ctx.state.get(stateKeys.revokedFamily(familyOfJti(jti)))]);
-  return token !== null || family !== null;
+  return (await ctx.state.get(stateKeys.revokedAccessToken(jti))) !== null;
 }
 
 /**

@@ -3,7 +3,7 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors/oauth-e
 import type { Client } from '../clients.js';
 import type { OidcContext } from '../context.js';
 import { decideRotation, type Family, type RotationDecision } from '../refresh-tokens.js';
-import { fallenDescription, fallenGrant, rememberFamilyRevoked } from '../revocation.js';
+import { fallenDescription, fallenGrant } from '../revocation.js';
 import { issueTokens, newAccessTokenJti, type TokenResponse } from './issue.js';
 import { narrowResources } from './resources.js';
 
@@ -46,10 +46,7 @@ async function rotate(ctx: OidcContext, client: Client, token: string): Promise<
     case 'grace':
       return { family: family as Family, successor };
     case 'revoke-family':
-      if (family) {
-        await rememberFamilyRevoked(ctx, family.id);
-        await ctx.securityEvent({ type: 'refresh_token_reuse', clientId: client.clientId, familyId: family.id });
-      }
+      if (family) await ctx.securityEvent({ type: 'refresh_token_reuse', clientId: client.clientId, familyId: family.id });
       throw new InvalidGrant('the refresh token was already used; every token of this grant is revoked');
     case 'refuse':
       throw new InvalidGrant(refusalDescription(decision.why, family));
