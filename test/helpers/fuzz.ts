@@ -210,6 +210,24 @@ export function watchRejections(t: Test): () => void {
   };
 }
 
+/**
+ * One file's share of the fuzz: a quarter warms up (JIT, pools, caches, the allocator's working
+ * set), then memory is measured over the other three quarters, where a leak would keep growing.
+ * Fails on any answer >= 500, any unhandled rejection, RSS growth >= 150 MB or heap >= 50 MB.
+ */
+export async function fuzzSurface(t: Test, app: FastifyInstance, name: string, request: fc.Arbitrary<FuzzRequest>, runs: number): Promise<void> {
+  const checkRejections = watchRejections(t);
+  await fuzz(t, app, `${name}, warm-up`, request, Math.ceil(runs / 4), { warmUp: true });
+  const before = settledMemory();
+  const stats = await fuzz(t, app, name, request, runs - Math.ceil(runs / 4));
+  const after = settledMemory();
+  t.comment(summary(stats, before, after));
+  t.ok(after.rss - before.rss < 150 * 1024 * 1024, `RSS grew by ${mb(after.rss - before.rss)} MB (< 150)`);
+  t.ok(after.heap - before.heap < 50 * 1024 * 1024, `heap grew by ${mb(after.heap - before.heap)} MB (< 50)`);
+  t.ok([...stats.statuses.keys()].every((status) => status < 500), 'no answer >= 500');
+  checkRejections();
+}
+
 export function summary(stats: FuzzStats, before: { rss: number; heap: number }, after: { rss: number; heap: number }): string {
   const byStatus = [...stats.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
   return `${stats.runs} requests in ${(stats.ms / 1000).toFixed(1)} s (${Math.round((stats.runs * 1000) / Math.max(stats.ms, 1))}/s); RSS ${mb(before.rss)} → ${mb(after.rss)} MB, heap ${mb(before.heap)} → ${mb(after.heap)} MB; statuses ${byStatus}`;

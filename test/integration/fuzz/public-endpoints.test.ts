@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { startBroker } from '../../helpers/broker.js';
-import { FUZZ_RUNS, authorization, body, fuzz, headerText, mb, nasty, params, pct, queryOf, settledMemory, summary, watchRejections, type FuzzRequest } from '../../helpers/fuzz.js';
+import { FUZZ_RUNS, authorization, body, fuzzSurface, headerText, nasty, params, pct, queryOf, type FuzzRequest } from '../../helpers/fuzz.js';
 import { registerClient } from '../../helpers/oidc.js';
 
 /**
@@ -90,18 +90,5 @@ const pathParams = fc.oneof(
 const request = fc.oneof({ weight: 1, arbitrary: pathParams }, ...ENDPOINTS.map((e) => ({ weight: e.names.length > 0 ? 6 : 1, arbitrary: requestsFor(e) })));
 
 t.test('generated requests to every public endpoint: never >= 500, no unhandled rejection, memory flat', async (t) => {
-  const checkRejections = watchRejections(t);
-  // A warm-up round (JIT, pools, caches, the heap's working size) before the memory baseline.
-  // A quarter of this file's share warms up (JIT, pools, caches, the allocator's working set):
-  // memory is measured over the other three quarters, where a leak would keep growing.
-  const runs = Math.round(FUZZ_RUNS * 0.6);
-  await fuzz(t, broker.app, 'public endpoints, warm-up', request, Math.ceil(runs / 4), { warmUp: true });
-  const before = settledMemory();
-  const stats = await fuzz(t, broker.app, 'public endpoints', request, runs - Math.ceil(runs / 4));
-  const after = settledMemory();
-  t.comment(summary(stats, before, after));
-  t.ok(after.rss - before.rss < 150 * 1024 * 1024, `RSS grew by ${mb(after.rss - before.rss)} MB (< 150)`);
-  t.ok(after.heap - before.heap < 50 * 1024 * 1024, `heap grew by ${mb(after.heap - before.heap)} MB (< 50)`);
-  t.ok([...stats.statuses.keys()].every((status) => status < 500), 'no answer >= 500');
-  checkRejections();
+  await fuzzSurface(t, broker.app, 'public endpoints', request, Math.round(FUZZ_RUNS * 0.6));
 });
