@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import type { Test } from 'tap';
 import { Browser, passEsia } from './emulator.js';
 import type { FlowEnvironment } from './login-flow.js';
 
@@ -91,4 +92,32 @@ export function unavailableLinks(page: string): { retry: string | undefined; bac
   const href = (label: string) => new RegExp(`<a class="button[^"]*" href="([^"]+)">${label}</a>`).exec(page)?.[1]?.replace(/&amp;/g, '&');
   const back = href('Вернуться в электронный дневник');
   return { retry: href('Попробовать ещё раз'), back: back ? new URL(back) : undefined };
+}
+
+/** What a broken backing service must still allow: an answer within this, never a hang. */
+export const ANSWER_WITHIN_MS = 2000;
+
+/** A browser endpoint while a store is down: the Russian 503 page, in time, never blamed on the request. */
+export function assertUnavailablePage(t: Test, answer: { response: Response; ms: number; page: string }, where: string): void {
+  t.equal(answer.response.status, 503, `${where}: 503`);
+  t.ok(answer.ms < ANSWER_WITHIN_MS, `${where}: answered in ${answer.ms} ms`);
+  t.equal(answer.response.headers.get('cache-control'), 'no-store');
+  t.match(answer.page, /Сервис входа временно недоступен/, `${where}: the Russian «temporarily unavailable» page`);
+  t.match(answer.page, /data-error="temporarily_unavailable"/);
+  t.notMatch(answer.page, /составлен неверно|устарел/, `${where}: not blamed on the request`);
+}
+
+/** /token and /userinfo while `cause` is down: 503 temporarily_unavailable in time, /token naming the cause. */
+export async function assertApiUnavailable(t: Test, env: FlowEnvironment, tokens: { refresh_token?: string; access_token: string }, cause: 'redis' | 'postgres'): Promise<void> {
+  const refreshed = await refreshRaw(env, tokens.refresh_token!);
+  t.equal(refreshed.status, 503, '/token: 503');
+  t.equal(refreshed.body['error'], 'temporarily_unavailable');
+  t.match(refreshed.body['error_description'], new RegExp(cause), '/token: names the cause');
+  t.equal(refreshed.retryAfter, '5');
+  t.ok(refreshed.ms < ANSWER_WITHIN_MS, `/token answered in ${refreshed.ms} ms`);
+
+  const info = await userinfoRaw(env, tokens.access_token);
+  t.equal(info.status, 503, '/userinfo: 503');
+  t.equal(info.body['error'], 'temporarily_unavailable');
+  t.ok(info.ms < ANSWER_WITHIN_MS, `/userinfo answered in ${info.ms} ms`);
 }

@@ -1,4 +1,4 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import pg from 'pg';
 import type { ProfileSeed } from '../../helpers/accounts.js';
 import { sha256Base64url } from '../../../src/crypto/random.js';
@@ -6,7 +6,7 @@ import { migrateToLatest, openDatabase } from '../../../src/store/postgres/datab
 import { createTestDatabaseUrl } from '../../helpers/backends.js';
 import { Browser } from '../../helpers/emulator.js';
 import { startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.js';
-import { authorizeUrl, beginLogin, exchange, readiness, refreshRaw, throughEsia, timedFetch, unavailableLinks, untilReady, userinfoRaw } from '../../helpers/fault-flow.js';
+import { ANSWER_WITHIN_MS, assertApiUnavailable, assertUnavailablePage, authorizeUrl, beginLogin, exchange, readiness, refreshRaw, throughEsia, timedFetch, unavailableLinks, untilReady } from '../../helpers/fault-flow.js';
 import { startFlowEnvironment, type FlowEnvironment } from '../../helpers/login-flow.js';
 
 // Postgres (the test database behind a TCP proxy) refused and black-holed in the middle of a
@@ -14,7 +14,6 @@ import { startFlowEnvironment, type FlowEnvironment } from '../../helpers/login-
 // 503 temporarily_unavailable naming Postgres within 2 s (DATABASE_QUERY_TIMEOUT_MS=800 here),
 // /readyz names it, no half-written link or family, and once it is back the same login goes on
 // («Попробовать ещё раз»: the pending login was put back) without a restart.
-const ANSWER_WITHIN_MS = 2000;
 const LINKED = { oid: '1000000102', profile: { lastName: 'Кузнецов', firstName: 'Андрей', middleName: 'Сергеевич', birthDate: '1979-11-03', snils: '153-624-871 70', roles: ['parent'], region: '38' } satisfies ProfileSeed };
 const NEW = { oid: '1000000101', profile: { lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' } satisfies ProfileSeed };
 
@@ -56,13 +55,6 @@ if (!databaseUrl) {
     return exchange(env, login, (await timedFetch(login.browser, login.callbackUrl)).response);
   };
 
-  function assertUnavailablePage(t: Test, answer: { response: Response; ms: number; page: string }, where: string) {
-    t.equal(answer.response.status, 503, `${where}: 503`);
-    t.ok(answer.ms < ANSWER_WITHIN_MS, `${where}: answered in ${answer.ms} ms`);
-    t.match(answer.page, /Сервис входа временно недоступен/, `${where}: the Russian «temporarily unavailable» page`);
-    t.notMatch(answer.page, /составлен неверно|устарел/, `${where}: not blamed on the request`);
-  }
-
   for (const fault of ['refuse', 'blackhole'] as const) {
     t.test(`Postgres ${fault === 'refuse' ? 'refusing connections' : 'black-holed'} mid-login and mid-refresh`, async (t) => {
       await direct.query('delete from account_links where esia_oid = $1', [NEW.oid]);
@@ -83,16 +75,7 @@ if (!databaseUrl) {
 
       assertUnavailablePage(t, await timedFetch(new Browser(), await authorizeUrl(env, { verifier: 'v'.repeat(43), state: 'st-2', nonce: 'n-2' })), '/authorize');
 
-      const refreshed = await refreshRaw(env, earlier.refresh_token!);
-      t.equal(refreshed.status, 503, '/token: 503');
-      t.equal(refreshed.body['error'], 'temporarily_unavailable');
-      t.match(refreshed.body['error_description'], /postgres/, '/token: names the cause');
-      t.ok(refreshed.ms < ANSWER_WITHIN_MS, `/token answered in ${refreshed.ms} ms`);
-
-      const info = await userinfoRaw(env, earlier.access_token);
-      t.equal(info.status, 503, '/userinfo: 503');
-      t.equal(info.body['error'], 'temporarily_unavailable');
-      t.ok(info.ms < ANSWER_WITHIN_MS, `/userinfo answered in ${info.ms} ms`);
+      await assertApiUnavailable(t, env, earlier, 'postgres');
 
       const ready = await readiness(env);
       t.equal(ready.status, 503);
