@@ -21,13 +21,17 @@ export const DEV_KEY_FILES = {
 
 export type DevKeyPaths = { [K in keyof typeof DEV_KEY_FILES]: string };
 
+// Key generation is a one-off whose time varies (RSA prime search; a loaded machine): the signing
+// deadline would kill it, so it gets its own.
+const KEYGEN_TIMEOUT_MS = 120_000;
+
 export function devKeyPaths(dir: string): DevKeyPaths {
   return Object.fromEntries(Object.entries(DEV_KEY_FILES).map(([name, file]) => [name, join(dir, file)])) as DevKeyPaths;
 }
 
 /** A GOST R 34.10-2012 key (256-bit by default, or 512-bit) and a self-signed certificate (RECIPES.md). */
 export async function generateGostKeyPair(openssl: Openssl, subject: string, bits: GostBits = 256): Promise<{ key: string; cert: string }> {
-  const key = (await openssl.run(['genpkey', '-algorithm', `gost2012_${bits}`, '-pkeyopt', 'paramset:A'])).toString('utf8');
+  const key = (await openssl.run(['genpkey', '-algorithm', `gost2012_${bits}`, '-pkeyopt', 'paramset:A'], { timeoutMs: KEYGEN_TIMEOUT_MS })).toString('utf8');
   const cert = await openssl.withTempFiles({ 'key.pem': key }, async (p) =>
     (await openssl.run(['req', '-new', '-x509', '-key', p['key.pem'], '-days', '3650', `-${gostDigest(bits)}`, '-subj', subject])).toString('utf8'),
   );
@@ -35,7 +39,7 @@ export async function generateGostKeyPair(openssl: Openssl, subject: string, bit
 }
 
 export async function generateRsaKeyPair(openssl: Openssl, subject: string): Promise<{ key: string; cert: string }> {
-  const key = (await openssl.run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'])).toString('utf8');
+  const key = (await openssl.run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], { timeoutMs: KEYGEN_TIMEOUT_MS })).toString('utf8');
   const cert = await openssl.withTempFiles({ 'key.pem': key }, async (p) =>
     (await openssl.run(['req', '-new', '-x509', '-key', p['key.pem'], '-days', '3650', '-sha256', '-subj', subject])).toString('utf8'),
   );

@@ -36,7 +36,7 @@ export interface Openssl {
    * Runs openssl with args; stdin from input; resolves stdout. Rejects with OpensslError, also
    * when `signal` aborts while waiting for a slot or while openssl runs (the process is killed).
    */
-  run(args: readonly string[], options?: { input?: Buffer; env?: Record<string, string>; signal?: AbortSignal | undefined }): Promise<Buffer>;
+  run(args: readonly string[], options?: { input?: Buffer; env?: Record<string, string>; signal?: AbortSignal | undefined; timeoutMs?: number }): Promise<Buffer>;
   /** A private scratch directory (mode 0700) for files openssl insists on (signatures to verify). */
   withTempFiles<K extends string, T>(files: Record<K, Buffer | string>, use: (paths: Record<K, string>) => Promise<T>): Promise<T>;
   readonly confFile: string;
@@ -108,7 +108,7 @@ export function createOpenssl(options: OpensslOptions): Openssl {
   return {
     confFile,
     run: (args, runOptions = {}) =>
-      slot(() => runProcess(options.bin, args, { input: runOptions.input, env: { OPENSSL_CONF: confFile, ...runOptions.env }, timeoutMs, signal: runOptions.signal }), runOptions.signal),
+      slot(() => runProcess(options.bin, args, { input: runOptions.input, env: { OPENSSL_CONF: confFile, ...runOptions.env }, timeoutMs: runOptions.timeoutMs ?? timeoutMs, signal: runOptions.signal }), runOptions.signal),
     withTempFiles,
   };
 }
