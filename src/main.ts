@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { buildDeps } from './deps.js';
 import { createLogger } from './observability/logger.js';
 import { createLogSink } from './observability/stdout-sink.js';
+import { startedByNpm, watchParent } from './parent-watch.js';
 
 /** Process entry: config → deps → app → listen; SIGTERM/SIGINT close with grace. */
 async function main(): Promise<void> {
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const deps = await buildDeps(config, logger);
   const app = await buildApp(deps);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
-  logger.info({ issuer: config.server.publicUrl, address: address.replace('0.0.0.0', '127.0.0.1') }, 'esia-broker ready');
+  // The pid is the process to signal (SIGHUP reloads the regions, SIGTERM stops): not npm's.
+  logger.info({ issuer: config.server.publicUrl, address: address.replace('0.0.0.0', '127.0.0.1'), brokerPid: process.pid }, 'esia-broker ready');
 
   // Retention (docs/personal-data.md): old login and audit events, expired and revoked grants.
   // Every replica runs it hourly; an advisory lock lets one of them do it at a time.
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    parentWatch?.stop();
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const deadline = Date.now() + config.server.shutdownGraceMs;
     // The last word: whatever the requests, the stores or the log pipe do, we are gone by the
@@ -58,6 +61,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const parentWatch = startedByNpm()
+    ? watchParent((formerParent) => {
+        logger.warn({ formerParent }, 'the npm process that started the broker is gone (signal the broker itself, not npm); stopping');
+        void shutdown('parent exited');
+      })
+    : undefined;
   // Re-reads CONFIG_DIR/regions.json; a bad file is refused and the old rules keep serving.
   process.on('SIGHUP', () => {
     const result = deps.regions.reload();
