@@ -51,12 +51,34 @@ export async function runDoctor(io: CliIo, env: Env, options: { json: boolean; n
   if (config.isProduction && esia.environment === 'emulator') {
     checks.push(check('configuration', 'warn', 'production settings against the ESIA emulator: no real person can log in', 'set ESIA_ENVIRONMENT=test or production with the real keys'));
   }
+  checks.push(await opensslWithGost(config, openssl));
   checks.push(...(await clientCertificate(config, openssl, now())));
   checks.push(tokenCertificates(config, now()));
   checks.push(await signerSelfTest(config, openssl));
   checks.push(...(await reachability(config, now)));
   print(io, checks, options.json);
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
+}
+
+/**
+ * The openssl binary and its gost engine: whatever the signer, the certificate hash and ESIA's
+ * GOST token signatures go through them, so a missing engine is named once, before what it breaks.
+ */
+async function opensslWithGost(config: Config, openssl: Openssl): Promise<Check> {
+  const { enginePath, confFile } = config.esia.openssl;
+  const engine = confFile ? `the engine ESIA_OPENSSL_CONF ${confFile} loads` : `the gost engine ${enginePath}`;
+  let version: string;
+  try {
+    version = (await openssl.run(['version'])).toString('utf8').trim();
+  } catch (error) {
+    return check('openssl', 'fail', message(error), 'install openssl (Debian: apt-get install openssl libengine-gost-openssl) or point ESIA_OPENSSL_BIN at it');
+  }
+  try {
+    await openssl.run(['dgst', '-md_gost12_256'], { input: Buffer.alloc(0) });
+  } catch (error) {
+    return check('openssl', 'fail', `${version}: no GOST R 34.11-2012 through ${engine} (${message(error)})`, 'install libengine-gost-openssl (Debian) or point ESIA_GOST_ENGINE at its gost.so (`openssl version -e` names the engines directory)');
+  }
+  return check('openssl', 'ok', `${version}, GOST through ${engine}`);
 }
 
 function validity(cert: X509Certificate, at: number, what: string, fix: string): Check {

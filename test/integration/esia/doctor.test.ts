@@ -34,9 +34,10 @@ t.test('against the emulator every check passes: exit 0, one line per check', as
   const { env, emulator } = await environment(t);
   const { io, cli } = capture();
   t.equal(await runCli(['doctor'], cli, env), 0, io.out + io.err);
-  for (const name of ['configuration', 'certificate', 'token certificates', 'signer', 'ESIA reachable', 'clock']) t.match(io.out, new RegExp(`^ok {4}${name}: `, 'm'), name);
+  for (const name of ['configuration', 'openssl', 'certificate', 'token certificates', 'signer', 'ESIA reachable', 'clock']) t.match(io.out, new RegExp(`^ok {4}${name}: `, 'm'), name);
   t.match(io.out, `ESIA emulator environment at ${emulator.url}`);
   t.match(io.out, /client_certificate_hash [0-9A-F]{64}/);
+  t.match(io.out, /^ok {4}openssl: OpenSSL \d+\.\d+\.\d+.*, GOST through the gost engine \//m);
   t.match(io.err, /all checks passed/);
 });
 
@@ -51,6 +52,19 @@ t.test('each failure says what to fix; exit 1', async (t) => {
   t.match(hash, { status: 'fail', detail: /is not the hash of ESIA_CERT_FILE/, fix: /technology portal/ });
   t.match(report.checks.find((c) => c.name === 'ESIA reachable'), { status: 'fail', detail: /127\.0\.0\.1:9.*no answer/, fix: /outbound HTTPS/ });
   t.match(report.checks.find((c) => c.name === 'signer'), { status: 'ok' }, 'the signer itself is fine');
+});
+
+t.test('openssl without the gost engine is named once with the package to install; exit 1', async (t) => {
+  const { env } = await environment(t);
+  const { io, cli } = capture();
+  t.equal(await runCli(['doctor', '--json'], cli, { ...env, ESIA_GOST_ENGINE: '/nonexistent/engines-3/gost.so' }), 1);
+  const checks = (JSON.parse(io.out) as { checks: Check[] }).checks;
+  t.match(checks.find((c) => c.name === 'openssl'), { status: 'fail', detail: /^OpenSSL .*no GOST R 34\.11-2012 through the gost engine \/nonexistent\/engines-3\/gost\.so/, fix: /libengine-gost-openssl.*ESIA_GOST_ENGINE/ });
+  t.match(byName(checks), { 'ESIA reachable': 'ok' }, 'the checks that need no GOST still run');
+
+  const missing = capture();
+  t.equal(await runCli(['doctor', '--json'], missing.cli, { ...env, ESIA_OPENSSL_BIN: '/nonexistent/openssl' }), 1);
+  t.match((JSON.parse(missing.io.out) as { checks: Check[] }).checks.find((c) => c.name === 'openssl'), { status: 'fail', detail: /cannot run \/nonexistent\/openssl/, fix: /apt-get install openssl/ });
 });
 
 t.test('expired certificates and a clock far off ESIA are failures', async (t) => {
