@@ -110,8 +110,12 @@ export function loadConfig(env: Env = process.env): Config {
     // METRICS_TOKEN is opt-in: a generated one would only lock out a local Prometheus.
     const missing = SECRET_NAMES.filter((name) => !secrets[name] && name !== 'METRICS_TOKEN');
     if (missing.length > 0) {
-      Object.assign(secrets, { ...loadOrCreateDevSecrets(dataDir, missing), ...pick(secrets) });
-      warnings.push(`generated development secrets for ${missing.join(', ')} in ${dataDir}/dev-secrets.json; set them explicitly outside development`);
+      const dev = loadOrCreateDevSecrets(dataDir, missing);
+      Object.assign(secrets, { ...dev.values, ...pick(secrets) });
+      // "generated" only when this start made them; later starts say they reused the file.
+      const reused = missing.filter((name) => !dev.generated.includes(name));
+      if (dev.generated.length > 0) warnings.push(`generated development secrets for ${dev.generated.join(', ')} in ${dev.file}; set them explicitly outside development`);
+      if (reused.length > 0) warnings.push(`using development secrets for ${reused.join(', ')} from ${dev.file}; set them explicitly outside development`);
     }
   }
 

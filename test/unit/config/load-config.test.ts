@@ -27,10 +27,23 @@ t.test('defaults on a bare development environment', async (t) => {
   t.equal(config.storage.databaseUrl, undefined);
   t.equal(config.storage.migrateOnStart, true, 'the embedded database is migrated');
   t.ok(config.secrets.cookieSecret.length >= 32, 'dev secret generated');
-  t.match(config.warnings.join(), /generated development secrets/);
+  t.match(config.warnings.join(), /generated development secrets for COOKIE_SECRET, SNILS_HMAC_KEY, KEY_ENCRYPTION_KEY, ADMIN_TOKEN in /);
   const again = loadConfig({ DATA_DIR: dataDir });
   t.equal(again.secrets.snilsHmacKey, config.secrets.snilsHmacKey, 'dev secrets persist across restarts');
+  t.notMatch(again.warnings.join('\n'), /generated development secrets/, 'a restart generates nothing and does not claim to');
+  t.match(again.warnings.join('\n'), /using development secrets for COOKIE_SECRET, SNILS_HMAC_KEY, KEY_ENCRYPTION_KEY, ADMIN_TOKEN from .*dev-secrets\.json/);
   t.ok(Object.isFrozen(config.server), 'frozen');
+});
+
+t.test('"generated development secrets" names only what this start generated', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  loadConfig({ DATA_DIR: dataDir, ADMIN_TOKEN: 'admin-token-0123456789abcdef' });
+  // ADMIN_TOKEN was set the first time: now it is missing, so it alone is generated.
+  const config = loadConfig({ DATA_DIR: dataDir });
+  t.match(config.warnings.join('\n'), /generated development secrets for ADMIN_TOKEN in /);
+  t.match(config.warnings.join('\n'), /using development secrets for COOKIE_SECRET, SNILS_HMAC_KEY, KEY_ENCRYPTION_KEY from /);
+  const allSet = loadConfig({ DATA_DIR: dataDir, COOKIE_SECRET: 'c'.repeat(32), SNILS_HMAC_KEY: 's'.repeat(32), KEY_ENCRYPTION_KEY: 'k'.repeat(32), ADMIN_TOKEN: 'a'.repeat(32) });
+  t.notMatch(allSet.warnings.join('\n'), /development secrets/, 'every secret set: nothing said about development secrets');
 });
 
 t.test('production refuses missing secrets, naming each', async (t) => {
