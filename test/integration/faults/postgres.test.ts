@@ -50,9 +50,11 @@ if (!databaseUrl) {
   await env.harness.profile(NEW.profile);
   const linksOf = async (oid: string) => (await direct.query('select profile_id from account_links where esia_oid = $1', [oid])).rowCount;
 
+  /** A whole login, and what its callback took with Postgres up. */
   const tokensNow = async () => {
     const login = await beginLogin(env, LINKED.oid);
-    return exchange(env, login, (await timedFetch(login.browser, login.callbackUrl)).response);
+    const callback = await timedFetch(login.browser, login.callbackUrl);
+    return { ...(await exchange(env, login, callback.response)), callbackMs: callback.ms };
   };
 
   for (const fault of ['refuse', 'blackhole'] as const) {
@@ -66,7 +68,7 @@ if (!databaseUrl) {
 
       // ESIA has vouched for the person; matching and linking need Postgres.
       const callback = await timedFetch(login.browser, login.callbackUrl);
-      assertUnavailablePage(t, callback, '/esia/callback');
+      assertUnavailablePage(t, callback, '/esia/callback', earlier.callbackMs);
       const links = unavailableLinks(callback.page);
       t.equal(links.back?.searchParams.get('error'), 'temporarily_unavailable', 'the way back to the diary');
       t.equal(links.back?.searchParams.get('state'), login.state);
