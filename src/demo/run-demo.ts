@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import type { FastifyInstance, FastifyServerFactory } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config, type Env } from '../config/index.js';
 import { buildDeps, type Deps } from '../deps.js';
@@ -11,6 +9,7 @@ import { ensureDevKeys } from '../esia/dev-keys.js';
 import { createOpenssl, DEFAULT_GOST_ENGINE } from '../esia/openssl.js';
 import type { Logger } from '../observability/logger.js';
 import { DEMO_REGION, DEMO_SCHOOLS } from './demo-data.js';
+import { listenEarly } from './early-socket.js';
 import { createDiaryApp } from './diary/diary-app.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seedDemoClient, seedDemoProfiles } from './seed.js';
 
@@ -58,9 +57,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const keysDir = options.devKeysDir ?? join(resolve(env['DATA_DIR'] ?? './data'), 'esia-dev');
     const keys = await ensureDevKeys(openssl, keysDir);
 
-    const brokerSocket = await listen(options.ports?.broker ?? 3000, host);
+    const brokerSocket = await listenEarly(options.ports?.broker ?? 3000, host);
     closers.push(() => brokerSocket.close());
-    const diarySocket = await listen(options.ports?.diary ?? 3001, host);
+    const diarySocket = await listenEarly(options.ports?.diary ?? 3001, host);
     closers.push(() => diarySocket.close());
 
     const emulator = await startEmulator({
@@ -98,6 +97,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const seeded = await seedDemoProfiles(deps);
     options.logger.info(seeded, 'demo profiles imported, their links reset');
     await seedDemoClient(deps.clients, diarySocket.url, DEMO_CLIENT_SECRET);
+    // The diary reads the broker's discovery document next: the broker answers from here on.
+    brokerSocket.ready();
 
     const diary = await createDiaryApp({
       issuer: brokerSocket.url,
@@ -110,42 +111,11 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     closers.push(() => diary.close());
     await diary.ready();
+    diarySocket.ready();
 
     return { diaryUrl: diarySocket.url, brokerUrl: brokerSocket.url, emulatorUrl: emulator.url, config, deps, emulator, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
-}
-
-interface Socket {
-  url: string;
-  factory: FastifyServerFactory;
-  close(): Promise<void>;
-}
-
-/** Listens before the app exists, so the app can be told its own URL (port 0 included). */
-async function listen(port: number, host: string): Promise<Socket> {
-  const server = createServer();
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => {
-      server.off('error', fail);
-      done();
-    });
-  });
-  const actual = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
-    factory: (handler) => {
-      server.on('request', handler);
-      return server;
-    },
-    close: () =>
-      new Promise<void>((done) => {
-        if (!server.listening) return done();
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
-  };
 }

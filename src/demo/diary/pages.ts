@@ -1,3 +1,5 @@
+import { reasonCodeOf, reasonText } from './reason-texts.js';
+
 /** The demo diary's pages: plain Russian HTML, escaped, no external assets. */
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const esc = (value: unknown): string => String(value ?? '').replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
@@ -7,6 +9,7 @@ header{background:#2b5797;color:#fff;padding:1rem 2rem;font-size:1.25rem}
 main{max-width:44rem;margin:2rem auto;background:#fff;padding:2rem;border-radius:8px}
 a.button{display:inline-block;background:#0d4cd3;color:#fff;padding:.7rem 1.3rem;border-radius:6px;text-decoration:none}
 table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #dde3ea;text-align:left}
+.reason{color:#5a6472;font-size:.875rem}
 .note{background:#fff8e1;padding:.75rem 1rem;border-left:4px solid #f0b400}.error{background:#fdecec;padding:.75rem 1rem;border-left:4px solid #d32f2f}`;
 
 export function layout(title: string, body: string): string {
@@ -23,14 +26,15 @@ export interface RegionNote {
   everyone: boolean;
 }
 
-const ROLE_NAMES: Record<string, string> = { student: 'учащиеся', parent: 'родители', teacher: 'учителя', staff: 'сотрудники', admin: 'администраторы' };
+/** «для учащихся …»: the genitive plural the note's «для» takes. */
+const ROLE_NAMES: Record<string, string> = { student: 'учащихся', parent: 'родителей', teacher: 'учителей', staff: 'сотрудников', admin: 'администраторов' };
 
 function noteText(note: RegionNote): string {
   if (note.mode === 'off') return '<p class="note" id="region-note">Вход через госуслуги в вашем регионе не подключён: пользуйтесь формой входа дневника.</p>';
   if (note.passwordFormFor.length === 0) return '<p class="note" id="region-note">Для вашего региона вход в систему возможен только через госуслуги.</p>';
-  const band = (ageBand: string) => (ageBand === 'minor' ? `младше ${note.adultAge} лет` : `${note.adultAge} лет и старше`);
+  const band = (ageBand: string) => (ageBand === 'minor' ? `младше ${note.adultAge} лет` : `с ${note.adultAge} лет`);
   const groups = note.passwordFormFor.map((g) => `${ROLE_NAMES[g.role] ?? g.role} ${band(g.ageBand)}`);
-  return `<p class="note" id="region-note" data-password-form="available">В вашем регионе также доступна стандартная форма входа по логину и паролю дневника${note.everyone ? '' : `: ${esc(groups.join(', '))}`}.</p>`;
+  return `<p class="note" id="region-note" data-password-form="available">В вашем регионе также доступна стандартная форма входа по логину и паролю дневника${note.everyone ? '' : ` для ${esc(groups.join(', '))}`}.</p>`;
 }
 
 export function homePage(note: RegionNote | undefined, loggedIn: boolean): string {
@@ -74,10 +78,17 @@ export function profilePage(view: ProfileView): string {
   );
 }
 
+/**
+ * A login that came back with an error: the person reads Russian by reason code (reason-texts.ts);
+ * the codes stay on the page, small, for support. The English error_description is never shown.
+ */
 export function errorPage(error: string, description: string | undefined): string {
+  const reason = reasonCodeOf(description);
+  const { text, passwordForm } = reasonText(error, description);
   return layout(
     'Вход не выполнен',
-    `<h1>Вход не выполнен</h1><p class="error">Сервис входа вернул ошибку <code id="oauth-error">${esc(error)}</code>${description ? `: ${esc(description)}` : ''}.</p>
-<p>Воспользуйтесь стандартной формой входа, если она доступна в вашем регионе, или <a href="/">попробуйте снова</a>.</p>`,
+    `<h1>Вход не выполнен</h1><p class="error" id="reason-text">${esc(text)}</p>
+<p>${passwordForm ? 'Можно войти по логину и паролю дневника, если эта форма доступна в вашем регионе, или ' : ''}<a href="/">${passwordForm ? 'попробовать снова' : 'Попробовать снова'}</a>.</p>
+<p class="reason">Код ошибки: <code id="oauth-error">${esc(error)}</code>${reason ? ` · причина: <code id="reason-code">${esc(reason)}</code>` : ''}</p>`,
   );
 }
