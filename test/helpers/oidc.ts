@@ -108,7 +108,7 @@ export interface TestClient {
 }
 
 /** Registers a client (confidential client_secret_basic unless told otherwise). */
-export async function registerClient(deps: Deps, fields: Partial<Client> = {}): Promise<TestClient> {
+export async function registerClient(deps: Pick<Deps, 'clients'>, fields: Partial<Client> = {}): Promise<TestClient> {
   const secret = randomBytes(32).toString('base64url');
   const clientId = fields.clientId ?? `client-${randomBytes(4).toString('hex')}`;
   const redirectUri = `https://${clientId}.diary.example/callback`;
