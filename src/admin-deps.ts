@@ -7,6 +7,9 @@ import { createPeopleAdmin, type PeopleAdmin } from './admin/people-admin.js';
 import { createKeyedHash } from './crypto/key-encryption.js';
 import { createPostgresPeopleStore } from './store/postgres/people-repo.js';
 import { createProfileImport, type ProfileImport } from './admin/profile-import.js';
+import { createSchoolImport, type SchoolImport } from './admin/school-import.js';
+import type { SchoolStore } from './admin/school-store.js';
+import { createPostgresSchoolStore } from './store/postgres/schools-repo.js';
 import { createProfilesAdmin, type ProfilesAdmin } from './admin/profiles-admin.js';
 import type { AdminQueries } from './admin/reports.js';
 import { createRetention, type Retention } from './admin/retention.js';
@@ -38,6 +41,9 @@ export interface AdminServices {
   readonly clientAdmin: ClientAdmin;
   readonly profileAdmin: ProfilesAdmin;
   readonly profileImport: ProfileImport;
+  /** The school directory (names for school ids) and its import. */
+  readonly schools: SchoolStore;
+  readonly schoolImport: SchoolImport;
   readonly linkAdmin: LinksAdmin;
   /** Retention purge (docs/personal-data.md): hourly in the broker, `esia-broker purge` for a CronJob. */
   readonly retention: Retention;
@@ -59,8 +65,11 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
   const store = createPostgresProfileAdminStore(db);
   const links = createPostgresLinkStore(db);
   const key = parts.config.secrets.snilsHmacKey;
+  const schools = createPostgresSchoolStore(db);
   return {
     adminQueries: createAdminQueries(db),
+    schools,
+    schoolImport: createSchoolImport({ store: schools }),
     clientAdmin: createClientAdmin({ clients: parts.clients, audit: parts.audit }),
     profileAdmin: createProfilesAdmin({ store, links, audit: parts.audit }),
     profileImport: createProfileImport({ store, audit: parts.audit, hashSnils: createSnilsHasher(key), digestPassword: createPasswordDigester(key) }),

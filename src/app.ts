@@ -100,6 +100,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     audit: deps.audit,
     profiles: deps.profileAdmin,
     importProfiles: deps.profileImport,
+    schools: deps.schools,
+    importSchools: deps.schoolImport,
     links: deps.linkAdmin,
     people: deps.peopleAdmin,
     importMaxBytes: deps.config.admin.importMaxBytes,

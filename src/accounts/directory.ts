@@ -21,6 +21,8 @@ export interface DiaryProfile {
   emailConfirmed: boolean;
   roles: Role[];
   schoolIds: string[];
+  /** Class names (5-в); empty when the directory has none. */
+  classes: string[];
   activated: boolean;
   /** Two-digit region code. */
   region: string;

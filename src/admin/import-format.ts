@@ -9,13 +9,13 @@ import { InvalidRequest } from '../errors/oauth-errors.js';
  */
 export const IMPORT_COLUMNS = [
   'id', 'login', 'last_name', 'first_name', 'middle_name', 'birth_date', 'snils', 'email',
-  'email_confirmed', 'roles', 'school_ids', 'activated', 'region', 'password',
+  'email_confirmed', 'roles', 'school_ids', 'classes', 'activated', 'region', 'password',
 ] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 export type RawValue = string | boolean | string[] | null;
 
-export interface RowError {
-  field?: ImportColumn | undefined;
+export interface RowError<C extends string = ImportColumn> {
+  field?: C | undefined;
   code: string;
   message: string;
 }
@@ -23,10 +23,21 @@ export interface RowError {
 /** `line`: the CSV line the record starts on (the header is line 1); `index`: 0-based position in a JSON array. */
 export type Position = { line: number } | { index: number };
 
-export interface ImportRecord {
+export interface ImportRecord<C extends string = ImportColumn> {
   position: Position;
-  values: Partial<Record<ImportColumn, RawValue>>;
-  errors: RowError[];
+  values: Partial<Record<C, RawValue>>;
+  errors: Array<RowError<C>>;
+}
+
+/**
+ * What a kind of directory file holds: its columns (wire names), the Russian headers taken for
+ * them, the JSON wrapper key (`{"profiles": [...]}`), and the columns kept untrimmed.
+ */
+export interface TableFormat<C extends string> {
+  columns: readonly C[];
+  aliases: Readonly<Record<string, C>>;
+  itemsKey: string;
+  untrimmed?: readonly C[];
 }
 
 export const MAX_IMPORT_ROWS = 100_000;
@@ -36,14 +47,18 @@ const ALIASES: Record<string, ImportColumn> = {
   'идентификатор': 'id', 'id профиля': 'id', 'логин': 'login', 'фамилия': 'last_name', 'имя': 'first_name',
   'отчество': 'middle_name', 'дата рождения': 'birth_date', 'снилс': 'snils', 'e-mail': 'email',
   'электронная почта': 'email', 'почта подтверждена': 'email_confirmed', 'роли': 'roles', 'роль': 'roles',
-  'школы': 'school_ids', 'оо': 'school_ids', 'активирован': 'activated', 'регион': 'region', 'пароль': 'password',
+  'школы': 'school_ids', 'оо': 'school_ids', 'классы': 'classes', 'класс': 'classes', 'активирован': 'activated', 'регион': 'region', 'пароль': 'password',
 };
 
-function columnOf(header: string): ImportColumn | undefined {
+export const PROFILE_FORMAT: TableFormat<ImportColumn> = { columns: IMPORT_COLUMNS, aliases: ALIASES, itemsKey: 'profiles', untrimmed: ['password'] };
+
+function columnOf<C extends string>(format: TableFormat<C>, header: string): C | undefined {
   const name = header.normalize('NFC').trim().toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ');
-  if ((IMPORT_COLUMNS as readonly string[]).includes(name)) return name as ImportColumn;
-  return ALIASES[name];
+  if ((format.columns as readonly string[]).includes(name)) return name as C;
+  return format.aliases[name];
 }
+
+const keep = <C extends string>(format: TableFormat<C>, column: C, raw: string) => (format.untrimmed?.includes(column) ? raw : raw.trim());
 
 /** The header's delimiter: whichever of `;` and `,` it holds more of (a one-column file: `,`). */
 export function detectDelimiter(text: string): ';' | ',' {
@@ -57,6 +72,14 @@ function tooMany(count: number): void {
 }
 
 export function readCsv(text: string): ImportRecord[] {
+  return readCsvAs(PROFILE_FORMAT, text);
+}
+
+export function readJson(input: unknown): ImportRecord[] {
+  return readJsonAs(PROFILE_FORMAT, input);
+}
+
+export function readCsvAs<C extends string>(format: TableFormat<C>, text: string): Array<ImportRecord<C>> {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') throw new InvalidRequest('import: the file is empty');
   let rows: Array<{ record: string[]; info: { lines: number } }>;
@@ -69,23 +92,23 @@ export function readCsv(text: string): ImportRecord[] {
   }
   const [header, ...data] = rows;
   const columns = header!.record.map((name, i) => {
-    const column = columnOf(name);
-    if (!column) throw new InvalidRequest(`import: unknown column "${name.slice(0, 40)}" (column ${i + 1}); known: ${IMPORT_COLUMNS.join(', ')}`);
+    const column = columnOf(format, name);
+    if (!column) throw new InvalidRequest(`import: unknown column "${name.slice(0, 40)}" (column ${i + 1}); known: ${format.columns.join(', ')}`);
     return column;
   });
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
   if (duplicate) throw new InvalidRequest(`import: column ${duplicate} appears twice`);
-  if (!columns.includes('id')) throw new InvalidRequest('import: the header has no id column');
+  if (!columns.includes('id' as C)) throw new InvalidRequest('import: the header has no id column');
   tooMany(data.length);
   return data.map(({ record, info }) => {
     // info.lines is where the record ends; quoted fields may span lines.
     const spanned = record.reduce((n, field) => n + (field.match(/\n/g)?.length ?? 0), 0);
-    const errors: RowError[] = [];
+    const errors: Array<RowError<C>> = [];
     if (record.length !== columns.length) errors.push({ code: 'bad_column_count', message: `has ${record.length} fields, the header ${columns.length}` });
-    const values: ImportRecord['values'] = {};
+    const values: ImportRecord<C>['values'] = {};
     columns.forEach((column, i) => {
       const raw = record[i];
-      if (raw !== undefined) values[column] = column === 'password' ? raw : raw.trim();
+      if (raw !== undefined) values[column] = keep(format, column, raw);
     });
     return { position: { line: info.lines - spanned }, values, errors };
   });
@@ -98,23 +121,23 @@ function jsonValue(value: unknown): RawValue | undefined {
   return undefined;
 }
 
-export function readJson(input: unknown): ImportRecord[] {
-  const items = Array.isArray(input) ? input : (input as { profiles?: unknown } | null)?.profiles;
-  if (!Array.isArray(items)) throw new InvalidRequest('import: expected a JSON array of profiles (or {"profiles": [...]})');
+export function readJsonAs<C extends string>(format: TableFormat<C>, input: unknown): Array<ImportRecord<C>> {
+  const items = Array.isArray(input) ? input : (input as Record<string, unknown> | null)?.[format.itemsKey];
+  if (!Array.isArray(items)) throw new InvalidRequest(`import: expected a JSON array of ${format.itemsKey} (or {"${format.itemsKey}": [...]})`);
   if (items.length === 0) throw new InvalidRequest('import: the file is empty');
   tooMany(items.length);
   return items.map((item: unknown, index) => {
-    const record: ImportRecord = { position: { index }, values: {}, errors: [] };
+    const record: ImportRecord<C> = { position: { index }, values: {}, errors: [] };
     if (!item || typeof item !== 'object' || Array.isArray(item)) {
       record.errors.push({ code: 'not_an_object', message: 'each item must be an object' });
       return record;
     }
     for (const [key, value] of Object.entries(item)) {
-      const column = columnOf(key);
+      const column = columnOf(format, key);
       const raw = jsonValue(value);
       if (!column) record.errors.push({ code: 'unknown_field', message: `unknown field "${key.slice(0, 40)}"` });
       else if (raw === undefined) record.errors.push({ field: column, code: 'bad_type', message: `${column}: must be a string, number, boolean, null or a list of strings` });
-      else record.values[column] = typeof raw === 'string' && column !== 'password' ? raw.trim() : raw;
+      else record.values[column] = typeof raw === 'string' ? keep(format, column, raw) : raw;
     }
     return record;
   });

@@ -20,7 +20,7 @@ export type RowPlan =
 
 const WIRE: Record<keyof IncomingFields, ImportColumn> = {
   login: 'login', lastName: 'last_name', firstName: 'first_name', middleName: 'middle_name', birthDate: 'birth_date',
-  snils: 'snils', email: 'email', emailConfirmed: 'email_confirmed', roles: 'roles', schoolIds: 'school_ids',
+  snils: 'snils', email: 'email', emailConfirmed: 'email_confirmed', roles: 'roles', schoolIds: 'school_ids', classes: 'classes',
   activated: 'activated', region: 'region',
 };
 
@@ -31,7 +31,7 @@ const COMPARE: Array<[ImportColumn, (p: StoredProfile) => string | boolean | nul
   ['login', (p) => p.login], ['last_name', (p) => p.lastName], ['first_name', (p) => p.firstName],
   ['middle_name', (p) => p.middleName], ['birth_date', (p) => p.birthDate], ['snils', (p) => p.snilsHash],
   ['email', (p) => p.email], ['email_confirmed', (p) => p.emailConfirmed], ['roles', (p) => sortedList(p.roles)],
-  ['school_ids', (p) => sortedList(p.schoolIds)], ['activated', (p) => p.activated], ['region', (p) => p.region],
+  ['school_ids', (p) => sortedList(p.schoolIds)], ['classes', (p) => sortedList(p.classes)], ['activated', (p) => p.activated], ['region', (p) => p.region],
   ['password', (p) => p.passwordDigest],
 ];
 
@@ -48,7 +48,7 @@ function apply(base: StoredProfile, fields: Partial<IncomingFields>, password: N
 function blank(id: string): StoredProfile {
   return {
     id, login: '', lastName: '', firstName: '', middleName: null, birthDate: null, snilsHash: null, snilsLast4: null,
-    email: null, emailConfirmed: false, roles: [], schoolIds: [], activated: false, region: '', passwordHash: null, passwordDigest: null,
+    email: null, emailConfirmed: false, roles: [], schoolIds: [], classes: [], activated: false, region: '', passwordHash: null, passwordDigest: null,
   };
 }
 

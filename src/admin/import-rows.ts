@@ -20,6 +20,8 @@ export interface IncomingFields {
   emailConfirmed: boolean;
   roles: Role[];
   schoolIds: string[];
+  /** Class names as the school writes them (5-в, 10а); a teacher may have several. */
+  classes: string[];
   activated: boolean;
   region: string;
 }
@@ -40,6 +42,7 @@ const ROLE_ALIASES: Record<string, Role> = {
 const TRUE = new Set(['true', '1', 'yes', 'y', 'да', 'д']);
 const FALSE = new Set(['false', '0', 'no', 'n', 'нет', 'н', '']);
 const ID = /^[\p{L}\p{N}._:@-]{1,128}$/u;
+const CLASS = /^[\p{L}\p{N}._-]{1,32}$/u;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
 class FieldError extends Error {
@@ -146,6 +149,11 @@ function parsers(hashSnils: SnilsHasher, today: Date): Parsers {
       if (ids.some((id) => !ID.test(id) || id.length > 100)) throw new FieldError('bad_school_id', 'school ids are letters, digits and . _ : @ - (up to 100)');
       return ids;
     }],
+    classes: ['classes', (v) => {
+      const names = list(v);
+      if (names.some((name) => !CLASS.test(name))) throw new FieldError('bad_class', 'class names are letters, digits and . _ - (up to 32)');
+      return names;
+    }],
     activated: ['activated', bool],
     region: ['region', region],
   };
@@ -188,3 +196,6 @@ export function createRowValidator(hashSnils: SnilsHasher, today = new Date()) {
     return errors.length > 0 || id === undefined ? { ok: false, id, errors } : { ok: true, profile: { id, fields, password } };
   };
 }
+
+/** The cell checks other directory files (schools) share with profiles. */
+export { FieldError, required as requiredCell, region as regionCell, ID as ID_PATTERN };

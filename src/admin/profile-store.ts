@@ -17,6 +17,7 @@ export interface StoredProfile {
   emailConfirmed: boolean;
   roles: string[];
   schoolIds: string[];
+  classes: string[];
   activated: boolean;
   region: string;
   passwordHash: string | null;

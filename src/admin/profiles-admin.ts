@@ -24,6 +24,7 @@ export interface ProfileView {
   email_confirmed: boolean;
   roles: string[];
   school_ids: string[];
+  classes: string[];
   activated: boolean;
   region: string;
   has_password: boolean;
@@ -51,6 +52,7 @@ export function profileView(p: StoredProfile): ProfileView {
     email_confirmed: p.emailConfirmed,
     roles: p.roles,
     school_ids: p.schoolIds,
+    classes: p.classes,
     activated: p.activated,
     region: p.region,
     has_password: p.passwordHash !== null,

@@ -3,6 +3,7 @@ import type { AdminCall } from '../admin/admin-call.js';
 import { toCsv } from '../admin/csv.js';
 import { parsePersonRef } from '../admin/people-admin.js';
 import type { ImportReport } from '../admin/profile-import.js';
+import type { SchoolImportReport } from '../admin/school-import.js';
 import { reportNameSchema, runReport } from '../admin/report-runner.js';
 import { UsageError, type CliIo } from './cli-io.js';
 
@@ -45,7 +46,18 @@ function importFormat(args: CommandArgs, file: string, text: string): 'csv' | 'j
   return /^\s*[[{]/.test(text) ? 'json' : 'csv';
 }
 
-function printImport(report: ImportReport, args: CommandArgs, io: CliIo): number {
+function jsonOf(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`${file}: not JSON`);
+  }
+}
+
+/** The import reports of profiles and schools share this shape. */
+type AnyImportReport = Pick<ImportReport, 'dry_run' | 'summary'> & { rows: ReadonlyArray<ImportReport['rows'][number] | SchoolImportReport['rows'][number]> };
+
+function printImport(report: AnyImportReport, args: CommandArgs, io: CliIo): number {
   const { created, updated, unchanged, rejected, total } = report.summary;
   if (args.values.json) io.out(json(report));
   else {
@@ -88,16 +100,22 @@ export const COMMANDS: Record<string, Command> = {
     const file = one(args, 'FILE (or - for stdin)');
     const text = await io.read(file);
     const format = importFormat(args, file, text);
-    let input;
-    if (format === 'csv') input = { format, text } as const;
-    else {
-      try {
-        input = { format, data: JSON.parse(text) as unknown } as const;
-      } catch {
-        throw new UsageError(`${file}: not JSON`);
-      }
-    }
+    const input = format === 'csv' ? ({ format, text } as const) : ({ format, data: jsonOf(file, text) } as const);
     return printImport(await ctx.profileImport(input, call, { dryRun: args.values['dry-run'] ?? false }), args, io);
+  },
+  'schools import': async (args, ctx, io, call) => {
+    const file = one(args, 'FILE (or - for stdin)');
+    const text = await io.read(file);
+    const format = importFormat(args, file, text);
+    return printImport(await ctx.schoolImport(format === 'csv' ? { format, text } : { format, data: jsonOf(file, text) }, call, { dryRun: args.values['dry-run'] ?? false }), args, io);
+  },
+  'schools list': async (args, ctx, io) => {
+    if (args.positionals.length > 0) throw new UsageError('schools list takes options only');
+    const region = args.values.region;
+    if (region !== undefined && !/^\d{2}$/.test(region)) throw new UsageError('--region must be a two-digit region code');
+    const schools = (await ctx.schools.list(region)).map((s) => ({ id: s.id, full_name: s.fullName, short_name: s.shortName, municipality: s.municipality, region: s.region }));
+    io.out(args.values.csv ? toCsv(['id', 'full_name', 'short_name', 'municipality', 'region'], schools) : json(schools));
+    return 0;
   },
   'profiles show': async (args, ctx, io, call) => {
     io.out(json(await ctx.profileAdmin.get(one(args, 'PROFILE_ID'), call)));

@@ -27,6 +27,9 @@ export const USAGE = `usage: esia-broker <command> [options]
   clients remove CLIENT_ID
   profiles import FILE|- [--format csv|json] [--dry-run] [--json]
                                            upsert diary profiles; rejected rows on stdout
+  schools import FILE|- [--format csv|json] [--dry-run] [--json]
+                                           upsert the school directory (id, names, municipality, region)
+  schools list [--region NN] [--csv]       the school directory
   profiles show PROFILE_ID                 one profile (no SNILS or password hash)
   profiles remove PROFILE_ID
   links list (--esia-oid OID | --profile PROFILE_ID)

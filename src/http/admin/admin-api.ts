@@ -12,8 +12,9 @@ import { registerPeopleRoutes } from './people-routes.js';
 import { registerProfileRoutes, type ProfileRoutesDeps } from './profile-routes.js';
 import type { PeopleAdmin } from '../../admin/people-admin.js';
 import { registerReportRoutes } from './report-routes.js';
+import { registerSchoolRoutes, type SchoolRoutesDeps } from './school-routes.js';
 
-export interface AdminApiDeps extends ProfileRoutesDeps {
+export interface AdminApiDeps extends ProfileRoutesDeps, SchoolRoutesDeps {
   adminToken: string | undefined;
   queries: AdminQueries;
   clients: ClientAdmin;
@@ -38,6 +39,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     registerReportRoutes(scope, deps);
     registerClientRoutes(scope, deps.clients);
     registerProfileRoutes(scope, deps);
+    registerSchoolRoutes(scope, deps);
     registerPeopleRoutes(scope, deps.people);
     scope.post('/admin/keys/rotate', async (request, reply) => {
       const kids = await deps.keys.rotate();

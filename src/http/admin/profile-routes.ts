@@ -15,7 +15,7 @@ export interface ProfileRoutesDeps {
   importMaxNewPasswords: number;
 }
 
-const importQuery = z.object({
+export const importQuery = z.object({
   dry_run: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
   format: z.enum(['csv', 'json']).optional(),
 });
@@ -31,14 +31,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
 
   app.post('/admin/profiles/import', { bodyLimit: deps.importMaxBytes }, async (request, reply) => {
     const query = parseOrRefuse(importQuery, request.query);
-    const isText = typeof request.body === 'string';
-    const format = query.format ?? (isText ? 'csv' : 'json');
-    if (request.body === undefined || request.body === null) throw new InvalidRequest('import: send the file as text/csv or application/json');
-    if (format === 'csv' && !isText) throw new InvalidRequest('import: format=csv needs a text/csv body');
-    let input;
-    if (format === 'csv') input = { format: 'csv' as const, text: request.body as string };
-    else input = { format: 'json' as const, data: isText ? parseJson(request.body as string) : request.body };
-    const report = await deps.importProfiles(input, api(request), { dryRun: query.dry_run, maxNewPasswords: deps.importMaxNewPasswords });
+    const report = await deps.importProfiles(importInput(request.body, query.format), api(request), { dryRun: query.dry_run, maxNewPasswords: deps.importMaxNewPasswords });
     return reply.header('cache-control', 'no-store').send(report);
   });
 
@@ -63,6 +56,16 @@ export function registerProfileRoutes(app: FastifyInstance, deps: ProfileRoutesD
     await deps.links.remove(request.params, api(request));
     return reply.code(204).send();
   });
+}
+
+/** A directory file's body (profiles or schools) as the import takes it: CSV text or JSON. */
+export function importInput(body: unknown, asked: 'csv' | 'json' | undefined): { format: 'csv'; text: string } | { format: 'json'; data: unknown } {
+  const isText = typeof body === 'string';
+  const format = asked ?? (isText ? 'csv' : 'json');
+  if (body === undefined || body === null) throw new InvalidRequest('import: send the file as text/csv or application/json');
+  if (format === 'csv' && !isText) throw new InvalidRequest('import: format=csv needs a text/csv body');
+  if (format === 'csv') return { format: 'csv', text: body as string };
+  return { format: 'json', data: isText ? parseJson(body as string) : body };
 }
 
 function parseJson(text: string): unknown {

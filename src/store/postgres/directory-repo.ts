@@ -16,6 +16,7 @@ type ProfileRow = {
   email_confirmed: boolean;
   roles: string[];
   school_ids: string[];
+  classes: string[];
   activated: boolean;
   region: string;
 };
@@ -34,6 +35,7 @@ export function toDiaryProfile(row: ProfileRow): DiaryProfile {
     emailConfirmed: row.email_confirmed,
     roles: row.roles as Role[],
     schoolIds: row.school_ids,
+    classes: row.classes,
     activated: row.activated,
     region: row.region,
   };
@@ -41,7 +43,7 @@ export function toDiaryProfile(row: ProfileRow): DiaryProfile {
 
 const PROFILE_COLUMNS = [
   'id', 'login', 'last_name', 'first_name', 'middle_name', 'birth_date', 'snils_hmac', 'snils_last4',
-  'email', 'email_confirmed', 'roles', 'school_ids', 'activated', 'region',
+  'email', 'email_confirmed', 'roles', 'school_ids', 'classes', 'activated', 'region',
 ] as const;
 
 export function createPostgresDirectory(db: Db): Directory {

@@ -15,12 +15,12 @@ const IMPORT_LOCK = 'profiles:import';
 type Row = {
   id: string; login: string; last_name: string; first_name: string; middle_name: string | null; birth_date: Date | string | null;
   snils_hmac: string | null; snils_last4: string | null; email: string | null; email_confirmed: boolean; roles: string[];
-  school_ids: string[]; activated: boolean; region: string; password_hash: string | null; password_digest: string | null;
+  school_ids: string[]; classes: string[]; activated: boolean; region: string; password_hash: string | null; password_digest: string | null;
 };
 
 const COLUMNS = [
   'id', 'login', 'last_name', 'first_name', 'middle_name', 'birth_date', 'snils_hmac', 'snils_last4', 'email',
-  'email_confirmed', 'roles', 'school_ids', 'activated', 'region', 'password_hash', 'password_digest',
+  'email_confirmed', 'roles', 'school_ids', 'classes', 'activated', 'region', 'password_hash', 'password_digest',
 ] as const;
 
 function toStored(row: Row): StoredProfile {
@@ -37,6 +37,7 @@ function toStored(row: Row): StoredProfile {
     emailConfirmed: row.email_confirmed,
     roles: row.roles,
     schoolIds: row.school_ids,
+    classes: row.classes,
     activated: row.activated,
     region: row.region,
     passwordHash: row.password_hash,
@@ -48,7 +49,7 @@ function toRow(p: StoredProfile) {
   return {
     id: p.id, login: p.login, last_name: p.lastName, first_name: p.firstName, middle_name: p.middleName, birth_date: p.birthDate,
     snils_hmac: p.snilsHash, snils_last4: p.snilsLast4, email: p.email, email_confirmed: p.emailConfirmed,
-    roles: JSON.stringify(p.roles), school_ids: JSON.stringify(p.schoolIds), activated: p.activated, region: p.region,
+    roles: JSON.stringify(p.roles), school_ids: JSON.stringify(p.schoolIds), classes: JSON.stringify(p.classes), activated: p.activated, region: p.region,
     password_hash: p.passwordHash, password_digest: p.passwordDigest,
   };
 }

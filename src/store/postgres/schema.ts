@@ -56,7 +56,20 @@ export interface ProfilesTable {
   email_confirmed: WithDefault<boolean>;
   roles: JsonWithDefault<string[]>;
   school_ids: JsonWithDefault<string[]>;
+  /** Migration 0006: class names, as the directory import gives them. */
+  classes: JsonWithDefault<string[]>;
   activated: WithDefault<boolean>;
+  region: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** Migration 0006: the school directory (names for the ids profiles carry). */
+export interface SchoolsTable {
+  id: string;
+  full_name: string;
+  short_name: string;
+  municipality: string;
   region: string;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
@@ -114,6 +127,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   clients: ClientsTable;
   profiles: ProfilesTable;
+  schools: SchoolsTable;
   account_links: AccountLinksTable;
   audit_events: AuditEventsTable;
   refresh_token_families: RefreshTokenFamiliesTable;

@@ -81,6 +81,18 @@ t.test('esia-broker CLI', async (t) => {
     t.match(await cli(env, ['profiles', 'import', '-'], 'login\nx\n'), { code: 1, err: 'esia-broker: import: the header has no id column\n' });
   });
 
+  t.test('schools import and list', async (t) => {
+    const file = join(dataDir, 'schools.csv');
+    writeFileSync(file, 'id;full_name;short_name;municipality;region\n38-0007;МБОУ «Средняя школа № 7»;СОШ № 7;г. Иркутск;38\n;Без кода;Без кода;г. Иркутск;38\n');
+    const run = await cli(env, ['schools', 'import', file]);
+    t.equal(run.code, 3, 'imported, with a rejected row');
+    t.equal(run.out, 'line 3\t\tid: is required\n');
+    t.equal(run.err, '2 rows: 1 created, 0 updated, 0 unchanged, 1 rejected\n');
+    t.match(await cli(env, ['schools', 'import', '--dry-run', '-'], JSON.stringify([{ id: '38-0009', full_name: 'Школа № 9', short_name: 'Школа № 9', municipality: 'г. Иркутск', region: '38' }])), { code: 0, err: 'dry run, nothing stored: 1 rows: 1 created, 0 updated, 0 unchanged, 0 rejected\n' });
+    t.same(JSON.parse((await cli(env, ['schools', 'list', '--region', '38'])).out), [{ id: '38-0007', full_name: 'МБОУ «Средняя школа № 7»', short_name: 'СОШ № 7', municipality: 'г. Иркутск', region: '38' }]);
+    t.match(await cli(env, ['schools', 'list', '--region', 'x']), { code: 2, err: /--region must be a two-digit region code/ });
+  });
+
   t.test('profiles show and links, as the API shows them', async (t) => {
     const shown = await cli(env, ['profiles', 'show', 'cli-1']);
     t.match(JSON.parse(shown.out), { profile: { id: 'cli-1', has_snils: true, snils_last4: '4595', has_password: true }, link: null });

@@ -9,7 +9,7 @@ import { shipped } from '../../helpers/seed-regions.js';
 const OID = '1000000101';
 const profile: DiaryProfile = {
   id: 'p-1', login: 'p1', lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12',
-  snilsHash: undefined, snilsLast4: undefined, email: undefined, emailConfirmed: false, roles: ['parent'], schoolIds: ['school-1'], activated: true, region: '38',
+  snilsHash: undefined, snilsLast4: undefined, email: undefined, emailConfirmed: false, roles: ['parent'], schoolIds: ['school-1'], classes: [], activated: true, region: '38',
 };
 const linkTo = (esiaOid: string): AccountLink => ({ esiaOid, profileId: profile.id, method: 'snils', isDefault: false, createdAt: new Date(), lastLoginAt: null });
 

@@ -69,7 +69,7 @@ t.test('CSV reading', async (t) => {
 t.test('plans: unchanged, changed columns, logins held elsewhere', async (t) => {
   const stored: StoredProfile = {
     id: 'p-1', login: 'ivanova', lastName: 'Иванова', firstName: 'Мария', middleName: null, birthDate: '2009-03-14', snilsHash: 'h', snilsLast4: '4595',
-    email: null, emailConfirmed: false, roles: ['parent', 'teacher'], schoolIds: ['s-1'], activated: true, region: '38', passwordHash: 'scrypt$x', passwordDigest: 'd1',
+    email: null, emailConfirmed: false, roles: ['parent', 'teacher'], schoolIds: ['s-1'], classes: [], activated: true, region: '38', passwordHash: 'scrypt$x', passwordDigest: 'd1',
   };
   t.same(planRow({ id: 'p-1', fields: { roles: ['teacher', 'parent'], lastName: 'Иванова' }, password: 'same' }, stored, undefined), { kind: 'unchanged' }, 'role order does not matter');
   t.match(planRow({ id: 'p-1', fields: { schoolIds: ['s-2'], snils: null }, password: undefined }, stored, { hash: 'scrypt$y', digest: 'd2' }), { kind: 'update', fields: ['snils', 'school_ids', 'password'], final: { snilsHash: null, snilsLast4: null, passwordHash: 'scrypt$y' } });

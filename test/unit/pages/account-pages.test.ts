@@ -19,6 +19,7 @@ const profile = (id: string, over: Partial<DiaryProfile> = {}): DiaryProfile => 
   emailConfirmed: false,
   roles: ['teacher', 'parent'],
   schoolIds: ['school-1'],
+  classes: [],
   activated: true,
   region: '38',
   ...over,
