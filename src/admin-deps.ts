@@ -22,7 +22,7 @@ import type { KeyRing } from './oidc/signing-keys.js';
 import { createPostgresClientRepo } from './store/postgres/clients-repo.js';
 import { createPostgresAuditLog } from './store/postgres/audit-repo.js';
 import { createAdminQueries } from './store/postgres/admin-queries.js';
-import { migrateToLatest, openDatabase, type DatabaseHandle, type Db } from './store/postgres/database.js';
+import { databasePoolOptions, migrateToLatest, openDatabase, type DatabaseHandle, type Db } from './store/postgres/database.js';
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
 import { createPostgresLinkStore } from './store/postgres/links-repo.js';
 import { createPostgresProfileAdminStore } from './store/postgres/profile-admin-repo.js';
@@ -96,7 +96,7 @@ export interface AdminContext extends AdminServices {
 }
 
 export async function openAdminContext(config: Config, options: { migrate?: boolean } = {}): Promise<AdminContext> {
-  const database = await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.dataDir, poolSize: 2 });
+  const database = await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.dataDir, ...databasePoolOptions(config), poolSize: 2 });
   try {
     if (options.migrate ?? config.storage.migrateOnStart) await migrateToLatest(database.db);
     const { db } = database;

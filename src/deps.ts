@@ -13,7 +13,7 @@ import { createSnilsHasher } from './crypto/snils.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
+import { databasePoolOptions, migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
 import { createPostgresAuditLog } from './store/postgres/audit-repo.js';
 import { createPostgresDirectory } from './store/postgres/directory-repo.js';
 import { createPostgresLinkStore } from './store/postgres/links-repo.js';
@@ -67,6 +67,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     dataDir: config.storage.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
     queryTimeoutMs: config.storage.databaseQueryTimeoutMs,
+    ...databasePoolOptions(config),
   });
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createConfiguredKeyRing } from '../oidc/provider.js';
-import { openDatabase } from '../store/postgres/database.js';
+import { databasePoolOptions, openDatabase } from '../store/postgres/database.js';
 import { createPostgresSigningKeyRepo } from '../store/postgres/signing-keys-repo.js';
 
 /**
@@ -11,7 +11,7 @@ import { createPostgresSigningKeyRepo } from '../store/postgres/signing-keys-rep
  */
 async function main(args: string[]): Promise<void> {
   const config = loadConfig();
-  const database = await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.dataDir });
+  const database = await openDatabase({ url: config.storage.databaseUrl, dataDir: config.storage.dataDir, ...databasePoolOptions(config) });
   try {
     const ring = createConfiguredKeyRing(config, createPostgresSigningKeyRepo(database.db));
     const removeAt = args.indexOf('--remove');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, httpUrl, port } from './fields.js';
+import { bool, httpUrl, port, positiveInt } from './fields.js';
 
 /** Settings of the process itself: network, storage, logging. Keys are env names. */
 export const coreEnvSchema = z.object({
@@ -14,6 +14,13 @@ export const coreEnvSchema = z.object({
   // never answers fails the request with 503 instead of holding it.
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(20_000).default(5000),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(2000),
+  // Connections each process keeps to Postgres (or to PgBouncer), how long it waits for one and
+  // how long an idle one stays open.
+  DATABASE_POOL_SIZE: positiveInt.max(1000, 'must be at most 1000').default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+  DATABASE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  // PgBouncer refuses startup parameters it does not know (statement_timeout among them).
+  DATABASE_PGBOUNCER: bool.default(false),
   CONFIG_DIR: z.string().min(1).default('./config'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
@@ -23,3 +30,12 @@ export const coreEnvSchema = z.object({
 });
 
 export type CoreEnv = z.infer<typeof coreEnvSchema>;
+
+export interface DatabasePoolSettings {
+  readonly size: number;
+  /** Connecting, and waiting for a free pooled connection. */
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  /** Behind PgBouncer: no statement_timeout startup parameter (set it on the role instead). */
+  readonly pgbouncer: boolean;
+}

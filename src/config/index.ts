@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { accountsEnvSchema, resolveAccountsConfig, type AccountsConfig } from './accounts.js';
 import { adminEnvSchema, resolveAdminConfig, type AdminConfig } from './admin.js';
-import { coreEnvSchema } from './core.js';
+import { coreEnvSchema, type DatabasePoolSettings } from './core.js';
 import { oidcEnvSchema, oidcSection, type OidcConfig } from './oidc.js';
 import { readSetting, type Env } from './env.js';
 import { esiaEnvSchema, esiaProductionProblems, resolveEsiaConfig, type EsiaConfig } from './esia.js';
@@ -42,6 +42,8 @@ export interface Config {
     readonly redisKeyPrefix: string;
     /** pg query_timeout (statement_timeout a little below): DATABASE_QUERY_TIMEOUT_MS. */
     readonly databaseQueryTimeoutMs: number;
+    /** The pg pool: DATABASE_POOL_SIZE, DATABASE_CONNECT_TIMEOUT_MS, DATABASE_IDLE_TIMEOUT_MS, DATABASE_PGBOUNCER. */
+    readonly databasePool: DatabasePoolSettings;
     /** ioredis commandTimeout and connectTimeout: REDIS_COMMAND_TIMEOUT_MS. */
     readonly redisCommandTimeoutMs: number;
     readonly dataDir: string;
@@ -128,6 +130,12 @@ export function loadConfig(env: Env = process.env): Config {
       redisUrl: e.REDIS_URL,
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
       databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      databasePool: {
+        size: e.DATABASE_POOL_SIZE,
+        connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS ?? Math.min(2000, e.DATABASE_QUERY_TIMEOUT_MS),
+        idleTimeoutMs: e.DATABASE_IDLE_TIMEOUT_MS,
+        pgbouncer: e.DATABASE_PGBOUNCER,
+      },
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       dataDir,
       // The embedded database is always migrated; a shared Postgres only when ops opt in.

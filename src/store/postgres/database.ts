@@ -28,6 +28,15 @@ export interface DatabaseOptions {
   /** In-memory PGlite (tests). */
   inMemory?: boolean;
   poolSize?: number;
+  /** Default min(2 s, the query timeout). */
+  connectTimeoutMs?: number;
+  /** Default 30 s. */
+  idleTimeoutMs?: number;
+  /**
+   * Behind PgBouncer (transaction pooling): it refuses a statement_timeout startup parameter, so
+   * none is sent; the client deadline still holds, and ops set statement_timeout on the role.
+   */
+  pgbouncer?: boolean;
   /**
    * The client-side deadline of one query (pg query_timeout): a Postgres that accepts but never
    * answers fails the query instead of holding the request. The server's statement_timeout sits
@@ -44,10 +53,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       connectionString: options.url,
       max: options.poolSize ?? 10,
       // Also bounds the wait for a free connection while hung ones hold the pool.
-      connectionTimeoutMillis: Math.min(2000, queryTimeoutMs),
-      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? Math.min(2000, queryTimeoutMs),
+      idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
       query_timeout: queryTimeoutMs,
-      statement_timeout: Math.max(queryTimeoutMs - 250, 100),
+      ...(options.pgbouncer ? {} : { statement_timeout: Math.max(queryTimeoutMs - 250, 100) }),
     });
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it, readiness reports outages.
@@ -86,13 +95,45 @@ function handle(db: Db, kind: DatabaseHandle['kind'], afterDestroy?: () => Promi
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the schema up to date; throws listing the migration that failed. */
+/** The pool settings of a loaded config, as openDatabase takes them. */
+export function databasePoolOptions(config: { storage: { databasePool: { size: number; connectTimeoutMs: number; idleTimeoutMs: number; pgbouncer: boolean } } }): Pick<DatabaseOptions, 'poolSize' | 'connectTimeoutMs' | 'idleTimeoutMs' | 'pgbouncer'> {
+  const pool = config.storage.databasePool;
+  return { poolSize: pool.size, connectTimeoutMs: pool.connectTimeoutMs, idleTimeoutMs: pool.idleTimeoutMs, pgbouncer: pool.pgbouncer };
+}
+
+/**
+ * Brings the schema up to date; throws listing the migration that failed.
+ *
+ * Everything, kysely's migration lock included, runs in one transaction of ours on one
+ * connection. kysely takes a session-level advisory lock in a statement of its own before its
+ * transaction and releases it after: behind PgBouncer in transaction mode those land on
+ * different server connections, and the lock stays held on one of them for good. In one
+ * transaction they share a server connection. A session-level lock survives a rollback, so a
+ * failure first goes back to a savepoint and lets the lock go there, still on that connection.
+ */
 export async function migrateToLatest(db: Kysely<unknown> | Db): Promise<string[]> {
-  const migrator = new Migrator({ db: db as Kysely<unknown>, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return (db as Kysely<unknown>).connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    // Ours, for the transaction: kysely creates its tables before taking its lock, and two runs
+    // racing there would abort this transaction.
+    await sql`select pg_advisory_xact_lock(hashtext('esia-broker:migrations'))`.execute(conn);
+    await sql`savepoint before_migrations`.execute(conn);
+    try {
+      const { error, results } = await new Migrator({ db: conn, provider, disableTransactions: true }).migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+        throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      await sql`commit`.execute(conn);
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    } catch (error) {
+      try {
+        await sql`rollback to savepoint before_migrations`.execute(conn);
+        await sql`select pg_advisory_unlock_all()`.execute(conn);
+      } finally {
+        await sql`rollback`.execute(conn);
+      }
+      throw error;
+    }
+  });
 }
