@@ -124,6 +124,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return interaction ? unavailableRedirect(deps.oidc.ctx.issuer, interaction.redirectUri, interaction.state) : undefined;
     },
     metrics: deps.metrics,
+    regions: deps.regions,
   });
 
   return app;

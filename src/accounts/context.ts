@@ -2,6 +2,7 @@ import type { SnilsHasher } from '../crypto/snils.js';
 import type { DenyDetail } from '../policy/decide.js';
 import type { ReasonCode } from '../policy/reasons.js';
 import type { RegionTable } from '../policy/region-schema.js';
+import type { AgeBand, Role } from '../policy/roles.js';
 import type { DiaryProfile, Directory } from './directory.js';
 import type { AuditLog, LinkMethod, LinkStore } from './links.js';
 import type { LinkRateLimiter } from './rate-limit.js';
@@ -44,7 +45,11 @@ export type AccountsDenyDetail =
   | 'esia_already_linked'
   | 'not_a_choice';
 
-export type Deny = { kind: 'deny'; reason: ReasonCode; detail: AccountsDenyDetail };
+/**
+ * A refusal. `ageBand` and `age` (the band the region rules applied, and the age when a birth
+ * date was known) and `roles` (the matched profile's) let the page name the rules that applied.
+ */
+export type Deny = { kind: 'deny'; reason: ReasonCode; detail: AccountsDenyDetail; ageBand?: AgeBand | undefined; age?: number | undefined; roles?: readonly Role[] | undefined };
 
 export const deny = (reason: ReasonCode, detail: AccountsDenyDetail): Deny => ({ kind: 'deny', reason, detail });
 

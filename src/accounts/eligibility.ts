@@ -58,7 +58,7 @@ export const assertBirthDateAgrees: Check = ({ person, profile }) => {
 /** Region rules with the profile's roles, age from ESIA's birth date or else the profile's. */
 export const assertPolicy: Check = ({ person, profile, region, today }) => {
   const decision = decide(region, { level: person.level, birthDate: person.birthDate ?? profile.birthDate, isChild: person.isChild }, profile.roles, today);
-  return decision.kind === 'deny' ? deny(decision.reason, decision.detail) : undefined;
+  return decision.kind === 'deny' ? { ...deny(decision.reason, decision.detail), ageBand: decision.ageBand, age: decision.age, roles: profile.roles } : undefined;
 };
 
 /** The checks for a profile the person already holds (link, SNILS or e-mail match, or password). */

@@ -34,7 +34,7 @@ export function prepare(deps: AccountsDeps, person: EsiaPerson, ctx: LoginContex
   const today = localDate(ctx.now, region.timeZone);
   if (person.birthDate !== undefined) {
     const early = decide(region, { level: person.level, birthDate: person.birthDate, isChild: person.isChild }, undefined, today);
-    if (early.kind === 'deny') return deny(early.reason, early.detail);
+    if (early.kind === 'deny') return { ...deny(early.reason, early.detail), ageBand: early.ageBand, age: early.age };
   }
   // Only a SNILS ESIA verified identifies anyone; a malformed one hashes to nothing.
   const snils = person.snils && person.snilsVerified ? deps.hashSnils(person.snils) : undefined;

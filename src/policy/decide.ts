@@ -26,7 +26,7 @@ export type DenyDetail =
 
 export type Decision =
   | { kind: 'allow'; ageBand: AgeBand; age: number | undefined; access: 'esia_only' | 'esia_optional' }
-  | { kind: 'deny'; reason: ReasonCode; detail: DenyDetail };
+  | { kind: 'deny'; reason: ReasonCode; detail: DenyDetail; ageBand?: AgeBand | undefined; age?: number | undefined };
 
 type Deny = Extract<Decision, { kind: 'deny' }>;
 
@@ -59,15 +59,18 @@ export function decide(region: Readonly<RegionPolicy> | undefined, facts: Person
   if (gate || !region) return gate ?? deny('region_not_enabled', 'region_not_listed');
   const { ageBand, age } = ageBandFor(region, facts.birthDate, today);
 
+  // The band the rules applied goes with the refusal: the page names that band's rules.
+  const denyAs = (reason: ReasonCode, detail: DenyDetail): Deny => ({ ...deny(reason, detail), ageBand, age });
+
   const accesses = (roles ?? []).map((role) => accessFor(region, role, ageBand, today));
-  if (roles !== undefined && roles.length === 0) return deny('role_not_rolled_out', 'no_roles');
+  if (roles !== undefined && roles.length === 0) return denyAs('role_not_rolled_out', 'no_roles');
   // One closed role is enough: the profile would carry that role's rights into the diary.
-  if (accesses.includes('closed')) return deny('role_not_rolled_out', 'role_closed');
+  if (accesses.includes('closed')) return denyAs('role_not_rolled_out', 'role_closed');
 
   if (!region.requiredLevels[ageBand].includes(facts.level)) {
-    return deny('esia_level_too_low', ageBand === 'adult' ? 'level_below_adult_requirement' : 'level_below_minor_requirement');
+    return denyAs('esia_level_too_low', ageBand === 'adult' ? 'level_below_adult_requirement' : 'level_below_minor_requirement');
   }
-  if (ageBand === 'minor' && region.minorsNeedChildAccount && facts.isChild !== true) return deny('esia_level_too_low', 'not_a_child_account');
+  if (ageBand === 'minor' && region.minorsNeedChildAccount && facts.isChild !== true) return denyAs('esia_level_too_low', 'not_a_child_account');
 
   const onlyEsia = roles === undefined ? region.mode === 'esia_only' : accesses.every((a) => a === 'esia_only');
   return { kind: 'allow', ageBand, age, access: onlyEsia ? 'esia_only' : 'esia_optional' };

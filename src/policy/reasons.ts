@@ -1,7 +1,8 @@
 /**
  * Why a login was refused: one code per cause (DESIGN.md), each with what the person reads
  * (Russian, in the words of the seed help pages), the OAuth error the diary frontend gets,
- * and the metric/audit label (the code itself).
+ * and the metric/audit label (the code itself). The page completes the text with the rules of
+ * the person's region (http/pages/refusal-text.ts); these words hold wherever the person is.
  */
 export const REASON_CODES = [
   'consent_refused',
@@ -63,12 +64,13 @@ export const REASONS: Readonly<Record<ReasonCode, Reason>> = {
   esia_level_too_low: {
     code: 'esia_level_too_low',
     title: 'Учётная запись госуслуг ниже требуемого уровня',
-    explanation: 'Пользователям старше 14 лет (в некоторых регионах — старше 18 лет) для входа в дневник нужна Стандартная или Подтверждённая учётная запись на портале госуслуг. Вход с Упрощённой учётной записью для вас невозможен.',
+    // The page names the person's region, its threshold and levels (http/pages/refusal-text.ts);
+    // this text is for when the region is not known.
+    explanation: 'Пользователям с 14 лет (в некоторых регионах — с 18 лет) для входа в дневник нужна Стандартная или Подтверждённая учётная запись на портале госуслуг. Ваша учётная запись этому не соответствует.',
     whatToDo: [
       'Войдите на портал госуслуг (esia.gosuslugi.ru), нажмите «Заполнить профиль» и укажите ФИО, пол, дату рождения, гражданство, паспортные данные и СНИЛС.',
       'Дождитесь завершения проверки сведений (от 15 минут до 5 дней): учётная запись станет Стандартной автоматически.',
-      'Или обратитесь в центр обслуживания (МФЦ) с паспортом и СНИЛС: там сразу создадут Подтверждённую учётную запись. Подтверждённую учётную запись можно создать и онлайн через интернет-банк (Сбербанк, Тинькофф, Почта Банк).',
-      'Если вам меньше 18 лет и вы из Ивановской области: ваша учётная запись должна быть зарегистрирована из профиля родителя на портале госуслуг или прикреплена к нему.',
+      'Или обратитесь в центр обслуживания (МФЦ) с паспортом и СНИЛС: там сразу создадут Подтверждённую учётную запись. Подтверждённую учётную запись можно создать и онлайн через интернет-банк (Сбербанк, Т-Банк, Почта Банк).',
     ],
     oauthError: 'access_denied',
     description: 'the ESIA account level is below what this region requires',

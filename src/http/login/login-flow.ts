@@ -6,8 +6,8 @@ import type { RegionsHolder } from '../../config/regions.js';
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Interaction, InteractionService } from '../../oidc/interaction.js';
-import type { ReasonCode } from '../../policy/reasons.js';
 import { reasonFailure } from './reason-failure.js';
+import { refusalSituation } from './refusal-situation.js';
 import { completeInteraction } from '../oidc/interaction-http.js';
 import { interactionExpiredPage } from '../pages/oidc-pages.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
@@ -33,6 +33,9 @@ export interface LoginFlowDeps {
 export const LOGIN_PATHS = { choose: '/login/choose', link: '/login/link', proceed: '/login/continue', cancel: '/login/cancel' } as const;
 
 type Reply = Promise<FastifyReply>;
+
+/** A refusal as the routes hand it over: a Deny, or a reason and detail of their own. */
+export type Refusal = Pick<Deny, 'reason' | 'ageBand' | 'age' | 'roles'> & { detail?: string | undefined };
 
 /** Giving up on the manual link (the page's «back» link). */
 export const cancelUrl = (xsrf: string) => `${LOGIN_PATHS.cancel}?xsrf=${encodeURIComponent(xsrf)}`;
@@ -66,14 +69,16 @@ export function createLoginFlow(deps: LoginFlowDeps) {
     return reply;
   }
 
-  async function refuse(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, esiaOid: string | undefined, refusal: { reason: ReasonCode; detail?: string }, ctx: LoginContext): Reply {
+  /** `refusal` may carry the age band and roles the rules applied (a Deny): the page names those rules. */
+  async function refuse(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, person: EsiaPerson, refusal: Refusal, ctx: LoginContext): Reply {
     await deps.pending.finish(interaction.id);
-    await deps.accounts.recordRefusal(esiaOid, refusal, ctx);
+    await deps.accounts.recordRefusal(person.oid, { reason: refusal.reason, detail: refusal.detail }, ctx);
     deps.metrics.loginOutcomes.inc({ outcome: refusal.reason, region: interaction.region });
     request.log.info({ interactionId: interaction.id, reason: refusal.reason, detail: refusal.detail }, 'login refused');
     const failure = reasonFailure(refusal.reason);
     const backUrl = await deps.interactions.fail(interaction.id, failure).catch(() => undefined);
-    return html(reply, failure.error === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, backUrl));
+    const situation = refusalSituation(ctx.regions, interaction.region, ctx.now, { ...refusal, birthDate: person.birthDate });
+    return html(reply, failure.error === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, { backUrl, situation }));
   }
 
   /** One place from a resolution to what the browser gets. */
@@ -90,7 +95,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
         return html(reply, 200, manualLinkPage({ action: LOGIN_PATHS.link, xsrf, backUrl: cancelUrl(xsrf) }));
       }
       case 'deny':
-        return refuse(request, reply, interaction, person.oid, { reason: resolution.reason, detail: resolution.detail }, ctx);
+        return refuse(request, reply, interaction, person, resolution, ctx);
     }
   }
 

@@ -1,19 +1,26 @@
-import { REASONS, type ReasonCode } from '../../policy/reasons.js';
+import type { ReasonCode } from '../../policy/reasons.js';
 import { html, page } from './html.js';
+import { refusalText, UNKNOWN_SITUATION, type RefusalSituation } from './refusal-text.js';
 
 /**
- * The page a person sees when a login is refused: what is wrong, what to do, and a link back
- * to the diary that carries the standard OAuth error (backUrl is a validated client redirect).
+ * The page a person sees when a login is refused: what is wrong and what to do, by the rules of
+ * their region and age band (refusal-text.ts), and a link back to the diary that carries the
+ * standard OAuth error (backUrl is a validated client redirect).
  */
-export function refusalPage(code: ReasonCode, backUrl: string | undefined): string {
-  const reason = REASONS[code];
+export interface RefusalView {
+  backUrl?: string | undefined;
+  situation?: RefusalSituation | undefined;
+}
+
+export function refusalPage(code: ReasonCode, view: RefusalView = {}): string {
+  const text = refusalText(code, view.situation ?? UNKNOWN_SITUATION);
   return page(
-    reason.title,
-    html`<h1>${reason.title}</h1>
-<p class="error" role="alert">${reason.explanation}</p>
+    text.title,
+    html`<h1>${text.title}</h1>
+<p class="error" role="alert">${text.explanation}</p>
 <h2>Что делать</h2>
-<ul>${reason.whatToDo.map((step) => html`<li>${step}</li>`)}</ul>
-${backUrl ? html`<p><a class="button" href="${backUrl}">Вернуться в электронный дневник</a></p>` : html`<p>Вернитесь в электронный дневник и начните вход заново.</p>`}
+<ul>${text.whatToDo.map((step) => html`<li>${step}</li>`)}</ul>
+${view.backUrl ? html`<p><a class="button" href="${view.backUrl}">Вернуться в электронный дневник</a></p>` : html`<p>Вернитесь в электронный дневник и начните вход заново.</p>`}
 <p class="reason">Код причины: <code data-reason="${code}">${code}</code></p>`,
   );
 }

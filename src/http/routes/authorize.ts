@@ -5,6 +5,8 @@ import type { LoginStarter } from '../../oidc/interaction.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import { bindInteraction, readSessionId } from '../oidc/interaction-http.js';
 import { reasonFailure } from '../login/reason-failure.js';
+import { refusalSituation } from '../login/refusal-situation.js';
+import type { RegionsHolder } from '../../config/regions.js';
 import { authorizeErrorPage } from '../pages/oidc-pages.js';
 import { refusalPage } from '../pages/refusal-page.js';
 import { unavailableRedirect } from '../../oidc/redirects.js';
@@ -20,7 +22,7 @@ const HTML = 'text/html; charset=utf-8';
  */
 export function registerAuthorizeRoutes(
   app: FastifyInstance,
-  deps: { oidc: OidcProvider; loginStarter: LoginStarter; admitRegion?: ((request: FastifyRequest) => RegionAdmission) | undefined },
+  deps: { oidc: OidcProvider; loginStarter: LoginStarter; admitRegion?: ((request: FastifyRequest) => RegionAdmission) | undefined; regions?: RegionsHolder | undefined },
 ): void {
   const provider = deps.oidc;
 
@@ -50,7 +52,7 @@ export function registerAuthorizeRoutes(
             // The ESIA request could not be signed (in time): a clear page with the way back.
             request.log.warn({ interactionId: outcome.interaction.id, failure: error.failure, detail: error.detail }, 'ESIA login could not start');
             const backUrl = await provider.interactions.fail(outcome.interaction.id, reasonFailure(error.reason)).catch(() => undefined);
-            return reply.code(esiaFailureStatus(error)).type(HTML).send(refusalPage(error.reason, backUrl));
+            return reply.code(esiaFailureStatus(error)).type(HTML).send(refusalPage(error.reason, { backUrl, situation: deps.regions && refusalSituation(deps.regions.current(), outcome.interaction.region, new Date()) }));
           }
         }
       }

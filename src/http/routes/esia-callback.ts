@@ -9,6 +9,8 @@ import type { InteractionFailure } from '../../oidc/interaction.js';
 import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { sendUnavailable } from '../error-handler.js';
 import { reasonFailure } from '../login/reason-failure.js';
+import { refusalSituation } from '../login/refusal-situation.js';
+import type { RegionsHolder } from '../../config/regions.js';
 import { readInteractionIds } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
 import { readable } from '../../validation/readable-text.js';
@@ -30,6 +32,8 @@ export interface EsiaRoutesDeps {
   /** The diary redirect carrying temporarily_unavailable, without finishing the interaction (a retry may still finish it). */
   unavailableBackLink?: ((interactionId: string) => Promise<string | undefined>) | undefined;
   metrics: Metrics;
+  /** The region table: a refusal page names the rules of the login's region. */
+  regions?: RegionsHolder | undefined;
 }
 
 const text = readable(z.string().max(4096), 'multiline').optional();
@@ -70,7 +74,7 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
       if (!(error instanceof EsiaError)) throw error;
       // Signing the ESIA request failed or ran out of time: the pending login stays, a reload retries.
       request.log.warn({ failure: error.failure, detail: error.detail }, 'ESIA login relay failed');
-      return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, undefined));
+      return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason));
     }
   });
 
@@ -98,7 +102,7 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
           return undefined;
         })
       : undefined;
-    return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, backUrl));
+    return reply.code(esiaFailureStatus(error)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(refusalPage(error.reason, { backUrl, situation: deps.regions && refusalSituation(deps.regions.current(), pending.region, new Date()) }));
   }
 }
 

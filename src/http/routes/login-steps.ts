@@ -63,7 +63,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
         reply.header('retry-after', String(result.retryAfterSeconds));
         return again(429, { kind: 'locked', retryAfterSeconds: result.retryAfterSeconds });
       case 'deny':
-        return flow.refuse(request, reply, interaction, pending.person.oid, { reason: result.reason, detail: result.detail }, ctx);
+        return flow.refuse(request, reply, interaction, pending.person, result, ctx);
       case 'linked': {
         // seed 004: «Отлично! Теперь вы можете входить…»; the code is issued when the person goes on,
         // so a person who lingers on this page does not outlive a 60-second code.
@@ -88,6 +88,6 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
     const { xsrf } = tokenQuery.parse(request.query);
     const step = await current(request, xsrf, 'manual-link');
     if (!step) return flow.expired(reply);
-    return flow.refuse(request, reply, step.interaction, step.pending.person.oid, { reason: 'profile_not_found', detail: 'manual_link_cancelled' }, step.ctx);
+    return flow.refuse(request, reply, step.interaction, step.pending.person, { reason: 'profile_not_found', detail: 'manual_link_cancelled' }, step.ctx);
   });
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { AuthorizationResponseError } from 'openid-client';
 import type { PersonaInput } from '../../../src/emulator/personas.js';
 import { escapeHtml } from '../../../src/http/pages/html.js';
+import { refusalSituation } from '../../../src/http/login/refusal-situation.js';
+import { refusalText } from '../../../src/http/pages/refusal-text.js';
 import { REASONS, type ReasonCode } from '../../../src/policy/reasons.js';
 import { newSnils } from '../../helpers/accounts.js';
 import { backLink, flowLogin, reasonOf, startFlowEnvironment, type FlowLogin } from '../../helpers/login-flow.js';
@@ -89,15 +91,23 @@ const auditOf = async (oid: string) =>
   }));
 
 /** Everything a refusal must hold: page, diary's answer, no link, and the audit rows. */
-async function assertRefused(t: Test, result: FlowLogin, code: ReasonCode, expected: { oid: string; profileId: string; audit: Array<[string, string, string | null]>; detail: string }) {
+async function assertRefused(
+  t: Test,
+  result: FlowLogin,
+  code: ReasonCode,
+  expected: { oid: string; profileId: string; audit: Array<[string, string, string | null]>; detail: string },
+  situation: Parameters<typeof refusalSituation>[3] = {},
+) {
   const reason = REASONS[code];
   t.equal(result.response.status, 403, 'HTTP 403');
   t.match(result.response.headers.get('content-type'), /^text\/html/);
   t.equal(reasonOf(result.page), code, 'data-reason');
   t.ok(result.page.includes(`<title>${escapeHtml(reason.title)}`), 'the title');
   t.ok(result.page.includes(`<h1>${escapeHtml(reason.title)}</h1>`), 'the heading');
-  t.ok(result.page.includes(escapeHtml(reason.explanation)), 'what is wrong');
-  for (const step of reason.whatToDo) t.ok(result.page.includes(`<li>${escapeHtml(step)}</li>`), `what to do: ${step.slice(0, 40)}…`);
+  // The words follow the region's rules (test/unit/pages/refusal-pages.test.ts checks them all).
+  const text = refusalText(code, refusalSituation(env.broker.deps.regions.current(), region, new Date(), situation));
+  t.ok(result.page.includes(`<p class="error" role="alert">${escapeHtml(text.explanation)}</p>`), 'what is wrong');
+  for (const step of text.whatToDo) t.ok(result.page.includes(`<li>${escapeHtml(step)}</li>`), `what to do: ${step.slice(0, 40)}…`);
   t.equal(result.clientRedirect, undefined, 'no code for the diary');
 
   const back = backLink(result.page);
@@ -157,7 +167,9 @@ async function assertRefusedByHand(t: Test, result: FlowLogin, code: ReasonCode,
 t.test('role_not_rolled_out: the region closed ESIA to the profile\'s role (closedTo), even on a name + SNILS match', async (t) => {
   const profile = await harness.profile({ ...people.admin.name, birthDate: '1978-02-14', snils: people.admin.snils, roles: ['admin'], region });
   const result = await login(people.admin.oid);
-  await assertRefused(t, result, 'role_not_rolled_out', { oid: people.admin.oid, profileId: profile.id, audit: [['login', 'refused', null]], detail: 'role_closed' });
+  await assertRefused(t, result, 'role_not_rolled_out', { oid: people.admin.oid, profileId: profile.id, audit: [['login', 'refused', null]], detail: 'role_closed' }, { ageBand: 'adult', age: 48, roles: ['admin'] });
+  t.match(result.page, 'В вашем регионе (Иркутская область) вход в электронный дневник через портал госуслуг для пользователей с ролью «администратор» ещё не открыт.');
+  t.match(result.page, 'https://38.dnevnik.ru', 'a closed role keeps the password form: the region\'s login page');
 
   // The same region lets a teacher in: the closure is the role's, not the region's.
   const teacher = await harness.profile({ ...people.teacher.name, birthDate: '1981-10-03', snils: people.teacher.snils, roles: ['teacher'], region });
@@ -167,7 +179,7 @@ t.test('role_not_rolled_out: the region closed ESIA to the profile\'s role (clos
 t.test('profile_not_activated: an adult matched by name + SNILS whose diary profile was never activated', async (t) => {
   const profile = await harness.profile({ ...people.notActivated.name, birthDate: '1990-07-27', snils: people.notActivated.snils, roles: ['parent'], activated: false, region });
   const result = await login(people.notActivated.oid);
-  await assertRefused(t, result, 'profile_not_activated', { oid: people.notActivated.oid, profileId: profile.id, audit: [['login', 'refused', null]], detail: 'profile_not_activated' });
+  await assertRefused(t, result, 'profile_not_activated', { oid: people.notActivated.oid, profileId: profile.id, audit: [['login', 'refused', null]], detail: 'profile_not_activated' }, { birthDate: '1990-07-27' });
 });
 
 t.test('profile_not_activated: a child linking by hand (seed 000 «Наличие активированной учётной записи»)', async (t) => {
@@ -198,4 +210,17 @@ t.test('name_snils_mismatch by hand: an adult whose diary has no SNILS and anoth
   const profile = await harness.profile({ ...people.renamed.name, lastName: 'Ершова', birthDate: '1986-05-30', snils: null, roles: ['parent'], region });
   const result = await linkByHand(t, people.renamed.oid, profile);
   await assertRefusedByHand(t, result, 'name_snils_mismatch', { oid: people.renamed.oid, profileId: profile.id, detail: 'name_differs' });
+});
+
+t.test('esia_level_too_low: an adult on a Simplified account in Irkutsk reads Irkutsk\'s rules (issue: «старше 14 лет», the Ivanovo bullet, «Тинькофф»)', async (t) => {
+  // 1000000111 of the shipped personas: an adult whose ESIA account is Simplified, with a birth date.
+  const result = await login('1000000111');
+  t.equal(result.response.status, 403);
+  t.equal(reasonOf(result.page), 'esia_level_too_low');
+  t.match(result.page, 'В вашем регионе (Иркутская область) пользователям с 14 лет для входа в электронный дневник через госуслуги нужна Стандартная или Подтверждённая учётная запись на портале госуслуг.');
+  t.match(result.page, 'через интернет-банк (Сбербанк, Т-Банк, Почта Банк)');
+  // This file's Irkutsk closes ESIA to administrators, who so keep the password form; every other adult is ESIA-only.
+  t.match(result.page, 'В вашем регионе (Иркутская область) вход по логину и паролю (https://38.dnevnik.ru) сохранён только для администраторов с 14 лет; для остальных — только через госуслуги.');
+  t.notMatch(result.page, /старше|Ивановск|Тинькофф/);
+  t.equal(backLink(result.page)?.searchParams.get('error'), 'access_denied');
 });

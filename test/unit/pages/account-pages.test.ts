@@ -110,7 +110,7 @@ t.test('another diary service can name itself', async (t) => {
 
 t.test('every refusal reason has a page that says what is wrong and what to do', async (t) => {
   for (const code of REASON_CODES) {
-    const body = refusalPage(code, 'https://diary.example/cb?error=access_denied');
+    const body = refusalPage(code, { backUrl: 'https://diary.example/cb?error=access_denied' });
     assertSelfContained(t, body);
     t.match(body, /<h2>Что делать<\/h2>\n<ul><li>/, code);
     t.match(body, new RegExp(`data-reason="${code}"`));
