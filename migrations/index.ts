@@ -5,6 +5,7 @@ import * as m0003 from './0003_accounts.js';
 import * as m0004 from './0004_directory_import.js';
 import * as m0005 from './0005_client_integration.js';
 import * as m0006 from './0006_schools.js';
+import * as m0007 from './0007_pushed_authorization_requests.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from disk) so the same list runs
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_directory_import': m0004,
   '0005_client_integration': m0005,
   '0006_schools': m0006,
+  '0007_pushed_authorization_requests': m0007,
 };

@@ -21,6 +21,7 @@ import { registerIntrospectRoute } from './http/routes/introspect.js';
 import { registerLogoutRoute } from './http/routes/logout.js';
 import { registerRevokeRoute } from './http/routes/revoke.js';
 import { registerTokenRoute } from './http/routes/token.js';
+import { registerPushedAuthorizationRoute } from './http/routes/par.js';
 import { registerUserinfoRoute } from './http/routes/userinfo.js';
 import { unavailableRedirect } from './oidc/redirects.js';
 import { registerEsiaRoutes, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
@@ -87,6 +88,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   registerDiscoveryRoutes(app, deps);
   registerRegionRoutes(app, deps);
   registerAuthorizeRoutes(app, { ...deps, admitRegion: createRegionAdmission(deps) });
+  registerPushedAuthorizationRoute(app, deps);
   registerTokenRoute(app, deps);
   registerUserinfoRoute(app, deps);
   registerIntrospectRoute(app, deps);

@@ -22,6 +22,10 @@ export abstract class OAuthError extends Error {
 export class InvalidRequest extends OAuthError {
   readonly error = 'invalid_request';
 }
+/** RFC 9101 §7, RFC 9126 §4: the request_uri is unknown, expired, used, or another client's. */
+export class InvalidRequestUri extends OAuthError {
+  readonly error = 'invalid_request_uri';
+}
 export class InvalidClient extends OAuthError {
   readonly error = 'invalid_client';
   override readonly status = 401;

@@ -46,6 +46,7 @@ const clientFields = z
     refresh_token_ttl_seconds: z.number().int().min(0).max(365 * 24 * 3600).default(30 * 24 * 3600),
     allowed_origins: z.array(origin).max(20).default([]),
     authorization_error_iss: z.boolean().default(true),
+    require_pushed_authorization_requests: z.boolean().default(false),
   })
   .strict();
 
@@ -97,6 +98,7 @@ export function clientFromEntry(entry: ClientEntry): Client {
     refreshTokenTtlSeconds: entry.refresh_token_ttl_seconds,
     allowedOrigins: entry.allowed_origins,
     authorizationErrorIss: entry.authorization_error_iss,
+    requirePushedAuthorizationRequests: entry.require_pushed_authorization_requests,
   };
 }
 
@@ -117,6 +119,7 @@ export function entryFromClient(client: Client): ClientEntry {
     refresh_token_ttl_seconds: client.refreshTokenTtlSeconds,
     allowed_origins: client.allowedOrigins ?? [],
     authorization_error_iss: client.authorizationErrorIss ?? true,
+    require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
   };
 }
 

@@ -43,6 +43,8 @@ export interface Client {
   allowedOrigins?: string[] | undefined;
   /** False leaves RFC 9207 `iss` out of error redirects (mod_auth_openidc). Absent: true. */
   authorizationErrorIss?: boolean | undefined;
+  /** True: /authorize takes this client's requests only through POST /par (RFC 9126 §6). Absent: false. */
+  requirePushedAuthorizationRequests?: boolean | undefined;
 }
 
 /** Implemented in store/postgres. */

@@ -49,6 +49,7 @@ export interface SecurityEvent {
 
 export const endpoints = (issuer: string) => ({
   authorization: `${issuer}/authorize`,
+  pushedAuthorization: `${issuer}/par`,
   token: `${issuer}/token`,
   userinfo: `${issuer}/userinfo`,
   jwks: `${issuer}/jwks`,

@@ -9,6 +9,9 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: urls.authorization,
+    // RFC 9126 §5: PAR is offered to every client; a client may be registered to require it.
+    pushed_authorization_request_endpoint: urls.pushedAuthorization,
+    require_pushed_authorization_requests: false,
     token_endpoint: urls.token,
     userinfo_endpoint: urls.userinfo,
     jwks_uri: urls.jwks,

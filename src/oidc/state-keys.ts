@@ -5,7 +5,7 @@ import { sha256Base64url } from '../crypto/random.js';
  * session ids) appear only hashed, so a store dump does not hand out usable credentials.
  */
 export const stateKeys: {
-  readonly [K in 'interaction' | 'session' | 'sessionByHash' | 'sessionsOf' | 'code' | 'redeemedCode' | 'revokedAccessToken']: (id: string) => string;
+  readonly [K in 'interaction' | 'session' | 'sessionByHash' | 'sessionsOf' | 'code' | 'redeemedCode' | 'revokedAccessToken' | 'pushedRequest']: (id: string) => string;
 } & {
   readonly clientAssertion: (clientId: string, jti: string) => string;
   readonly tokenRate: (clientId: string, window: number) => string;
@@ -20,6 +20,8 @@ export const stateKeys: {
   /** Left behind when a code is redeemed, so a replay can find and revoke what it issued. */
   redeemedCode: (codeHash: string) => `oidc:code-redeemed:${codeHash}`,
   revokedAccessToken: (jti: string) => `oidc:revoked-at:${jti}`,
+  /** A pushed authorization request (RFC 9126), keyed by the SHA-256 of its request_uri's random part. */
+  pushedRequest: (idHash: string) => `oidc:par:${idHash}`,
   clientAssertion: (clientId: string, jti: string) => `oidc:client-assertion:${clientId}:${jti}`,
   /**
    * Refused calls per caller: `who` is whatever client_id the request claimed plus the address,

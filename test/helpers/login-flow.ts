@@ -53,6 +53,8 @@ export async function startFlowEnvironment(options: { extraPersonas?: PersonaInp
 
 export interface FlowLogin {
   browser: Browser;
+  /** Where the login started: /authorize with the client's parameters (or, with PAR, its request_uri). */
+  authorizeUrl: URL;
   /** The broker's answer to the ESIA callback (or to a later step). */
   response: Response;
   /** Its body when it is a page. */
@@ -67,32 +69,49 @@ export interface FlowLogin {
   follow(href: string): Promise<void>;
 }
 
+export interface LoginOptions {
+  decision?: 'grant' | 'deny';
+  browser?: Browser;
+  /** Another client than the environment's (its own openid-client configuration). */
+  as?: { config: oidc.Configuration; client: TestClient };
+  scope?: string;
+  /** Start with a pushed authorization request (buildAuthorizationUrlWithPAR). */
+  par?: boolean;
+  /** DPoP (RFC 9449): proofs at /par and /token with this handle. */
+  dpop?: oidc.DPoPHandle;
+}
+
 export function flowLogin(env: FlowEnvironment) {
-  return async function login(oid: string, options: { decision?: 'grant' | 'deny'; browser?: Browser } = {}): Promise<FlowLogin> {
+  return async function login(oid: string, options: LoginOptions = {}): Promise<FlowLogin> {
     const browser = options.browser ?? new Browser();
+    const config = options.as?.config ?? env.config;
+    const client = options.as?.client ?? env.client;
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    const authorizeUrl = oidc.buildAuthorizationUrl(env.config, {
-      redirect_uri: env.client.redirectUri,
-      scope: 'openid profile email diary',
+    const parameters = {
+      redirect_uri: client.redirectUri,
+      scope: options.scope ?? 'openid profile email diary',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
       nonce,
-    });
+    };
+    // PAR (RFC 9126): the parameters go to /par, the browser carries only client_id and request_uri.
+    const authorizeUrl = options.par ? await oidc.buildAuthorizationUrlWithPAR(config, parameters, { DPoP: options.dpop }) : oidc.buildAuthorizationUrl(config, parameters);
     const started = await browser.fetch(authorizeUrl.href);
     const esiaUrl = Browser.location(started, authorizeUrl.href);
     const passed = await passEsia(browser, esiaUrl, { oid, decision: options.decision ?? 'grant', callbackPrefix: `${env.broker.url}/esia/callback` });
 
     const result: FlowLogin = {
       browser,
+      authorizeUrl,
       response: undefined as unknown as Response,
       page: '',
       clientRedirect: undefined,
       async tokens() {
         if (!result.clientRedirect) throw new Error(`no redirect to the diary; the broker answered ${result.response.status}`);
-        return oidc.authorizationCodeGrant(env.config, result.clientRedirect, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+        return oidc.authorizationCodeGrant(config, result.clientRedirect, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }, undefined, { DPoP: options.dpop });
       },
       async submit(fields, marker = 'name="xsrf"') {
         const form = formOf(result.page, marker);
@@ -106,7 +125,7 @@ export function flowLogin(env: FlowEnvironment) {
       const response = await browser.fetch(url, init);
       result.response = response;
       const location = response.headers.get('location');
-      result.clientRedirect = response.status === 302 && location?.startsWith(env.client.redirectUri) ? new URL(location) : undefined;
+      result.clientRedirect = response.status === 302 && location?.startsWith(client.redirectUri) ? new URL(location) : undefined;
       result.page = response.status === 302 ? '' : await response.text();
     }
     await land(passed.callbackUrl);

@@ -7,6 +7,7 @@ const AUTHORIZE_CAUSES = {
   malformed: 'Ссылка для входа составлена неверно: в ней нет обязательных параметров или они повторяются.',
   unknown_client: 'Электронный дневник, с которого вы пришли, не зарегистрирован в сервисе входа.',
   unregistered_redirect_uri: 'Адрес возврата в электронный дневник не зарегистрирован в сервисе входа, поэтому мы не можем вас туда вернуть.',
+  invalid_request_uri: 'Ссылка для входа устарела или уже была использована.',
 } as const;
 
 /** /authorize with a client or redirect_uri we cannot trust: explain, never redirect (RFC 6749 §4.1.2.1). */

@@ -3,6 +3,7 @@ import {
   AccountSelectionRequired,
   InteractionRequired,
   InvalidRequest,
+  InvalidRequestUri,
   LoginRequired,
   OAuthError,
 } from '../../errors/oauth-errors.js';
@@ -13,12 +14,13 @@ import { issueCodeRedirect, type Interactions } from '../interactions.js';
 import { errorIssuer, errorRedirect, failureDescription, unavailableRedirect } from '../redirects.js';
 import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { toSnapshot, type SsoSession } from '../sessions.js';
+import { takePushedRequest } from './pushed.js';
 import { rawState, readTarget, validateAuthorizeRequest, type AuthorizeRequest } from './validate.js';
 
 /** What /authorize answers, as a value: the route maps it to a page or a redirect. */
 export type AuthorizeOutcome =
   /** Client or redirect_uri not trusted: show a page, never redirect (RFC 6749 §4.1.2.1). */
-  | { kind: 'page'; error: OAuthError; cause: 'malformed' | 'unknown_client' | 'unregistered_redirect_uri' }
+  | { kind: 'page'; error: OAuthError; cause: 'malformed' | 'unknown_client' | 'unregistered_redirect_uri' | 'invalid_request_uri' }
   /** Back to the client: a code (SSO) or an error. */
   | { kind: 'redirect'; url: string; session?: SsoSession }
   /** A person must log in (or choose): the route sets the interaction cookie and calls the LoginStarter. */
@@ -33,22 +35,29 @@ export type AuthorizeOutcome =
 export type RegionAdmission = (request: { clientId: string; region: string }) => Promise<InteractionFailure | undefined>;
 
 /**
- * GET|POST /authorize: readTarget → findClient → assertRegisteredRedirectUri → (from here errors
- * redirect) validateAuthorizeRequest → admitRegion → decide (SSO session, prompt, max_age).
+ * GET|POST /authorize: takePushedRequest (request_uri: the parameters pushed to /par) →
+ * readTarget → findClient → assertRegisteredRedirectUri → (from here errors redirect)
+ * assertPushedIfRequired → validateAuthorizeRequest → admitRegion → decide (SSO session,
+ * prompt, max_age).
  */
 export async function authorize(
   ctx: OidcContext,
   interactions: Interactions,
-  raw: unknown,
+  given: unknown,
   sessionId: string | undefined,
   admitRegion?: RegionAdmission,
 ): Promise<AuthorizeOutcome> {
+  let raw: unknown;
   let target;
   try {
+    const pushed = await takePushedRequest(ctx, given);
+    raw = pushed ?? given;
     target = readTarget(raw);
   } catch (error) {
-    return { kind: 'page', error: error as OAuthError, cause: 'malformed' };
+    if (!(error instanceof OAuthError)) throw error;
+    return { kind: 'page', error, cause: error instanceof InvalidRequestUri ? 'invalid_request_uri' : 'malformed' };
   }
+  const pushed = raw !== given;
   const client = await ctx.clients.find(target.clientId);
   if (!client) return { kind: 'page', error: new InvalidRequest('unknown client_id'), cause: 'unknown_client' };
   // Exact string match, no normalisation (RFC 9700 §4.1.3).
@@ -56,6 +65,7 @@ export async function authorize(
     return { kind: 'page', error: new InvalidRequest('redirect_uri is not registered for this client'), cause: 'unregistered_redirect_uri' };
   }
   try {
+    if (client.requirePushedAuthorizationRequests && !pushed) throw new InvalidRequest('this client must push its authorization request to the pushed_authorization_request_endpoint first (PAR)');
     const request = validateAuthorizeRequest(client, target, raw);
     // Before SSO too: a region switched off since the session began admits nobody.
     const refused = await admitRegion?.({ clientId: client.clientId, region: request.region });

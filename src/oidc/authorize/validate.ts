@@ -48,6 +48,9 @@ const paramsSchema = z.object({
 
 const targetSchema = z.object({ client_id: once(128), redirect_uri: once(2000) });
 
+/** Every parameter an authorization request carries for us: what a pushed request keeps. */
+export const AUTHORIZE_PARAMS: readonly string[] = [...Object.keys(targetSchema.shape), ...Object.keys(paramsSchema.shape)];
+
 export type AuthorizeTarget = { clientId: string; redirectUri: string };
 
 /** client_id and redirect_uri come first: until both are trusted, errors must not redirect. */

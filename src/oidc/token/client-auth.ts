@@ -97,7 +97,8 @@ async function verifyAssertion(ctx: OidcContext, client: Client, assertion: stri
     ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks), {
       issuer: client.clientId,
       subject: client.clientId,
-      audience: [ctx.issuer, urls.token, urls.introspection, urls.revocation],
+      // RFC 9126 §2: the PAR endpoint's own URL is an audience too.
+      audience: [ctx.issuer, urls.token, urls.introspection, urls.revocation, urls.pushedAuthorization],
       algorithms: [...CLIENT_ASSERTION_ALGS],
       requiredClaims: ['exp', 'jti'],
       maxTokenAge: '5 minutes',

@@ -21,6 +21,7 @@ function toClient(row: ClientRow): Client {
     refreshTokenTtlSeconds: row.refresh_token_ttl_seconds,
     allowedOrigins: row.allowed_origins,
     authorizationErrorIss: row.authorization_error_iss,
+    requirePushedAuthorizationRequests: row.require_pushed_authorization_requests,
   };
 }
 
@@ -57,6 +58,7 @@ export function createPostgresClientRepo(db: Db): ClientRepo {
         refresh_token_ttl_seconds: client.refreshTokenTtlSeconds,
         allowed_origins: JSON.stringify(client.allowedOrigins ?? []),
         authorization_error_iss: client.authorizationErrorIss ?? true,
+        require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
       };
       await db
         .insertInto('clients')

@@ -35,6 +35,8 @@ export interface ClientsTable {
   /** Migration 0005. */
   allowed_origins: JsonWithDefault<string[]>;
   authorization_error_iss: WithDefault<boolean>;
+  /** Migration 0007. */
+  require_pushed_authorization_requests: WithDefault<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

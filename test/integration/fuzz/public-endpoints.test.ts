@@ -20,7 +20,7 @@ const basic = `Basic ${Buffer.from(`${diary.clientId}:${diary.secret}`).toString
 
 type Endpoint = { methods: string[]; path: string; names: string[]; base?: Record<string, string>; bodyOnly?: boolean };
 
-const AUTHORIZE = ['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'region', 'resource'];
+const AUTHORIZE = ['client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'region', 'resource', 'request_uri'];
 const CLIENT_AUTH = ['client_id', 'client_secret', 'client_assertion_type', 'client_assertion'];
 const ENDPOINTS: Endpoint[] = [
   {
@@ -34,6 +34,13 @@ const ENDPOINTS: Endpoint[] = [
     path: '/token',
     names: ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', ...CLIENT_AUTH],
     base: { grant_type: 'authorization_code', code: 'c', redirect_uri: diary.redirectUri, client_id: diary.clientId, client_secret: diary.secret },
+    bodyOnly: true,
+  },
+  {
+    methods: ['POST'],
+    path: '/par',
+    names: [...AUTHORIZE, 'client_secret'],
+    base: { client_id: diary.clientId, client_secret: diary.secret, redirect_uri: diary.redirectUri, response_type: 'code', scope: 'openid profile', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', region: '38' },
     bodyOnly: true,
   },
   { methods: ['POST'], path: '/introspect', names: ['token', 'token_type_hint', ...CLIENT_AUTH], base: { token: 't', client_id: diary.clientId, client_secret: diary.secret }, bodyOnly: true },

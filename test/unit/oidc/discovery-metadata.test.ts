@@ -6,7 +6,7 @@ import { discoveryDocument } from '../../../src/oidc/discovery.js';
  * relying party (Authlib's metadata validation) reads it. Returns every problem found.
  */
 const REQUIRED = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported'];
-const URL_FIELDS = ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'registration_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'service_documentation', 'op_policy_uri', 'op_tos_uri'];
+const URL_FIELDS = ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'registration_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint', 'service_documentation', 'op_policy_uri', 'op_tos_uri'];
 const BOOLEAN_FIELDS = ['claims_parameter_supported', 'request_parameter_supported', 'request_uri_parameter_supported', 'require_request_uri_registration', 'authorization_response_iss_parameter_supported', 'frontchannel_logout_supported', 'backchannel_logout_supported', 'require_pushed_authorization_requests'];
 const KNOWN = new Set([
   ...REQUIRED, ...URL_FIELDS, ...BOOLEAN_FIELDS,
