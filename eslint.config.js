@@ -1,7 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// Who may import what (STYLE.md): enforced here, not by hope.
+// Who may import what (DEVELOPERS.md, "Layering"): enforced here, not by hope.
 const restrict = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns }] },

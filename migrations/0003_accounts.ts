@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Accounts (issue 5): diary logins are matched ignoring case on the manual-link page, so
+ * Accounts: diary logins are matched ignoring case on the manual-link page, so
  * lower(login) needs an index; the chooser's default is one profile per ESIA account, so the
  * database refuses a second one; the links of one profile are looked up by profile_id (unique
  * already) and of one ESIA account by the primary key's leading column.

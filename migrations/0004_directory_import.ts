@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Directory import (issue 6): `password_digest` is a keyed HMAC of the temporary password a
+ * Directory import: `password_digest` is a keyed HMAC of the temporary password a
  * file carried last time (crypto/password-digest.ts), so a re-import of an unchanged password
  * costs one HMAC instead of one scrypt. Cleared with the password.
  */

@@ -37,7 +37,7 @@ export interface Deps extends AdminServices {
   readonly directory: Directory;
   /** The region table (config/regions.json); reload() on SIGHUP swaps the snapshot. */
   readonly regions: RegionsHolder;
-  /** Matching, linking, choosing and unlinking diary profiles (issue 5). */
+  /** Matching, linking, choosing and unlinking diary profiles. */
   readonly accounts: Accounts;
   /** Registered diary frontends (seeded from CONFIG_DIR/clients.json at start). */
   readonly clients: ClientRepo;

@@ -23,10 +23,10 @@ export type Check = (c: Candidate) => Deny | undefined;
 /** The checks that look at the profile alone (also for grants already issued: accounts/grant-standing.ts). */
 type StandingCheck = (c: { profile: Pick<DiaryProfile, 'schoolIds' | 'activated'> }) => Deny | undefined;
 
-/** seed 000 «Профиль … не привязан ни к одной образовательной организации». */
+/** The ESIA-login help page «Профиль … не привязан ни к одной образовательной организации». */
 export const assertAttached: StandingCheck = ({ profile }) => (profile.schoolIds.length === 0 ? deny('profile_not_attached', 'profile_not_attached') : undefined);
 
-/** seed 000 «Наличие активированной учётной записи Дневник.ру»; seed 003 «…и активировать свою учетную запись». */
+/** The ESIA-login help page «Наличие активированной учётной записи Дневник.ру»; the instruction for users over 14 «…и активировать свою учетную запись». */
 export const assertActivated: StandingCheck = ({ profile }) => (profile.activated ? undefined : deny('profile_not_activated', 'profile_not_activated'));
 
 /**
@@ -38,16 +38,16 @@ export function standingFailure(profile: Pick<DiaryProfile, 'schoolIds' | 'activ
 }
 
 /**
- * seed 000 «ФИО и СНИЛС в профилях Дневник.ру и портала госуслуг не совпадают»: a diary
+ * The ESIA-login help page «ФИО и СНИЛС в профилях Дневник.ру и портала госуслуг не совпадают»: a diary
  * SNILS other than the one ESIA verified is refused whatever else matches; only the school's
- * administrator can correct it (seed 004, FAQ 3).
+ * administrator can correct it (the Irkutsk page, FAQ 3).
  */
 export const assertSnilsAgrees: Check = ({ profile, snils }) =>
   snils && profile.snilsHash !== undefined && profile.snilsHash !== snils.hash ? deny('name_snils_mismatch', 'snils_differs') : undefined;
 
 /**
- * seed 000 «некорректная дата рождения»: when ESIA states a birth date, the profile must hold
- * the same one. A Simplified account may have none (seed 002: registration asks only for
+ * The ESIA-login help page «некорректная дата рождения»: when ESIA states a birth date, the profile must hold
+ * the same one. A Simplified account may have none (the Arkhangelsk login page: registration asks only for
  * name and contact); then the name alone must agree and the age comes from the profile.
  */
 export const assertBirthDateAgrees: Check = ({ person, profile }) => {

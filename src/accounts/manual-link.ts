@@ -16,7 +16,7 @@ export interface ManualLinkInput {
 }
 
 /**
- * seeds 000/001 «Связывание учётных записей»: afterwards the name must agree. Seed 000 names the
+ * The ESIA-login help page and the Ivanovo instruction, «Связывание учётных записей»: afterwards the name must agree. The ESIA-login help page names the
  * failure by age: over 14 «ФИО и СНИЛС … не совпадают», under 14 «ФИО … не совпадают» next to
  * «некорректная дата рождения». The age band is the person's, as in every rule: from ESIA's
  * birth date, else the profile's.
@@ -31,7 +31,7 @@ const assertNameAgrees: Check = ({ person, profile, region, today }) => {
 const assertSameRegion: Check = ({ profile, region }) => (profile.region === region.code ? undefined : deny('profile_not_found', 'profile_in_other_region'));
 
 /**
- * After the password. seed 004 FAQ 2 lets an adult whose diary profile has no SNILS link by
+ * After the password. The Irkutsk page FAQ 2 lets an adult whose diary profile has no SNILS link by
  * hand, but a profile holding a different SNILS is refused even with the right password
  * (only the school administrator can correct it); then name and birth date must agree.
  */
@@ -60,7 +60,7 @@ export async function manualLink(deps: AccountsDeps, person: EsiaPerson, input: 
     return base;
   }
 
-  // issue 5: a linked ESIA account is never re-linked without an audited unlink first.
+  // A linked ESIA account is never re-linked without an audited unlink first.
   if ((await deps.links.linksOf(person.oid)).length > 0) {
     await audit('refused', { reason: 'link_failed', details: { detail: 'esia_already_linked' } });
     return deny('link_failed', 'esia_already_linked');

@@ -9,9 +9,9 @@ import { normaliseEmail, sameFullName } from './names.js';
 
 /**
  * Which diary profiles may this person enter, found how — without changing anything, so
- * resolve() and choose() run the same rules. Order (issue 5): an existing link wins; else
+ * resolve() and choose() run the same rules. Order: an existing link wins; else
  * adults by name AND the SNILS ESIA verified; minors by name AND an ESIA-verified e-mail that
- * is the profile's confirmed e-mail (seed 002); never by name + birth date alone.
+ * is the profile's confirmed e-mail (the Arkhangelsk login page); never by name + birth date alone.
  */
 export interface Eligible {
   profile: DiaryProfile;
@@ -72,9 +72,9 @@ async function fromExistingLinks(deps: AccountsDeps, base: Base): Promise<Evalua
 
 async function bySnils(deps: AccountsDeps, base: Base): Promise<Evaluation> {
   const hits = (await deps.directory.findBySnilsHash(base.snils!.hash)).filter((p) => p.region === base.region.code);
-  if (hits.length === 0) return { kind: 'manual-link' }; // seed 004 FAQ 2: no SNILS in the diary → link by hand
+  if (hits.length === 0) return { kind: 'manual-link' }; // The Irkutsk page FAQ 2: no SNILS in the diary → link by hand
   const named = hits.filter((p) => sameFullName(base.person, p));
-  // seed 000 «ФИО и СНИЛС … не совпадают»: the SNILS is there under another name.
+  // The ESIA-login help page «ФИО и СНИЛС … не совпадают»: the SNILS is there under another name.
   if (named.length === 0) return deny('name_snils_mismatch', 'name_differs_for_snils');
   return judge(deps, base, named.map((profile) => ({ profile, method: 'snils' as const })), PROFILE_CHECKS, true);
 }

@@ -3,7 +3,7 @@ import { ROLES } from '../accounts/directory.js';
 import { calendarDay, readable } from '../validation/readable-text.js';
 
 /**
- * The administrators' reports (seeds: «Активность в Дневнике: Персональная», «Наполненность
+ * The administrators' reports (the diary service's own reports: «Активность в Дневнике: Персональная», «Наполненность
  * данными»), and the audit trail. Read-only ports; the Postgres adapter implements them.
  */
 

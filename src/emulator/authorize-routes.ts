@@ -9,7 +9,7 @@ import { readParams, singleValues } from './params.js';
 import { newCode } from './tokens.js';
 
 /**
- * The browser side (PROTOCOL.md §9.1, §9.5, §9.6, §9.11): /ac and /v2/ac with every check a
+ * The browser side (docs/emulator.md): /ac and /v2/ac with every check a
  * real ESIA makes, the persona picker, consent with «Предоставить» / «Отказать», logout.
  * Errors go back to redirect_uri (with state) once the redirect_uri is known to be registered.
  */

@@ -45,7 +45,7 @@ export interface CodeGrant extends Grant {
 }
 
 export interface EmulatorSettings {
-  /** [?] ESIA's timestamp window is unknown (PROTOCOL.md §2.3); ± this many ms. */
+  /** [?] ESIA's timestamp window is unknown (docs/esia-protocol.md §4.2); ± this many ms. */
   timestampWindowMs: number;
   codeTtlMs: number;
   accessTtlSec: number;

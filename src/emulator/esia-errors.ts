@@ -1,5 +1,5 @@
 /**
- * ESIA's error codes as the emulator answers them (PROTOCOL.md §7): `error` is the OAuth code,
+ * ESIA's error codes as the emulator answers them (docs/esia-protocol.md §9): `error` is the OAuth code,
  * `error_description` starts with `ESIA-NNNNNN:` as the libraries expect.
  */
 export const ESIA_ERRORS = {
@@ -29,7 +29,7 @@ export interface EsiaErrorBody {
   state?: string;
 }
 
-/** detail: e.g. the missing parameters, shown in brackets as ESIA does (ekapusta #23). */
+/** detail: e.g. the missing parameters, shown in brackets as ESIA does (ekapusta/oauth2-esia issue 23). */
 export function esiaError(code: EsiaErrorCode, detail?: string, state?: string): EsiaErrorBody {
   const entry = ESIA_ERRORS[code];
   const description = `ESIA-${code}: ${entry.text}${detail ? ` [${detail}]` : ''}.`;

@@ -4,7 +4,7 @@ import type { Faults } from './context.js';
 import { esiaError } from './esia-errors.js';
 
 /**
- * Fault injection (PROTOCOL.md §9.12): slow answers, HTTP 500 with an HTML body that must never
+ * Fault injection (docs/emulator.md): slow answers, HTTP 500 with an HTML body that must never
  * reach a user, and ESIA-007008 maintenance (a wrong token `state` is in the token route). The back channel is the token endpoint and the REST
  * API; the browser side (/ac) reports maintenance by redirect, in its own route.
  */

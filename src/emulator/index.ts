@@ -20,7 +20,7 @@ import { singleValues } from './params.js';
 import { createViolationLog, type Strictness, type Violation } from './violations.js';
 
 /**
- * A protocol-faithful ESIA for tests and demos (PROTOCOL.md §9). Never imported by the broker:
+ * A protocol-faithful ESIA for tests and demos (docs/emulator.md). Never imported by the broker:
  * tests start it in-process on port 0, `npm run esia-emulator` runs it standalone (main.ts).
  */
 export type { ClientRegistration } from './registry.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /**
  * Canned ESIA users (config/esia-personas.json), stored in ESIA's own wire shapes
- * (PROTOCOL.md §5) so the REST API serves them nearly as is.
+ * (docs/esia-protocol.md §7) so the REST API serves them nearly as is.
  */
 const vrfStu = z.enum(['VERIFIED', 'NOT_VERIFIED', 'VERIFYING']);
 const esiaDate = z.string().regex(/^\d{2}\.\d{2}\.\d{4}$/, 'must be DD.MM.YYYY');
@@ -101,7 +101,7 @@ export function identityDocumentId(persona: Persona): number | undefined {
   return index < 0 ? undefined : elementId(persona, 'docs', index);
 }
 
-/** Document types per scope (VantaFinance Document.type enum; PROTOCOL.md §5). */
+/** Document types per scope (VantaFinance Document.type enum; docs/esia-protocol.md §7). */
 export const IDENTITY_DOCUMENTS = new Set(['RF_PASSPORT', 'FID_DOC', 'USSR_PASSPORT']);
 export const DOCUMENT_SCOPES: Record<string, readonly string[]> = {
   id_doc: ['RF_PASSPORT', 'FID_DOC', 'USSR_PASSPORT'],

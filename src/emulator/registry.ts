@@ -4,7 +4,7 @@ import { decodeSignature, parseEsiaTimestamp } from '../esia/protocol.js';
 import { EsiaFault } from './esia-errors.js';
 
 /**
- * The emulator's registry of information systems (PROTOCOL.md §9.2) and the strict checks of
+ * The emulator's registry of information systems (docs/emulator.md) and the strict checks of
  * what they send: client_secret over the exact string (§9.3) and the timestamp window (§9.4).
  */
 export type TokenAlg = 'RS256' | 'GOST3410_2012_256';
@@ -63,7 +63,7 @@ export type Registry = ReturnType<typeof createRegistry>;
 export async function verifyRawSecret(openssl: Openssl, client: RegisteredClient, certificateHash: string, signed: string, secret: string): Promise<void> {
   const gost = client.certs.filter((cert) => cert.keyType === 'gost');
   if (gost.length === 0) throw new EsiaFault('007002');
-  // A wrong hash (e.g. a SHA-1 thumbprint) is answered with 007053 by the real ESIA (ilimurzin #7).
+  // A wrong hash (e.g. a SHA-1 thumbprint) is answered with 007053 by the real ESIA (ilimurzin/esia issue 7).
   const cert = gost.find((candidate) => candidate.hash === certificateHash.toUpperCase());
   const signature = decodeSignature(secret);
   if (!cert || !signature || signature.length !== gostSignatureLength(cert.bits)) throw new EsiaFault('007053');

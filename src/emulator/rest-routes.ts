@@ -5,7 +5,7 @@ import { singleValues } from './params.js';
 import type { Grant } from './tokens.js';
 
 /**
- * The person REST API (PROTOCOL.md §5, §9.9): Bearer auth (401 for a bad or expired token),
+ * The person REST API (docs/esia-protocol.md §7; docs/emulator.md): Bearer auth (401 for a bad or expired token),
  * 403 when the token's scope lacks the data or names another oid, collections as
  * {stateFacts, size, eTag, elements: [URLs]} and ?embed=(elements) / ?embed=(contacts.elements,…).
  */

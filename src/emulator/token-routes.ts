@@ -8,7 +8,7 @@ import { checkTimestamp, verifyCmsSecret, verifyRawSecret, type RegisteredClient
 import { mintTokens, type Grant } from './tokens.js';
 
 /**
- * The token endpoints (PROTOCOL.md §9.1, §9.3–9.5, §9.7–9.8): form-encoded only (a JSON body
+ * The token endpoints (docs/emulator.md): form-encoded only (a JSON body
  * is ESIA-007014), the exact signed string verified against the registered certificate,
  * single-use codes bound to client, redirect_uri and scope; the request's state echoed back.
  */

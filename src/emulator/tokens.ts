@@ -5,7 +5,7 @@ import type { Persona } from './personas.js';
 import type { TokenAlg } from './registry.js';
 
 /**
- * Tokens shaped like ESIA's (PROTOCOL.md §4, §9.7): headers with ver/typ/sbt, claims with
+ * Tokens shaped like ESIA's (docs/esia-protocol.md §6; docs/emulator.md): headers with ver/typ/sbt, claims with
  * urn:esia:*, an http issuer with a trailing slash, numeric oids, no nonce, no aud on the
  * access token. RS256 through Node; GOST R 34.10-2012 through openssl (OpenSSL byte order).
  */

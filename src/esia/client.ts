@@ -10,7 +10,7 @@ import { ENDPOINTS, encodeSignature, esiaTimestamp, v1SignedString, v2AuthorizeS
 import type { EsiaSigner } from './signer.js';
 
 /**
- * The upstream ESIA client (PROTOCOL.md §1–5): the signed authorization URL, the code exchange
+ * The upstream ESIA client (docs/esia-protocol.md §2–7): the signed authorization URL, the code exchange
  * with a fresh state checked against the response, id_token validation, and the person with
  * contacts and documents read in parallel — all under one deadline.
  */

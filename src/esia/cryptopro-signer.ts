@@ -4,7 +4,7 @@ import { runProcess, withTempFiles } from './openssl.js';
 import { SignerError, type EsiaSigner } from './signer.js';
 
 /**
- * CryptoPro CSP through `csptest` (PROTOCOL.md §3: ilimurzin and fr05t1k CliCryptoProSigner,
+ * CryptoPro CSP through `csptest` (docs/esia-protocol.md §4.3: ilimurzin and fr05t1k CliCryptoProSigner,
  * ofstudio local-cp-gost.go). CryptoPro writes the signature little-endian; ESIA wants it
  * «развернуть зеркально, побайтово», so the bytes are reversed. csptest has no way to take the
  * container password other than its command line (`-password`); prefer a container without one.

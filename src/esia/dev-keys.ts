@@ -29,7 +29,7 @@ export function devKeyPaths(dir: string): DevKeyPaths {
   return Object.fromEntries(Object.entries(DEV_KEY_FILES).map(([name, file]) => [name, join(dir, file)])) as DevKeyPaths;
 }
 
-/** A GOST R 34.10-2012 key (256-bit by default, or 512-bit) and a self-signed certificate (RECIPES.md). */
+/** A GOST R 34.10-2012 key (256-bit by default, or 512-bit) and a self-signed certificate (openssl with the gost engine: docs/esia.md, "Signers"). */
 export async function generateGostKeyPair(openssl: Openssl, subject: string, bits: GostBits = 256): Promise<{ key: string; cert: string }> {
   const key = (await openssl.run(['genpkey', '-algorithm', `gost2012_${bits}`, '-pkeyopt', 'paramset:A'], { timeoutMs: KEYGEN_TIMEOUT_MS })).toString('utf8');
   const cert = await openssl.withTempFiles({ 'key.pem': key }, async (p) =>

@@ -1,7 +1,7 @@
 import type { ReasonCode } from '../policy/reasons.js';
 
 /**
- * Every ESIA failure, translated in this one place into a stable code (STYLE.md §4). ESIA's own
+ * Every ESIA failure, translated in this one place into a stable code. ESIA's own
  * text never leaves this module except as the six-digit code, for logs; users see a reason page.
  */
 export const ESIA_FAILURES = {

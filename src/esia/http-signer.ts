@@ -3,8 +3,8 @@ import { SignerError, type EsiaSigner } from './signer.js';
 const RAW = 'application/octet-stream';
 
 /**
- * A remote signing service for keys kept in an HSM or a certified CryptoPro gateway (PROTOCOL.md
- * §3, "Remote signing service"): POST the bytes to sign as application/octet-stream with a bearer
+ * A remote signing service for keys kept in an HSM or a certified CryptoPro gateway (docs/esia.md,
+ * "The http signer contract"): POST the bytes to sign as application/octet-stream with a bearer
  * token; the Accept header says which signature is wanted — application/octet-stream for the raw
  * GOST signature (64 bytes, 128 for a 512-bit key) in OpenSSL byte order, application/pkcs7-signature for a detached CMS
  * (DER). The body is the signature bytes. No retries: one signature, one request, within the

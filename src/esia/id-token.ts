@@ -6,7 +6,7 @@ import { EsiaError } from './errors.js';
 import type { Openssl } from './openssl.js';
 
 /**
- * Validates ESIA's id_token (PROTOCOL.md §4): the signature with ESIA's certificate(s) from
+ * Validates ESIA's id_token (docs/esia-protocol.md §6): the signature with ESIA's certificate(s) from
  * ESIA_TOKEN_CERT_FILE (several while ESIA rotates), RS256 through jose or GOST3410_2012_256
  * through openssl, chosen by the header's alg and refused unless configured; iss exactly as ESIA
  * sends it (http://…/), aud = our mnemonic, exp/nbf with a small leeway. ESIA sends no nonce.

@@ -1,4 +1,4 @@
-/** State-store keys of the ESIA leg (never inline strings, STYLE.md §6). */
+/** State-store keys of the ESIA leg (never inline strings). */
 export const esiaKeys = {
   pendingLogin: (esiaState: string) => `esia:pending:${esiaState}`,
 };

@@ -11,7 +11,7 @@ import type { EsiaPerson } from './person.js';
 import { UUID_PATTERN } from './protocol.js';
 
 /**
- * The ESIA leg of a login (DESIGN.md): start() parks a PendingLogin under a fresh UUID state
+ * The ESIA leg of a login (docs/esia.md, "The login, on the wire"): start() parks a PendingLogin under a fresh UUID state
  * and returns the signed ESIA URL; complete() checks the browser binding, then takes the
  * pending login exactly once, and turns the callback into a person or a typed failure.
  */

@@ -4,8 +4,8 @@ import type { EsiaIdClaims } from './id-token.js';
 import type { EsiaContact, EsiaLevel, EsiaPerson } from './person.js';
 
 /**
- * ESIA's JSON (PROTOCOL.md §5) → EsiaPerson, and the account level (§6). Pure: tested on the
- * fixtures of PROTOCOL.md. Schemas are lenient about fields we do not use, strict about the
+ * ESIA's JSON (docs/esia-protocol.md §7) → EsiaPerson, and the account level (§8). Pure: tested on the
+ * samples of docs/esia-protocol.md. Schemas are lenient about fields we do not use, strict about the
  * ones we do.
  */
 export const rawPersonSchema = z

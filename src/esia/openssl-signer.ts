@@ -3,7 +3,7 @@ import type { Openssl } from './openssl.js';
 import type { EsiaSigner } from './signer.js';
 
 /**
- * A PEM key on disk, signed through `openssl` with the gost engine (PROTOCOL.md §3, ilimurzin's
+ * A PEM key on disk, signed through `openssl` with the gost engine (docs/esia-protocol.md §4.3, ilimurzin's
  * CliOpenSSLSigner). The output is used as is: OpenSSL byte order is what ESIA expects.
  * A 512-bit key signs with Streebog-512 (-md_gost12_512): the digest follows the key size.
  * The passphrase travels in the child's environment (`-passin env:`), never on the command line.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomToken } from '../crypto/random.js';
 
 /**
- * GOST through the openssl CLI with Debian's gost engine (RECIPES.md): Node's own crypto has
+ * GOST through the openssl CLI with Debian's gost engine (docs/esia.md, "Signers"): Node's own crypto has
  * no GOST. Every call is a child process, so signing never blocks the event loop; a small
  * concurrency cap keeps a login burst from forking hundreds of processes at once.
  */

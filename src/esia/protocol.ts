@@ -1,5 +1,5 @@
 /**
- * ESIA wire details shared by the client and the emulator (PROTOCOL.md §1–2): endpoint
+ * ESIA wire details shared by the client and the emulator (docs/esia-protocol.md §2–4): endpoint
  * paths, the strings signed into client_secret, the timestamp format and signature encodings.
  * Pure functions only.
  */

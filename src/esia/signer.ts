@@ -1,7 +1,7 @@
 import type { EsiaSignerConfig } from '../config/esia.js';
 
 /**
- * The one interface every signer implements (PROTOCOL.md §2.4, §3). The client never knows
+ * The one interface every signer implements (docs/esia-protocol.md §4.3). The client never knows
  * where the key lives: a PEM file for openssl, a CryptoPro container, or a remote HSM service.
  * `signal` is the caller's deadline: when it aborts, the signer stops waiting (for a slot, a
  * process, a remote answer) and rejects, so signing never outlives ESIA_TIMEOUT_MS.

@@ -49,7 +49,7 @@ export function signerKeyBits(certPem: string | undefined, certHash: string | un
 /**
  * Signs a probe once at startup and checks it against the certificate, so a missing engine, a
  * wrong passphrase or a key that does not match the certificate stops the process with a clear
- * message instead of failing the first real login (issue 3).
+ * message instead of failing the first real login.
  */
 export async function selfTestSigner(signer: EsiaSigner, ctx: { openssl: Openssl; certFile: string | undefined; protocol: 'v1' | 'v2' }): Promise<void> {
   const probe = Buffer.from(`esia-broker signer self-test ${new Date().toISOString()}`);

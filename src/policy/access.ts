@@ -6,7 +6,7 @@ import type { AgeBand, Role } from './roles.js';
  * - off: the region has no ESIA login (region_not_enabled);
  * - closed: the region closed ESIA to this group outright (role_not_rolled_out);
  * - esia_only: ESIA is the only way in, the diary hides its password form;
- * - esia_optional: ESIA or the diary's password form (seed 004: the groups not yet in the
+ * - esia_optional: ESIA or the diary's password form (the Irkutsk page: the groups not yet in the
  *   «График перехода» keep the password form until their date, and may use ESIA already).
  */
 export type Access = 'off' | 'closed' | 'esia_only' | 'esia_optional';

@@ -29,7 +29,7 @@ export function ageOn(birthDate: string, today: string): number {
   return ty - by - (hadBirthday ? 0 : 1);
 }
 
-/** Adult when at or over the region's threshold (issue 5: "at or over"). */
+/** Adult when at or over the region's threshold ("at or over"). */
 export function ageBandOf(age: number, adultAge: number): AgeBand {
   return age >= adultAge ? 'adult' : 'minor';
 }

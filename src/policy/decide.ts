@@ -32,7 +32,7 @@ type Deny = Extract<Decision, { kind: 'deny' }>;
 
 const deny = (reason: ReasonCode, detail: DenyDetail): Deny => ({ kind: 'deny', reason, detail });
 
-/** Regions not in the table, and regions switched off, are not ESIA-enabled (seed 000). */
+/** Regions not in the table, and regions switched off, are not ESIA-enabled (the ESIA-login help page). */
 export function regionGate(region: Readonly<RegionPolicy> | undefined): Deny | undefined {
   if (!region) return deny('region_not_enabled', 'region_not_listed');
   if (region.mode === 'off') return deny('region_not_enabled', 'region_off');

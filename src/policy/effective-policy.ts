@@ -68,7 +68,7 @@ export function effectivePolicies(table: RegionTable, now: Date): EffectivePolic
 }
 
 /**
- * seed 000 «Пользователям Дневник.ру из других регионов предлагается пользоваться стандартной
+ * The ESIA-login help page «Пользователям Дневник.ру из других регионов предлагается пользоваться стандартной
  * формой авторизации»: a region not in the table, published as such (every group keeps the form).
  */
 export function notEnabledPolicy(code: string, now: Date): Record<string, unknown> {

@@ -1,8 +1,9 @@
 /**
- * Why a login was refused: one code per cause (DESIGN.md), each with what the person reads
- * (Russian, in the words of the seed help pages), the OAuth error the diary frontend gets,
- * and the metric/audit label (the code itself). The page completes the text with the rules of
- * the person's region (http/pages/refusal-text.ts); these words hold wherever the person is.
+ * Why a login was refused: one code per cause (catalogue: docs/oidc.md, "Reason codes"), each
+ * with what the person reads (Russian, in the words of the diary service's help pages), the
+ * OAuth error the diary frontend gets, and the metric/audit label (the code itself). The page
+ * completes the text with the rules of the person's region (http/pages/refusal-text.ts); these
+ * words hold wherever the person is.
  */
 export const REASON_CODES = [
   'consent_refused',

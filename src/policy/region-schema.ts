@@ -22,23 +22,23 @@ export const regionPolicySchema = z.strictObject({
   /** Two-digit region code, as in https://NN.dnevnik.ru. */
   code: z.string().regex(/^\d{2}$/, 'must be a two-digit region code'),
   name: z.string().min(1),
-  /** The diary's login host for the region (seed 000 table), e.g. 38.dnevnik.ru. */
+  /** The diary's login host for the region (the ESIA-login help page table), e.g. 38.dnevnik.ru. */
   loginHost: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a lowercase host name'),
   /** esia_only: ESIA is the only way in; esia_optional: ESIA next to the password form; off: no ESIA. */
   mode: z.enum(['esia_only', 'esia_optional', 'off']),
   /** Ages are counted on the local calendar day of the region. */
   timeZone: timeZone.default('Europe/Moscow'),
-  /** Adult from this age on (14 by default; 18 in Ivanovo, seed 001). */
+  /** Adult from this age on (14 by default; 18 in Ivanovo, the Ivanovo instruction). */
   adultAge: z.number().int().min(1).max(21).default(14),
   requiredLevels: z
     .strictObject({ adult: levels.default(['standard', 'confirmed']), minor: levels.default(['simplified', 'standard', 'confirmed']) })
     .default({ adult: ['standard', 'confirmed'], minor: ['simplified', 'standard', 'confirmed'] }),
   /**
    * Minors must hold an ESIA child account registered from or attached to a parent's
-   * (seed 001, Ivanovo). ESIA's child marker is unconfirmed (PROTOCOL.md §6): off by default.
+   * (the Ivanovo instruction). ESIA's child marker is unconfirmed (docs/esia-protocol.md §8): off by default.
    */
   minorsNeedChildAccount: z.boolean().default(false),
-  /** From `from` on, ESIA becomes the only way in for these people (seed 004, «График перехода»). */
+  /** From `from` on, ESIA becomes the only way in for these people (the Irkutsk page, «График перехода»). */
   rollout: z.array(z.strictObject({ from: isoDate, ...group })).default([]),
   /** ESIA closed to these people outright: they are refused with role_not_rolled_out. */
   closedTo: z.array(z.strictObject(group)).default([]),

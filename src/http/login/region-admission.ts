@@ -9,7 +9,7 @@ import { reasonFailure } from './reason-failure.js';
 /**
  * /authorize asks before anyone is sent to ESIA: a region that is not ESIA-enabled (not in the
  * table, or switched off) is refused at once with access_denied, so the diary falls back to its
- * password form without a pointless ESIA login (seed 000). Counted and audited like every refusal.
+ * password form without a pointless ESIA login (the ESIA-login help page). Counted and audited like every refusal.
  */
 export function createRegionAdmission(deps: { regions: RegionsHolder; accounts: Pick<Accounts, 'recordRefusal'>; metrics: Metrics }) {
   return (request: FastifyRequest): RegionAdmission =>

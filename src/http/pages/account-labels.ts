@@ -1,6 +1,6 @@
 import type { DiaryProfile, Role } from '../../accounts/directory.js';
 
-/** Words the diary itself uses for roles (seed 004: «Учитель, Родитель», «Ученик», «Сотрудник»). */
+/** Words the diary itself uses for roles (the Irkutsk page: «Учитель, Родитель», «Ученик», «Сотрудник»). */
 export const ROLE_LABELS: Readonly<Record<Role, string>> = {
   student: 'Ученик',
   parent: 'Родитель',

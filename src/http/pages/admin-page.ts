@@ -3,7 +3,7 @@ import { REPORT_NAMES, reportTitle, type ReportName } from '../../admin/report-r
 import { html, page, type SafeHtml } from './html.js';
 
 /**
- * The /admin page (issue 6): a token form, then the reports as tables with filters and a CSV
+ * The /admin page: a token form, then the reports as tables with filters and a CSV
  * link per report. Plain server-rendered HTML in Russian, no scripts, no external assets.
  */
 export const ADMIN_FORM_FIELD = 'xsrf';

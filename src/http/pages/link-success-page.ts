@@ -1,7 +1,7 @@
 import { html, page } from './html.js';
 
 /**
- * seed 004 «Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.» — after a
+ * The Irkutsk page «Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.» — after a
  * manual link; the button continues the login (the client redirect carrying the code).
  */
 export function linkSuccessPage(view: { continueUrl: string; diaryName?: string }): string {

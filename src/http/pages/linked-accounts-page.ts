@@ -21,7 +21,7 @@ const METHOD_TEXT: Record<AccountLink['method'], string> = {
   admin: 'администратором',
 };
 
-/** The person's links with a way to undo each (issue 5: unlinking by the person, audited). */
+/** The person's links with a way to undo each (unlinking by the person, audited). */
 export function linkedAccountsPage(view: LinkedAccountsView): string {
   const diary = view.diaryName ?? 'Дневник.ру';
   const date = (d: Date) => d.toISOString().slice(0, 10).split('-').reverse().join('.');

@@ -47,8 +47,8 @@ function errorText(error: NonNullable<ManualLinkView['error']>): string {
 }
 
 /**
- * seeds 001, 004 «Связывание учётных записей … вручную»: the page ESIA users see when no
- * diary profile matched, in the seed's words, asking for the diary login and password.
+ * The Ivanovo instruction and the Irkutsk page «Связывание учётных записей … вручную»: the page ESIA users see when no
+ * diary profile matched, in the help pages' words, asking for the diary login and password.
  */
 export function manualLinkPage(view: ManualLinkView): string {
   const diary = view.diaryName ?? 'Дневник.ру';

@@ -16,7 +16,7 @@ export interface ProfileChooserView {
 }
 
 /**
- * seed 004 FAQ 1 «У меня в Дневник.ру 2 активные учётные записи (родитель и преподаватель),
+ * The Irkutsk page FAQ 1 «У меня в Дневник.ру 2 активные учётные записи (родитель и преподаватель),
  * смогу ли я выбрать нужную мне запись при авторизации? — Да»: one radio per profile, each
  * with its roles and school, the last choice preselected.
  */

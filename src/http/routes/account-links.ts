@@ -11,7 +11,7 @@ import { linkedAccountsPage } from '../pages/linked-accounts-page.js';
 import { readable } from '../../validation/readable-text.js';
 
 /**
- * Issue 5: a person signed in through ESIA sees which diary profiles their ESIA account is
+ * A person signed in through ESIA sees which diary profiles their ESIA account is
  * linked to and can undo a link (audited). Unlinking ends the broker session, so no client
  * gets into the unlinked profile through single sign-on afterwards.
  */

@@ -65,7 +65,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
       case 'deny':
         return flow.refuse(request, reply, interaction, pending.person, result, ctx);
       case 'linked': {
-        // seed 004: «Отлично! Теперь вы можете входить…»; the code is issued when the person goes on,
+        // The Irkutsk page: «Отлично! Теперь вы можете входить…»; the code is issued when the person goes on,
         // so a person who lingers on this page does not outlive a 60-second code.
         const next = await deps.pending.save(interaction.id, pending.person, { kind: 'linked', profileId: result.profile.id });
         return flow.html(reply, 200, linkSuccessPage({ continueUrl: `${LOGIN_PATHS.proceed}?xsrf=${encodeURIComponent(next.xsrf)}` }));

@@ -9,7 +9,7 @@ const codeParams = z.object({ code: z.string().regex(/^\d{2}$/) });
 
 /**
  * Public: each region's effective policy today (per role and age band), so a diary frontend
- * knows whether to hide its password form (issue 5). Each request reads one snapshot of the
+ * knows whether to hide its password form. Each request reads one snapshot of the
  * table, so a SIGHUP reload never mixes old and new rules within a response.
  */
 export function registerRegionRoutes(app: FastifyInstance, deps: { regions: RegionsHolder; now?: () => Date }): void {

@@ -5,7 +5,7 @@ import { startBroker } from '../../helpers/broker.js';
 
 type Report = { summary: Record<string, number>; rows: Array<{ status: string }> };
 
-// Acceptance (issue 6): 10,000 profiles through the API in seconds, and a second identical run
+// Acceptance: 10,000 profiles through the API in seconds, and a second identical run
 // reports every row unchanged without rewriting anything. A few rows carry a temporary password
 // (scrypt dominates a first import with passwords: see docs/admin.md for the throughput).
 const ROWS = 10_000;

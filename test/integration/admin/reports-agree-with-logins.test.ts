@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { adminClient, csvFile } from '../../helpers/admin.js';
 import { flowLogin, reasonOf, startFlowEnvironment } from '../../helpers/login-flow.js';
 
-// Acceptance (issue 6): after a scripted series of logins through the ESIA emulator — people
+// Acceptance: after a scripted series of logins through the ESIA emulator — people
 // who log in, one who never does, people refused — the admin reports say what the audit
 // trail says. The directory comes in through the admin import, as an administrator's would.
 type Row = Record<string, string | number | null>;

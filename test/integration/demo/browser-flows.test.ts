@@ -74,7 +74,7 @@ t.test('the diary home page shows the region note from the public policy', async
   t.teardown(() => context.close());
   await page.goto(demo.diaryUrl);
   t.equal(await page.textContent('#region-name'), 'Иркутская область');
-  t.match(await page.textContent('#region-note'), /также доступна стандартная форма входа.* для учащихся младше 14 лет/, 'students under 14 keep the password form (seed 004)');
+  t.match(await page.textContent('#region-note'), /также доступна стандартная форма входа.* для учащихся младше 14 лет/, 'students under 14 keep the password form (the Irkutsk page)');
   t.equal(await page.textContent('#login'), 'Войти через госуслуги');
   await saveScreenshot(page, 'demo-home');
 });

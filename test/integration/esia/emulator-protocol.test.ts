@@ -5,7 +5,7 @@ import { encodeSignature, esiaTimestamp, v1SignedString, v2AuthorizeString, v3Re
 import { createSigner } from '../../../src/esia/signers.js';
 import { ALL_TEST_SCOPES, Browser, passEsia, sharedDevKeys, startTestEmulator, testOpenssl } from '../../helpers/emulator.js';
 
-// The emulator on its own, as strict as ESIA (PROTOCOL.md §9), driven by hand-made requests.
+// The emulator on its own, as strict as ESIA (docs/emulator.md), driven by hand-made requests.
 const keys = await sharedDevKeys();
 const openssl = testOpenssl();
 const signer = createSigner({ kind: 'openssl', keyFile: keys.clientKey, certFile: keys.clientCert, keyPassphrase: undefined, certHash: undefined }, { openssl, timeoutMs: 5000 });

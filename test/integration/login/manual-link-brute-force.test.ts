@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { flowLogin, startFlowEnvironment } from '../../helpers/login-flow.js';
 import { KNOWN_PASSWORD } from '../../fixtures/personal-data.js';
 
-// Issue 5: 50 wrong passwords for one diary login through the real form. A short window here
+// 50 wrong passwords for one diary login through the real form. A short window here
 // (6 s: the 50 tries must fit in it even on a loaded CI machine) stands for the production
 // 15 minutes; only the per-login limit (5) is in play.
 const env = await startFlowEnvironment({

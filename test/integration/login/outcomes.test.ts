@@ -204,7 +204,7 @@ t.test('single sign-on enters only profiles still linked: an admin unlink takes 
 });
 
 t.test('region_not_enabled: refused at /authorize, nobody is sent to ESIA, the diary learns the reason', async (t) => {
-  const moscow = await registerClient(env.broker.deps, { regions: ['77'] }); // not in the region table (seed 000)
+  const moscow = await registerClient(env.broker.deps, { regions: ['77'] }); // not in the region table (the ESIA-login help page)
   const config = await oidc.discovery(new URL(env.broker.url), moscow.clientId, undefined, oidc.ClientSecretBasic(moscow.secret), { execute: [oidc.allowInsecureRequests] });
   const state = oidc.randomState();
   const verifier = oidc.randomPKCECodeVerifier();

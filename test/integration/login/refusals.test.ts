@@ -11,7 +11,7 @@ import { REASONS, type ReasonCode } from '../../../src/policy/reasons.js';
 import { newSnils } from '../../helpers/accounts.js';
 import { backLink, flowLogin, reasonOf, startFlowEnvironment, type FlowLogin } from '../../helpers/login-flow.js';
 
-// Issue 5: the refusal reasons outcomes.test.ts does not cover, each through ESIA (the
+// the refusal reasons outcomes.test.ts does not cover, each through ESIA (the
 // emulator), the broker and openid-client as the diary: the page (status, reason, the Russian
 // title, explanation and what to do), access_denied for the diary behind the back link, no
 // link written, and the audit rows. Refusals after the right diary password on the manual-link
@@ -182,7 +182,7 @@ t.test('profile_not_activated: an adult matched by name + SNILS whose diary prof
   await assertRefused(t, result, 'profile_not_activated', { oid: people.notActivated.oid, profileId: profile.id, audit: [['login', 'refused', null]], detail: 'profile_not_activated' }, { birthDate: '1990-07-27' });
 });
 
-t.test('profile_not_activated: a child linking by hand (seed 000 «Наличие активированной учётной записи»)', async (t) => {
+t.test('profile_not_activated: a child linking by hand (the ESIA-login help page «Наличие активированной учётной записи»)', async (t) => {
   const profile = await harness.profile({ ...people.childNotActivated.name, birthDate: '2015-11-11', snils: null, roles: ['student'], activated: false, region });
   const result = await linkByHand(t, people.childNotActivated.oid, profile);
   await assertRefusedByHand(t, result, 'profile_not_activated', { oid: people.childNotActivated.oid, profileId: profile.id, detail: 'profile_not_activated' });
@@ -194,19 +194,19 @@ t.test('profile_not_activated: a child linking by hand (seed 000 «Наличи�
   t.same(await db.selectFrom('account_links').select('esia_oid').where('profile_id', '=', profile.id).execute(), [], 'still no link');
 });
 
-t.test('name_birthdate_mismatch: a child links by hand, the diary holds another birth date (seed 000 «некорректная дата рождения»)', async (t) => {
+t.test('name_birthdate_mismatch: a child links by hand, the diary holds another birth date (the ESIA-login help page «некорректная дата рождения»)', async (t) => {
   const profile = await harness.profile({ ...people.childWrongBirthDate.name, birthDate: '2016-05-21', snils: null, roles: ['student'], region });
   const result = await linkByHand(t, people.childWrongBirthDate.oid, profile);
   await assertRefusedByHand(t, result, 'name_birthdate_mismatch', { oid: people.childWrongBirthDate.oid, profileId: profile.id, detail: 'birth_date_differs' });
 });
 
-t.test('name_snils_mismatch by hand: the diary holds another SNILS, refused even with the right password (issue 5)', async (t) => {
+t.test('name_snils_mismatch by hand: the diary holds another SNILS, refused even with the right password', async (t) => {
   const profile = await harness.profile({ ...people.otherSnils.name, birthDate: '1983-12-09', snils: newSnils(), roles: ['parent'], region });
   const result = await linkByHand(t, people.otherSnils.oid, profile);
   await assertRefusedByHand(t, result, 'name_snils_mismatch', { oid: people.otherSnils.oid, profileId: profile.id, detail: 'snils_differs' });
 });
 
-t.test('name_snils_mismatch by hand: an adult whose diary has no SNILS and another surname (seed 000, over 14 «ФИО и СНИЛС … не совпадают»)', async (t) => {
+t.test('name_snils_mismatch by hand: an adult whose diary has no SNILS and another surname (the ESIA-login help page, over 14 «ФИО и СНИЛС … не совпадают»)', async (t) => {
   const profile = await harness.profile({ ...people.renamed.name, lastName: 'Ершова', birthDate: '1986-05-30', snils: null, roles: ['parent'], region });
   const result = await linkByHand(t, people.renamed.oid, profile);
   await assertRefusedByHand(t, result, 'name_snils_mismatch', { oid: people.renamed.oid, profileId: profile.id, detail: 'name_differs' });

@@ -45,15 +45,15 @@ t.test('/regions publishes the policy; SIGHUP swaps it without dropping a reques
   t.equal((all.body['regions'] as Policy[]).length, 26);
   const irkutsk = (await get('/regions/38')).body as unknown as Policy;
   t.match(irkutsk, { region: '38', enabled: true, mode: 'esia_optional', login_url: 'https://38.dnevnik.ru', adult_age: 14 });
-  t.match(irkutsk.groups.find((g) => g.role === 'teacher' && g.age_band === 'adult'), { access: 'esia_only', password_form: false }, 'seed 004: staff ESIA-only since 2018-12-01');
+  t.match(irkutsk.groups.find((g) => g.role === 'teacher' && g.age_band === 'adult'), { access: 'esia_only', password_form: false }, 'the Irkutsk page: staff ESIA-only since 2018-12-01');
   t.match(irkutsk.groups.find((g) => g.role === 'student' && g.age_band === 'minor'), { access: 'esia_optional', password_form: true });
-  t.match((await get('/regions/77')).body, { region: '77', enabled: false, mode: 'off' }, 'seed 000: other regions keep the password form');
+  t.match((await get('/regions/77')).body, { region: '77', enabled: false, mode: 'off' }, 'the ESIA-login help page: other regions keep the password form');
   const bad = await get('/regions/abc');
   t.equal(bad.status, 400);
   t.match(bad.body, { error: 'invalid_request' });
 
   const before = (await get('/regions/29')).body as unknown as Policy;
-  t.ok(before.groups.every((g) => g.access === 'esia_only'), 'seed 002: Arkhangelsk ESIA-only');
+  t.ok(before.groups.every((g) => g.access === 'esia_only'), 'the Arkhangelsk login page: Arkhangelsk ESIA-only');
 
   // Hammer /regions/29 while the table is swapped: every answer is 200 and wholly old or wholly new.
   let running = true;

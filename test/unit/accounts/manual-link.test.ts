@@ -5,7 +5,7 @@ import { createHarness, newSnils, type ProfileSeed } from '../../helpers/account
 import { databaseBackends } from '../../helpers/backends.js';
 
 /**
- * accounts.manualLink(): the diary login + password page (seeds 000, 001, 004 FAQ 2), one
+ * accounts.manualLink(): the diary login + password page (the ESIA-login help page, the Ivanovo instruction, the Irkutsk page FAQ 2), one
  * case per rule, named after the passage it encodes. A rule that refuses after the right
  * password answers exactly like a wrong password (the same attempts left): a distinct answer
  * would tell a guesser the password was right. Its reason is kept in the audit row.
@@ -35,42 +35,42 @@ const childPerson: Partial<EsiaPerson> = { ...child, level: 'simplified', snilsV
 const adultPerson: Partial<EsiaPerson> & { snils: 'same' } = { level: 'standard', snils: 'same', snilsVerified: true };
 
 const cases: Case[] = [
-  { name: 'seed 004 FAQ 2 «отсутствует СНИЛС … выполнить привязку учётных записей вручную»: an adult links with the diary password',
+  { name: 'the Irkutsk page FAQ 2 «отсутствует СНИЛС … выполнить привязку учётных записей вручную»: an adult links with the diary password',
     profile: { snils: null, roles: ['teacher'] }, person: adultPerson, expect: { kind: 'linked', method: 'manual' }, linked: true },
-  { name: 'seed 001 «В случае отсутствия СНИЛС … ввести Ваши логин и пароль … для ручного связывания»',
+  { name: 'the Ivanovo instruction «В случае отсутствия СНИЛС … ввести Ваши логин и пароль … для ручного связывания»',
     region: '37', profile: { snils: null, region: '37' }, person: adultPerson, expect: { kind: 'linked' }, linked: true },
-  { name: 'seed 000 «Для пользователей младше 14 лет: Связывание учётных записей»: a child with a Simplified account',
+  { name: 'the ESIA-login help page «Для пользователей младше 14 лет: Связывание учётных записей»: a child with a Simplified account',
     profile: { ...child, roles: ['student'] }, person: childPerson, expect: { kind: 'linked', method: 'manual' }, linked: true },
-  { name: 'seed 002 «Внести сведения о фамилии и имени»: a Simplified account without birth date links on the name, the age from the profile',
+  { name: 'the Arkhangelsk login page «Внести сведения о фамилии и имени»: a Simplified account without birth date links on the name, the age from the profile',
     profile: { ...child, roles: ['student'] }, person: { ...childPerson, birthDate: undefined }, expect: { kind: 'linked' }, linked: true },
-  { name: 'seed 000 «в Дневник.ру указана некорректная дата рождения»: right password, birth date differs',
+  { name: 'the ESIA-login help page «в Дневник.ру указана некорректная дата рождения»: right password, birth date differs',
     profile: { ...child, birthDate: '2014-04-14', roles: ['student'] }, person: childPerson, ...hidden('name_birthdate_mismatch', 'birth_date_differs'), linked: false },
-  { name: 'seed 000 «в Дневник.ру указана некорректная дата рождения»: right password, no birth date in the diary',
+  { name: 'the ESIA-login help page «в Дневник.ру указана некорректная дата рождения»: right password, no birth date in the diary',
     profile: { ...child, birthDate: null, roles: ['student'] }, person: childPerson, ...hidden('name_birthdate_mismatch', 'birth_date_missing'), linked: false },
-  { name: 'seed 000 «Для пользователей младше 14 лет: ФИО … не совпадают»: right password, the child\'s name differs',
+  { name: 'the ESIA-login help page «Для пользователей младше 14 лет: ФИО … не совпадают»: right password, the child\'s name differs',
     profile: { ...child, firstName: 'Антон', roles: ['student'] }, person: childPerson, ...hidden('name_birthdate_mismatch', 'name_differs'), linked: false },
-  { name: 'seed 000 «Для пользователей старше 14 лет: ФИО и СНИЛС … не совпадают»: an adult whose diary has no SNILS and another surname',
+  { name: 'the ESIA-login help page «Для пользователей старше 14 лет: ФИО и СНИЛС … не совпадают»: an adult whose diary has no SNILS and another surname',
     profile: { lastName: 'Иванова', firstName: 'Ольга', middleName: 'Петровна', birthDate: '1985-06-15', snils: null, roles: ['parent'] },
     person: { ...adultPerson, lastName: 'Сидорова', firstName: 'Ольга', middleName: 'Петровна', birthDate: '1985-06-15' }, ...hidden('name_snils_mismatch', 'name_differs'), linked: false },
-  { name: 'seed 000 «Для пользователей старше 14 лет: ФИО и СНИЛС … не совпадают»: a parent with the child\'s password on the parent\'s own ESIA account',
+  { name: 'the ESIA-login help page «Для пользователей старше 14 лет: ФИО и СНИЛС … не совпадают»: a parent with the child\'s password on the parent\'s own ESIA account',
     profile: { ...child, roles: ['student'] }, person: { level: 'standard', snils: 'same', snilsVerified: true, firstName: 'Илья', lastName: 'Петров', middleName: 'Сергеевич', birthDate: '1980-01-01' }, ...hidden('name_snils_mismatch', 'name_differs'), linked: false },
-  { name: 'issue 5 «an adult whose diary profile holds a different SNILS is refused with name_snils_mismatch even with the right password»',
+  { name: 'rule «an adult whose diary profile holds a different SNILS is refused with name_snils_mismatch even with the right password»',
     profile: { snils: 'other' }, person: adultPerson, ...hidden('name_snils_mismatch', 'snils_differs'), linked: false },
-  { name: 'seed 003 «активировать свою учетную запись»: right password, profile not activated',
+  { name: 'the instruction for users over 14 «активировать свою учетную запись»: right password, profile not activated',
     profile: { snils: null, activated: false }, person: adultPerson, ...hidden('profile_not_activated'), linked: false },
-  { name: 'seed 000 «не привязан ни к одной образовательной организации»: right password, no school',
+  { name: 'the ESIA-login help page «не привязан ни к одной образовательной организации»: right password, no school',
     profile: { snils: null, schoolIds: [] }, person: adultPerson, ...hidden('profile_not_attached'), linked: false },
-  { name: 'seed 000 «Профиль … отсутствует»: the login belongs to another region\'s diary',
+  { name: 'the ESIA-login help page «Профиль … отсутствует»: the login belongs to another region\'s diary',
     profile: { snils: null, region: '38' }, person: adultPerson, ...hidden('profile_not_found', 'profile_in_other_region'), linked: false },
-  { name: 'seed 004 «ниже требуемого уровня»: an adult diary profile on a Simplified account without birth date',
+  { name: 'the Irkutsk page «ниже требуемого уровня»: an adult diary profile on a Simplified account without birth date',
     profile: { snils: null }, person: { level: 'simplified', birthDate: undefined, snilsVerified: false }, ...hidden('esia_level_too_low'), linked: false },
-  { name: 'seed 004 «Забыли логин или пароль?»: a wrong password',
+  { name: 'the Irkutsk page «Забыли логин или пароль?»: a wrong password',
     profile: { snils: null }, person: adultPerson, password: 'wrong', expect: { kind: 'invalid-credentials', attemptsLeft: 4 }, linked: false },
-  { name: 'seed 004 «Забыли логин или пароль?»: an unknown login is indistinguishable',
+  { name: 'the Irkutsk page «Забыли логин или пароль?»: an unknown login is indistinguishable',
     profile: { snils: null }, person: adultPerson, loginAs: (login) => `${login}-nobody`, expect: { kind: 'invalid-credentials', attemptsLeft: 4 }, linked: false },
   { name: 'diary logins ignore case and surrounding spaces',
     profile: { snils: null }, person: adultPerson, loginAs: (login) => `  ${login.toUpperCase()} `, expect: { kind: 'linked' }, linked: true },
-  { name: 'seed 000 «Пользователям … из других регионов»: not ESIA-enabled, nothing is checked',
+  { name: 'the ESIA-login help page «Пользователям … из других регионов»: not ESIA-enabled, nothing is checked',
     region: '77', profile: { snils: null, region: '77' }, person: adultPerson, expect: { kind: 'deny', reason: 'region_not_enabled' }, linked: false },
 ];
 

@@ -3,7 +3,7 @@ import { normaliseEmail, normaliseName, sameFullName } from '../../../src/accoun
 
 const full = (lastName: string, firstName: string, middleName?: string | null) => ({ lastName, firstName, middleName });
 
-t.test('issue 5 «normalised full name (case, ё/е, spaces, hyphens)»', async (t) => {
+t.test('rule «normalised full name (case, ё/е, spaces, hyphens)»', async (t) => {
   const same: Array<[string, string]> = [
     ['Ёлкина', 'елкина'],
     ['ЕЛКИНА', 'Ёлкина'],
@@ -24,7 +24,7 @@ t.test('issue 5 «normalised full name (case, ё/е, spaces, hyphens)»', async 
   for (const [a, b] of different) t.not(normaliseName(a), normaliseName(b), `${a} ≠ ${b}`);
 });
 
-t.test('seed 003 «Нет отчества»: a missing patronymic equals only a missing one', async (t) => {
+t.test('the instruction for users over 14 «Нет отчества»: a missing patronymic equals only a missing one', async (t) => {
   t.ok(sameFullName(full('Ким', 'Виктор', undefined), full('Ким', 'Виктор', null)));
   t.ok(sameFullName(full('Ким', 'Виктор', ''), full('КИМ', 'виктор', undefined)));
   t.notOk(sameFullName(full('Ким', 'Виктор', 'Сергеевич'), full('Ким', 'Виктор', null)));

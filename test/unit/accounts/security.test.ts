@@ -3,7 +3,7 @@ import { KNOWN_PASSWORD, KNOWN_SNILS } from '../../fixtures/personal-data.js';
 import { createHarness, newSnils } from '../../helpers/accounts.js';
 import { databaseBackends } from '../../helpers/backends.js';
 
-/** The security tests of issue 5, at the domain level, on the real adapters. */
+/** The account security rules (docs/accounts.md, docs/SECURITY.md), at the domain level, on the real adapters. */
 const WINDOW = 15 * 60_000;
 const child = { lastName: 'Смирнова', firstName: 'Алиса', middleName: 'Олеговна', birthDate: '2013-10-01' };
 
@@ -13,9 +13,9 @@ for (const backend of databaseBackends()) {
     t.teardown(() => handle.close());
     const h = createHarness(handle, { limits: { perLogin: 5, perEsiaAccount: 10, perEsiaAccountPerDay: 20, perIp: 100, windowMs: WINDOW, concurrentPerEsiaAccount: 2, concurrentPerIp: 8 } });
 
-    t.test('issue 5: a Simplified account carrying a child\'s exact name and birth date, with no diary password, never gets a link', async (t) => {
+    t.test('a Simplified account carrying a child\'s exact name and birth date, with no diary password, never gets a link', async (t) => {
       const victim = await h.profile({ ...child, roles: ['student'], email: 'alisa.mama@example.ru', emailConfirmed: true, snils: newSnils() });
-      // Anyone can open a Simplified account with any name and birth date (seed 002), and claim
+      // Anyone can open a Simplified account with any name and birth date (the Arkhangelsk login page), and claim
       // the child's e-mail without verifying it.
       const impostor = h.person({ ...child, level: 'simplified', snilsVerified: false, emails: [{ value: 'alisa.mama@example.ru', verified: false }] });
       t.match(await h.accounts.resolve(impostor, h.ctx()), { kind: 'manual-link' });
@@ -27,7 +27,7 @@ for (const backend of databaseBackends()) {
       t.equal((await h.db.selectFrom('account_links').select('esia_oid').where('profile_id', '=', victim.id).execute()).length, 0, 'the child\'s profile is linked to nobody');
     });
 
-    t.test('issue 5: a linked ESIA account cannot be re-linked to another profile without an audited unlink', async (t) => {
+    t.test('a linked ESIA account cannot be re-linked to another profile without an audited unlink', async (t) => {
       const snils = newSnils();
       const first = await h.profile({ snils });
       const second = await h.profile({ snils: null, roles: ['teacher'] });
@@ -53,7 +53,7 @@ for (const backend of databaseBackends()) {
       ]);
     });
 
-    t.test('issue 5: a profile linked to one ESIA account is not taken over by another, even with its password', async (t) => {
+    t.test('a profile linked to one ESIA account is not taken over by another, even with its password', async (t) => {
       const profile = await h.profile({ snils: null });
       const owner = h.person({ level: 'standard' });
       const other = h.person({ level: 'standard' });
@@ -69,7 +69,7 @@ for (const backend of databaseBackends()) {
       t.equal(row.actor, 'admin:ops');
     });
 
-    t.test('issue 5: 50 wrong passwords for one login are refused after the limit; the right one is refused during lockout and accepted after', async (t) => {
+    t.test('50 wrong passwords for one login are refused after the limit; the right one is refused during lockout and accepted after', async (t) => {
       const target = await h.profile({ snils: null, password: KNOWN_PASSWORD });
       const owner = h.person({ level: 'standard' });
       const results: string[] = [];

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createSnilsHasher, isValidSnils, snilsChecksum, snilsDigits } from '../../../src/crypto/snils.js';
 import { KNOWN_SNILS, KNOWN_SNILS_DIGITS } from '../../fixtures/personal-data.js';
 
-t.test('seed 004 «Например, 123-123-123 44»: the written forms of a SNILS', async (t) => {
+t.test('the Irkutsk page «Например, 123-123-123 44»: the written forms of a SNILS', async (t) => {
   t.equal(snilsDigits(KNOWN_SNILS), KNOWN_SNILS_DIGITS);
   t.equal(snilsDigits('112 233 445 95'), KNOWN_SNILS_DIGITS);
   t.equal(snilsDigits('11223344595'), KNOWN_SNILS_DIGITS);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { esiaCodeOf, translateEsiaError } from '../../../src/esia/errors.js';
 
-// One table for every ESIA answer we know (PROTOCOL.md §7): failure and the reason a person sees.
+// One table for every ESIA answer we know (docs/esia-protocol.md §9): failure and the reason a person sees.
 const table: Array<[string, Parameters<typeof translateEsiaError>[0], string, string]> = [
   ['consent refused on the callback', { error: 'access_denied', description: 'ESIA-007004: The resource owner or authorization server denied the request.' }, 'consent_refused', 'consent_refused'],
   ['access_denied without a code', { error: 'access_denied' }, 'consent_refused', 'consent_refused'],

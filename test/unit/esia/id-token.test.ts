@@ -16,7 +16,7 @@ const keys: TokenKeys = {
 };
 const now = 1_760_000_000;
 const header = { ver: 0, typ: 'JWT', sbt: 'id' };
-// The id_token of PROTOCOL.md §4 (edw fixture), times moved to `now`.
+// A published ESIA id_token (docs/esia-protocol.md §6), times moved to `now`.
 const sample = {
   aud: 'MNEMONIC', sub: 1000000001, nbf: now, iat: now, exp: now + 10800, amr: 'PWD', 'urn:esia:amd': 'PWD', auth_time: now,
   iss: 'http://esia.gosuslugi.ru/', 'urn:esia:sid': 'fd0b5333-0000',

@@ -3,7 +3,7 @@ import { EsiaError } from '../../../src/esia/errors.js';
 import type { EsiaIdClaims } from '../../../src/esia/id-token.js';
 import { deriveLevel, isoBirthDate, normalisePerson, normaliseSnils, rawContactSchema, rawDocumentSchema, rawPersonSchema } from '../../../src/esia/normalise.js';
 
-// The samples of PROTOCOL.md §5 (ekapusta README, masked) and §4 (the id_token of the edw fixture).
+// The samples of docs/esia-protocol.md §7 (ekapusta/oauth2-esia README, masked) and §6 (a published ESIA id_token).
 const personSample = {
   stateFacts: ['EntityRoot'], firstName: 'Имя', lastName: 'Фамилия', middleName: 'Отчество',
   birthDate: '26.05.2000', birthPlace: 'Москва', gender: 'F', trusted: true, citizenship: 'RUS',

@@ -11,7 +11,7 @@ import {
   v3TokenString,
 } from '../../../src/esia/protocol.js';
 
-// Fixed inputs (PROTOCOL.md §2.2): raw values, concatenated with no separators.
+// Fixed inputs (docs/esia-protocol.md §4.1): raw values, concatenated with no separators.
 const parts = {
   clientId: 'EDIARY',
   scope: 'openid fullname snils',

@@ -31,7 +31,7 @@ function assertSelfContained(t: Test, body: string) {
   t.match(body, /^<!doctype html>\n<html lang="ru">/, 'a Russian HTML document');
 }
 
-t.test('seed 004 FAQ 1: the chooser shows role(s) and school for each profile, the default preselected', async (t) => {
+t.test('the Irkutsk page FAQ 1: the chooser shows role(s) and school for each profile, the default preselected', async (t) => {
   const body = profileChooserPage({
     profiles: [profile('p-1', { roles: ['parent'] }), profile('p-2', { roles: ['teacher', 'admin'], schoolIds: ['school-7'] })],
     defaultProfileId: 'p-2',
@@ -67,7 +67,7 @@ t.test('everything from the directory is escaped', async (t) => {
   t.match(body, /value="&quot;x&quot;"/);
 });
 
-t.test('seed 004: the manual-link form in the seed\'s words, with login, password and the anti-CSRF field', async (t) => {
+t.test('the Irkutsk page: the manual-link form in the help pages\' words, with login, password and the anti-CSRF field', async (t) => {
   const body = manualLinkPage({ action: '/login/link', xsrf: 'xsrf-2', recoverUrl: 'https://38.dnevnik.ru/recover' });
   assertSelfContained(t, body);
   t.match(body, 'К сожалению, мы не смогли найти Ваш профиль Дневник.ру по данным, предоставленным порталом госуслуг. Пожалуйста, введите логин и пароль от Вашего аккаунта Дневник.ру для его привязки.');
@@ -96,7 +96,7 @@ t.test('errors: wrong password with the attempts left, lockout with the wait, th
   t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'missing-fields' } }), /Введите логин и пароль/);
 });
 
-t.test('seed 004: the success page «Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.»', async (t) => {
+t.test('the Irkutsk page: the success page «Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.»', async (t) => {
   const body = linkSuccessPage({ continueUrl: 'https://diary.example/cb?code=abc&state=x' });
   assertSelfContained(t, body);
   t.match(body, '<p role="status">Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.</p>');
@@ -117,7 +117,7 @@ t.test('every refusal reason has a page that says what is wrong and what to do',
   }
 });
 
-t.test('issue 5 «unlinking (by the person from a broker page)»: each link with its way out', async (t) => {
+t.test('rule «unlinking (by the person from a broker page)»: each link with its way out', async (t) => {
   const { linkedAccountsPage } = await import('../../../src/http/pages/linked-accounts-page.js');
   const link = (profileId: string, method: 'snils' | 'manual', isDefault: boolean) => ({ esiaOid: '1', profileId, method, isDefault, createdAt: new Date('2024-09-02T10:00:00Z'), lastLoginAt: null });
   const body = linkedAccountsPage({

@@ -5,7 +5,7 @@ import { region, shipped } from '../../helpers/seed-regions.js';
 
 const group = (policy: ReturnType<typeof effectivePolicy>, role: string, ageBand: string) => policy.groups.find((g) => g.role === role && g.ageBand === ageBand);
 
-t.test('seed 004 «ГРАФИК ПЕРЕХОДА: с 01.12.2018 г.»: before the date every group keeps the password form, with the date announced', async (t) => {
+t.test('the Irkutsk page «ГРАФИК ПЕРЕХОДА: с 01.12.2018 г.»: before the date every group keeps the password form, with the date announced', async (t) => {
   const before = effectivePolicy(region('38'), '2018-11-30');
   for (const role of ['teacher', 'staff', 'admin', 'parent'] as const) {
     t.match(group(before, role, 'adult'), { access: 'esia_optional', passwordForm: true, esiaOnlyFrom: '2018-12-01' }, role);
@@ -14,7 +14,7 @@ t.test('seed 004 «ГРАФИК ПЕРЕХОДА: с 01.12.2018 г.»: before th
   t.match(group(before, 'student', 'minor'), { access: 'esia_optional', passwordForm: true, esiaOnlyFrom: undefined });
 });
 
-t.test('seed 004 «Сотрудники ОО. Обучающиеся ОО (старше 14 лет). Родители.»: from the date they lose the password form', async (t) => {
+t.test('the Irkutsk page «Сотрудники ОО. Обучающиеся ОО (старше 14 лет). Родители.»: from the date they lose the password form', async (t) => {
   const after = effectivePolicy(region('38'), '2018-12-01');
   for (const role of ['teacher', 'staff', 'admin', 'parent', 'student'] as const) {
     t.match(group(after, role, 'adult'), { access: 'esia_only', passwordForm: false, esiaOnlyFrom: undefined }, role);
@@ -22,13 +22,13 @@ t.test('seed 004 «Сотрудники ОО. Обучающиеся ОО (ст�
   t.match(group(after, 'student', 'minor'), { access: 'esia_optional', passwordForm: true }, 'students under 14 keep it');
 });
 
-t.test('seed 002 «вход в систему возможен только через госуслуги»: Arkhangelsk hides the password form for everyone', async (t) => {
+t.test('the Arkhangelsk login page «вход в систему возможен только через госуслуги»: Arkhangelsk hides the password form for everyone', async (t) => {
   const policy = effectivePolicy(region('29'), '2024-09-01');
   t.equal(policy.groups.length, 10, '5 roles × 2 age bands');
   t.ok(policy.groups.every((g) => g.access === 'esia_only' && !g.passwordForm));
 });
 
-t.test('seed 001 Ivanovo: adult age 18 and the levels per band are published', async (t) => {
+t.test('the Ivanovo instruction Ivanovo: adult age 18 and the levels per band are published', async (t) => {
   const policy = effectivePolicy(region('37'), '2024-09-01');
   t.equal(policy.adultAge, 18);
   t.same(group(policy, 'student', 'adult')?.requiredLevels, ['standard', 'confirmed']);
@@ -56,7 +56,7 @@ t.test('every region on its own calendar day, in code order, on the wire in snak
   t.match((wire['groups'] as unknown[])[0], { role: 'student', age_band: 'adult', access: 'esia_only', password_form: false, required_levels: ['standard', 'confirmed'] });
 });
 
-t.test('seed 000 «из других регионов … стандартной формой авторизации»: a region not in the table is published as not enabled', async (t) => {
+t.test('the ESIA-login help page «из других регионов … стандартной формой авторизации»: a region not in the table is published as not enabled', async (t) => {
   const { notEnabledPolicy } = await import('../../../src/policy/effective-policy.js');
   const body = notEnabledPolicy('77', new Date('2024-09-01T12:00:00Z')) as { enabled: boolean; groups: Array<{ access: string; password_form: boolean }> };
   t.match(body, { region: '77', enabled: false, mode: 'off', date: '2024-09-01' });

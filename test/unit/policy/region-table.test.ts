@@ -2,7 +2,7 @@ import t from 'tap';
 import { parseRegionTable } from '../../../src/policy/region-schema.js';
 import { region, shipped } from '../../helpers/seed-regions.js';
 
-// seed 000, «Регионы, в которых реализован вход через портал госуслуг»: the table as printed.
+// The ESIA-login help page, «Регионы, в которых реализован вход через портал госуслуг»: the table as printed.
 const SEED_000: Array<[string, string]> = [
   ['28', 'Амурская область'], ['29', 'Архангельская область'], ['30', 'Астраханская область'], ['36', 'Воронежская область'],
   ['79', 'Еврейская автономная область'], ['38', 'Иркутская область'], ['43', 'Кировская область'], ['47', 'Ленинградская область'],
@@ -13,7 +13,7 @@ const SEED_000: Array<[string, string]> = [
   ['87', 'Чукотский автономный округ'],
 ];
 
-t.test('seed 000 «Регион / Страница для входа»: every listed region with its code, name and https://NN.dnevnik.ru', async (t) => {
+t.test('the ESIA-login help page «Регион / Страница для входа»: every listed region with its code, name and https://NN.dnevnik.ru', async (t) => {
   for (const [code, name] of SEED_000) {
     const r = region(code);
     t.equal(r.name, name, `${code} name`);
@@ -21,10 +21,10 @@ t.test('seed 000 «Регион / Страница для входа»: every li
     t.equal(r.adultAge, 14, `${code}: «Для пользователей старше 14 лет»`);
     t.same(r.requiredLevels, { adult: ['standard', 'confirmed'], minor: ['simplified', 'standard', 'confirmed'] }, `${code} levels`);
   }
-  t.equal(shipped.regions.size, SEED_000.length + 1, 'the seed 000 regions plus Ivanovo, nothing else');
+  t.equal(shipped.regions.size, SEED_000.length + 1, 'the the ESIA-login help page regions plus Ivanovo, nothing else');
 });
 
-t.test('seed 001 «ДЛЯ ПОЛЬЗОВАТЕЛЕЙ ИВАНОВСКОЙ ОБЛАСТИ … (https://37.dnevnik.ru)»: threshold 18, child-account rule present and off', async (t) => {
+t.test('the Ivanovo instruction «ДЛЯ ПОЛЬЗОВАТЕЛЕЙ ИВАНОВСКОЙ ОБЛАСТИ … (https://37.dnevnik.ru)»: threshold 18, child-account rule present and off', async (t) => {
   const ivanovo = region('37');
   t.equal(ivanovo.name, 'Ивановская область');
   t.equal(ivanovo.loginHost, '37.dnevnik.ru');
@@ -32,13 +32,13 @@ t.test('seed 001 «ДЛЯ ПОЛЬЗОВАТЕЛЕЙ ИВАНОВСКОЙ ОБЛ
   t.equal(ivanovo.minorsNeedChildAccount, false, 'configurable, off by default');
 });
 
-t.test('seed 002 «Для Вашего региона вход в систему возможен только через госуслуги»: Arkhangelsk is ESIA-only', async (t) => {
+t.test('the Arkhangelsk login page «Для Вашего региона вход в систему возможен только через госуслуги»: Arkhangelsk is ESIA-only', async (t) => {
   t.equal(region('29').mode, 'esia_only');
   const others = [...shipped.regions.values()].filter((r) => r.code !== '29');
-  t.ok(others.every((r) => r.mode === 'esia_optional'), 'the others keep the password form (seed 000: «доступен»)');
+  t.ok(others.every((r) => r.mode === 'esia_optional'), 'the others keep the password form (the ESIA-login help page: «доступен»)');
 });
 
-t.test('seed 004 «ГРАФИК ПЕРЕХОДА: с 01.12.2018 г.»: Irkutsk staff, students from 14, parents', async (t) => {
+t.test('the Irkutsk page «ГРАФИК ПЕРЕХОДА: с 01.12.2018 г.»: Irkutsk staff, students from 14, parents', async (t) => {
   const irkutsk = region('38');
   t.equal(irkutsk.timeZone, 'Asia/Irkutsk');
   t.same(
@@ -52,8 +52,8 @@ t.test('seed 004 «ГРАФИК ПЕРЕХОДА: с 01.12.2018 г.»: Irkutsk s
   t.same(irkutsk.closedTo, [], 'nobody is refused outright');
 });
 
-t.test('every region names the seed passage it comes from', async (t) => {
-  for (const r of shipped.regions.values()) t.match(r.source, /seed 00\d/, r.code);
+t.test('every region names the help-page passage it comes from', async (t) => {
+  for (const r of shipped.regions.values()) t.match(r.source, /^(the ESIA-login help page|the Ivanovo instruction|the Arkhangelsk login page|the instruction for users over 14|the Irkutsk page)\b/, r.code);
 });
 
 t.test('the snapshot is immutable', async (t) => {
