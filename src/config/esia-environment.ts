@@ -72,17 +72,20 @@ export function resolveEsiaEnvironment(explicit: EsiaEnvironment | undefined, ur
   return { environment, url: resolvedUrl, issuer: resolvedUrl === preset.url ? preset.issuer : undefined };
 }
 
-/** openssl (not a certified СКЗИ) against the real ESIA: refused, or a warning when explicitly allowed. */
+/**
+ * openssl's gost engine (not a certified СКЗИ) against the real ESIA, spawned (`openssl`) or
+ * loaded in process (`engine`): refused, or a warning when explicitly allowed.
+ */
 export function uncertifiedSignerProblem(ctx: { isProduction: boolean; environment: EsiaEnvironment; signer: string; allowed: boolean }): { problem?: string; warning?: string } {
-  if (!ctx.isProduction || ctx.environment !== 'production' || ctx.signer !== 'openssl') return {};
+  if (!ctx.isProduction || ctx.environment !== 'production' || (ctx.signer !== 'openssl' && ctx.signer !== 'engine')) return {};
   if (!ctx.allowed) {
     return {
       problem:
-        "ESIA_SIGNER: openssl is not certified cryptography (СКЗИ class КС3) and may not sign for ESIA's production environment; use ESIA_SIGNER=http (a certified signing service) or cryptopro, or set ESIA_ALLOW_UNCERTIFIED_SIGNER=true to accept the risk (docs/going-live.md)",
+        `ESIA_SIGNER: ${ctx.signer} is not certified cryptography (СКЗИ class КС3) and may not sign for ESIA's production environment; use ESIA_SIGNER=http (a certified signing service) or cryptopro, or set ESIA_ALLOW_UNCERTIFIED_SIGNER=true to accept the risk (docs/going-live.md)`,
     };
   }
   return {
     warning:
-      "ESIA_ALLOW_UNCERTIFIED_SIGNER: signing for ESIA's production environment with openssl, which is not certified cryptography (СКЗИ class КС3); move to ESIA_SIGNER=http or cryptopro (docs/going-live.md)",
+      `ESIA_ALLOW_UNCERTIFIED_SIGNER: signing for ESIA's production environment with ${ctx.signer}, which is not certified cryptography (СКЗИ class КС3); move to ESIA_SIGNER=http or cryptopro (docs/going-live.md)`,
   };
 }

@@ -19,7 +19,7 @@ export const esiaEnvSchema = z.object({
     .refine((value) => value.split(' ').includes('openid'), 'must include openid (the oid comes from the id_token)'),
   ESIA_SCOPE_ORG: z.string().default(''),
   ESIA_PROTOCOL: z.enum(['v1', 'v2'], { error: 'must be v2 (/v2/ac + /v3/te) or v1 (legacy /ac + /te)' }).default('v2'),
-  ESIA_SIGNER: z.enum(['openssl', 'cryptopro', 'http'], { error: 'must be openssl, cryptopro or http' }).default('openssl'),
+  ESIA_SIGNER: z.enum(['openssl', 'engine', 'cryptopro', 'http'], { error: 'must be openssl, engine, cryptopro or http' }).default('openssl'),
   ESIA_KEY_FILE: z.string().min(1).optional(),
   ESIA_CERT_FILE: z.string().min(1).optional(),
   ESIA_KEY_PASSPHRASE: z.string().min(1).optional(),
@@ -63,6 +63,8 @@ interface CertSource {
 
 export type EsiaSignerConfig =
   | ({ kind: 'openssl'; keyFile: string; keyPassphrase: string | undefined } & CertSource & { certFile: string })
+  // The same key and engine as openssl, loaded into the broker's own process (src/esia/engine-signer.ts).
+  | ({ kind: 'engine'; keyFile: string; keyPassphrase: string | undefined; enginePath: string } & CertSource & { certFile: string })
   | ({ kind: 'cryptopro'; container: string; password: string | undefined; csptestBin: string } & CertSource)
   | ({ kind: 'http'; url: string; token: string } & CertSource);
 
@@ -109,7 +111,7 @@ export function esiaProductionProblems(raw: Record<string, string | undefined>):
   const preset = ESIA_PRESETS[environment as EsiaEnvironment] as EsiaPreset | undefined;
   need('ESIA_TOKEN_CERT_FILE', `ESIA certificate(s) that sign its tokens${preset ? `: ${preset.tokenCerts}` : ''}`);
   const signer = raw['ESIA_SIGNER'] ?? 'openssl';
-  if (signer === 'openssl') {
+  if (signer === 'openssl' || signer === 'engine') {
     need('ESIA_KEY_FILE', 'the GOST private key of the system');
     need('ESIA_CERT_FILE', 'the certificate registered at ESIA');
   }
@@ -130,8 +132,9 @@ export function resolveEsiaConfig(e: EsiaEnv, ctx: { isProduction: boolean; publ
   };
   const certSource = { certFile: e.ESIA_CERT_FILE, certHash: e.ESIA_CERT_HASH };
   let signer: EsiaSignerConfig;
-  if (e.ESIA_SIGNER === 'openssl') {
-    signer = { kind: 'openssl', keyFile: dev(e.ESIA_KEY_FILE, 'client-key.pem'), keyPassphrase: e.ESIA_KEY_PASSPHRASE, certFile: dev(e.ESIA_CERT_FILE, 'client-cert.pem'), certHash: e.ESIA_CERT_HASH };
+  if (e.ESIA_SIGNER === 'openssl' || e.ESIA_SIGNER === 'engine') {
+    const keyed = { keyFile: dev(e.ESIA_KEY_FILE, 'client-key.pem'), keyPassphrase: e.ESIA_KEY_PASSPHRASE, certFile: dev(e.ESIA_CERT_FILE, 'client-cert.pem'), certHash: e.ESIA_CERT_HASH };
+    signer = e.ESIA_SIGNER === 'engine' ? { kind: 'engine', ...keyed, enginePath: e.ESIA_GOST_ENGINE } : { kind: 'openssl', ...keyed };
   } else if (e.ESIA_SIGNER === 'cryptopro') {
     if (!e.ESIA_CRYPTOPRO_CONTAINER) problems.push('ESIA_CRYPTOPRO_CONTAINER: required with ESIA_SIGNER=cryptopro');
     if (e.ESIA_PROTOCOL === 'v1') problems.push('ESIA_SIGNER: cryptopro makes raw signatures only; ESIA_PROTOCOL=v1 needs CMS (use openssl or http)');
@@ -141,7 +144,7 @@ export function resolveEsiaConfig(e: EsiaEnv, ctx: { isProduction: boolean; publ
     if (!e.ESIA_SIGNER_TOKEN) problems.push('ESIA_SIGNER_TOKEN: required with ESIA_SIGNER=http');
     signer = { kind: 'http', url: e.ESIA_SIGNER_URL ?? '', token: e.ESIA_SIGNER_TOKEN ?? '', ...certSource };
   }
-  if (signer.kind !== 'openssl' && !signer.certFile && !signer.certHash) {
+  if (signer.kind !== 'openssl' && signer.kind !== 'engine' && !signer.certFile && !signer.certHash) {
     problems.push(`ESIA_CERT_FILE: required with ESIA_SIGNER=${signer.kind} unless ESIA_CERT_HASH is given`);
   }
   const tokenCertFile = dev(e.ESIA_TOKEN_CERT_FILE, 'esia-token-certs.pem');

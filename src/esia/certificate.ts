@@ -17,12 +17,14 @@ export function pemToDer(pem: string): Buffer {
 
 /** 'rsa' when Node can read the key, 'gost' for GOST R 34.10-2012 (Node has no GOST support). */
 export function certificateKeyType(pem: string): 'rsa' | 'gost' | 'other' {
+  // By the key's OID: whether Node's OpenSSL can read a GOST key depends on whether the gost
+  // engine is loaded in this process (ESIA_SIGNER=engine), so a failed read proves nothing.
+  if (gostKeyBits(pem) !== undefined) return 'gost';
   const cert = new X509Certificate(pem);
   try {
-    const type = cert.publicKey.asymmetricKeyType;
-    return type === 'rsa' ? 'rsa' : 'other';
+    return cert.publicKey.asymmetricKeyType === 'rsa' ? 'rsa' : 'other';
   } catch {
-    return 'gost';
+    return 'other';
   }
 }
 

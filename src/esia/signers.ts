@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { EsiaSignerConfig } from '../config/esia.js';
 import { gostCertificateHash, gostKeyBits, gostSignatureLength, publicKeyPem, verifyGostSignature, type GostBits } from './certificate.js';
 import { createCryptoproSigner } from './cryptopro-signer.js';
+import { createEngineSigner } from './engine-signer.js';
 import { createHttpSigner } from './http-signer.js';
 import { OpensslError, type Openssl } from './openssl.js';
 import { createOpensslSigner } from './openssl-signer.js';
@@ -30,6 +31,8 @@ export function createSigner(config: EsiaSignerConfig, ctx: SignerContext): Esia
   switch (config.kind) {
     case 'openssl':
       return createOpensslSigner({ openssl: ctx.openssl, keyFile: config.keyFile, certFile: config.certFile, passphrase: config.keyPassphrase, certificateHash, bits });
+    case 'engine':
+      return createEngineSigner({ openssl: ctx.openssl, enginePath: config.enginePath, keyFile: config.keyFile, certFile: config.certFile, passphrase: config.keyPassphrase, certificateHash, bits });
     case 'cryptopro':
       return createCryptoproSigner({ bin: config.csptestBin, container: config.container, password: config.password, timeoutMs: ctx.timeoutMs, certificateHash, bits });
     case 'http':

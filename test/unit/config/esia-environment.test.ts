@@ -22,6 +22,10 @@ t.test('production refuses the openssl signer against the real ESIA, naming the 
     t.match(problemsOf({ ...production, ...env }), /ESIA_SIGNER: openssl is not certified cryptography \(СКЗИ class КС3\)[\s\S]*ESIA_ALLOW_UNCERTIFIED_SIGNER=true/, JSON.stringify(env));
   }
   t.match(problemsOf({ ...production, ESIA_URL: 'https://esia.gosuslugi.ru', ESIA_ALLOW_UNCERTIFIED_SIGNER: 'false' }), /openssl is not certified/);
+  // The in-process signer is the same engine, so the same refusal and the same key settings.
+  t.match(problemsOf({ ...production, ESIA_URL: 'https://esia.gosuslugi.ru', ESIA_SIGNER: 'engine' }), /ESIA_SIGNER: engine is not certified cryptography \(СКЗИ class КС3\)/);
+  const { ESIA_KEY_FILE: _key, ...withoutKey } = production;
+  t.match(problemsOf({ ...withoutKey, ESIA_ENVIRONMENT: 'test', ESIA_SIGNER: 'engine' }), /ESIA_KEY_FILE: required in production/);
 });
 
 t.test('with ESIA_ALLOW_UNCERTIFIED_SIGNER it starts, and warns in the start log and in /readyz', async (t) => {

@@ -92,7 +92,8 @@ t.test('byte reversal for cryptopro', async (t) => {
 
 t.test('cryptopro signer: csptest output (little-endian) is reversed into what openssl verifies', async (t) => {
   const csptestBin = join(import.meta.dirname, '..', '..', 'fixtures', 'fake-csptest.mjs');
-  const signer = createSigner({ kind: 'cryptopro', container: keys.clientKey, password: undefined, csptestBin, certFile: keys.clientCert, certHash: undefined }, { openssl, timeoutMs: 5000 });
+  // fake-csptest is a Node script: its start alone can take seconds on a loaded machine.
+  const signer = createSigner({ kind: 'cryptopro', container: keys.clientKey, password: undefined, csptestBin, certFile: keys.clientCert, certHash: undefined }, { openssl, timeoutMs: 30_000 });
   const signature = await signer.signRaw(message);
   t.equal(signature.length, 64);
   t.ok(verifiesWithOpensslCli(signature), 'reversed csptest output verifies');
