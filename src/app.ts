@@ -114,9 +114,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
   const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));
-  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, metrics: deps.metrics });
+  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, metrics: deps.metrics, schools: deps.schools });
   registerLoginSteps(app, { flow, accounts: deps.accounts, interactions: deps.interactions, pending });
-  registerAccountLinks(app, { accounts: deps.accounts, sessions: deps.oidc.ctx.sessions, keyEncryptionKey: deps.config.secrets.keyEncryptionKey });
+  registerAccountLinks(app, { accounts: deps.accounts, sessions: deps.oidc.ctx.sessions, keyEncryptionKey: deps.config.secrets.keyEncryptionKey, schools: deps.schools });
   registerEsiaRoutes(app, {
     login: deps.esiaLogin,
     handler: options.esiaPersonHandler ?? flow.personHandler,

@@ -10,10 +10,14 @@ export const DEMO_REGION = '38';
 /** Every demo login has this password (printed; development only). */
 export const DEMO_PASSWORD = 'demo-diary-2024';
 
-export const DEMO_SCHOOLS: Readonly<Record<string, string>> = {
-  '38-0007': 'МБОУ «СОШ № 7», Иркутск',
-  '38-0012': 'МАОУ «Лицей № 12», Иркутск',
-};
+/** The demo's school directory: imported by the seed, so the broker's pages show names. */
+export const DEMO_SCHOOL_DIRECTORY = [
+  { id: '38-0007', full_name: 'Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 7» г. Иркутска', short_name: 'МБОУ «СОШ № 7»', municipality: 'Иркутск', region: DEMO_REGION },
+  { id: '38-0012', full_name: 'Муниципальное автономное общеобразовательное учреждение «Лицей № 12» г. Иркутска', short_name: 'МАОУ «Лицей № 12»', municipality: 'Иркутск', region: DEMO_REGION },
+] as const;
+
+/** The demo diary's own names for its schools (a diary knows them; the claims carry ids). */
+export const DEMO_SCHOOLS: Readonly<Record<string, string>> = Object.fromEntries(DEMO_SCHOOL_DIRECTORY.map((s) => [s.id, `${s.short_name}, ${s.municipality}`]));
 
 export interface DemoProfile {
   id: string;
@@ -28,6 +32,8 @@ export interface DemoProfile {
   email?: string;
   roles: Role[];
   schoolIds: string[];
+  /** A pupil's class (shown on the chooser and in the demo diary). */
+  classes?: string[];
 }
 
 /** What the person ends up seeing. */
@@ -82,18 +88,18 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   {
     key: 'child-simplified', oid: '1000000104', name: 'Морозов Артём Игоревич', account: 'simplified, 12 years', consent: 'grant',
     outcome: { kind: 'diary', roles: ['student'] }, why: 'minor; ESIA-verified e-mail = the profile\'s confirmed e-mail',
-    profiles: [{ id: 'demo-morozov', login: 'morozov', lastName: 'Морозов', firstName: 'Артём', middleName: 'Игоревич', birthDate: '2013-09-09', email: 'artem.morozov2013@example.ru', roles: ['student'], schoolIds: school7 }],
+    profiles: [{ id: 'demo-morozov', login: 'morozov', lastName: 'Морозов', firstName: 'Артём', middleName: 'Игоревич', birthDate: '2013-09-09', email: 'artem.morozov2013@example.ru', roles: ['student'], schoolIds: school7, classes: ['7-а'] }],
   },
   {
     key: 'child-account', oid: '1000000105', name: 'Волкова София Андреевна', account: 'child account (KD), 9 years', consent: 'grant',
     via: { kind: 'manual-link', login: 'volkova' },
     outcome: { kind: 'diary', roles: ['student'] }, why: 'minor without a verified e-mail: links by diary login',
-    profiles: [{ id: 'demo-volkova', login: 'volkova', lastName: 'Волкова', firstName: 'София', middleName: 'Андреевна', birthDate: '2016-04-21', roles: ['student'], schoolIds: school7 }],
+    profiles: [{ id: 'demo-volkova', login: 'volkova', lastName: 'Волкова', firstName: 'София', middleName: 'Андреевна', birthDate: '2016-04-21', roles: ['student'], schoolIds: school7, classes: ['4-б'] }],
   },
   {
     key: 'teen-standard', oid: '1000000106', name: 'Иванова Мария Сергеевна', account: 'standard, 16 years', consent: 'grant',
     outcome: { kind: 'diary', roles: ['student'] }, why: 'adult by the region\'s threshold (14); name + SNILS',
-    profiles: [{ id: 'demo-ivanova', login: 'ivanova', lastName: 'Иванова', firstName: 'Мария', middleName: 'Сергеевна', birthDate: '2009-03-14', snils: '112-233-445 95', email: 'ivanova.maria@example.ru', roles: ['student'], schoolIds: lyceum12 }],
+    profiles: [{ id: 'demo-ivanova', login: 'ivanova', lastName: 'Иванова', firstName: 'Мария', middleName: 'Сергеевна', birthDate: '2009-03-14', snils: '112-233-445 95', email: 'ivanova.maria@example.ru', roles: ['student'], schoolIds: lyceum12, classes: ['11-а'] }],
   },
   {
     key: 'parent-teacher', oid: '1000000107', name: 'Соколова Ольга Николаевна', account: 'confirmed', consent: 'grant',
@@ -128,3 +134,6 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
 ];
 
 export const DEMO_PROFILES: readonly DemoProfile[] = DEMO_SCENARIOS.flatMap((s) => s.profiles);
+
+/** The demo diary's own record of its pupils' classes, by profile id (the `sub`). */
+export const DEMO_CLASSES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(DEMO_PROFILES.flatMap((p) => (p.classes ? [[p.id, p.classes]] : [])));

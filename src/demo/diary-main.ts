@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEMO_REGION, DEMO_SCHOOLS } from './demo-data.js';
+import { DEMO_CLASSES, DEMO_REGION, DEMO_SCHOOLS } from './demo-data.js';
 import { createDiaryApp } from './diary/diary-app.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from './seed.js';
 
@@ -35,6 +35,7 @@ for (let attempt = 1; ; attempt += 1) {
       publicUrl: settings.DIARY_PUBLIC_URL,
       region: settings.DIARY_REGION,
       schoolNames: DEMO_SCHOOLS,
+      classesOf: DEMO_CLASSES,
       logger: true,
     });
     break;

@@ -8,7 +8,7 @@ import { startEmulator, type RunningEmulator } from '../emulator/index.js';
 import { ensureDevKeys } from '../esia/dev-keys.js';
 import { createOpenssl, DEFAULT_GOST_ENGINE } from '../esia/openssl.js';
 import type { Logger } from '../observability/logger.js';
-import { DEMO_REGION, DEMO_SCHOOLS } from './demo-data.js';
+import { DEMO_CLASSES, DEMO_REGION, DEMO_SCHOOLS } from './demo-data.js';
 import { listenEarly } from './early-socket.js';
 import { createDiaryApp } from './diary/diary-app.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seedDemoClient, seedDemoProfiles } from './seed.js';
@@ -107,6 +107,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       publicUrl: diarySocket.url,
       region: DEMO_REGION,
       schoolNames: DEMO_SCHOOLS,
+      classesOf: DEMO_CLASSES,
       serverFactory: diarySocket.factory,
     });
     closers.push(() => diary.close());

@@ -1,13 +1,14 @@
 import type { AdminCall } from '../admin/admin-call.js';
 import type { LinksAdmin } from '../admin/links-admin.js';
 import type { ProfileImport } from '../admin/profile-import.js';
+import type { SchoolImport } from '../admin/school-import.js';
 import { hashClientSecret } from '../crypto/secret-hash.js';
 import type { Client, ClientRepo } from '../oidc/clients.js';
 import { PUBLISHED_DEMO_SECRET } from '../oidc/client-file.js';
-import { DEMO_PASSWORD, DEMO_PROFILES, DEMO_REGION, type DemoProfile } from './demo-data.js';
+import { DEMO_PASSWORD, DEMO_PROFILES, DEMO_REGION, DEMO_SCHOOL_DIRECTORY, type DemoProfile } from './demo-data.js';
 
 /**
- * Seeds what the demo needs through the directory import (the function behind
+ * Seeds what the demo needs through the school and profile imports (the function behind
  * POST /admin/profiles/import: SNILS kept only as its HMAC, passwords scrypt-hashed, every
  * change audited), and registers the demo diary for the URLs it really runs on. Each start
  * also unlinks the demo profiles (through the links admin, audited), so every run shows
@@ -20,6 +21,7 @@ export const DEMO_ADMIN_CALL: AdminCall = { actor: 'admin:demo-seed' };
 
 export interface DemoSeedDeps {
   profileImport: ProfileImport;
+  schoolImport: SchoolImport;
   linkAdmin: LinksAdmin;
 }
 
@@ -38,12 +40,15 @@ function importRow(profile: DemoProfile) {
     email_confirmed: profile.email !== undefined,
     roles: profile.roles,
     school_ids: profile.schoolIds,
+    classes: profile.classes ?? [],
     activated: true,
     region: DEMO_REGION,
   };
 }
 
 export async function seedDemoProfiles(deps: DemoSeedDeps, call: AdminCall = DEMO_ADMIN_CALL): Promise<{ created: number; updated: number; unchanged: number; unlinked: number }> {
+  const schools = await deps.schoolImport({ format: 'json', data: DEMO_SCHOOL_DIRECTORY }, call);
+  if (schools.summary.rejected > 0) throw new Error('demo schools rejected by the school import');
   const report = await deps.profileImport({ format: 'json', data: DEMO_PROFILES.map(importRow) }, call);
   const rejected = report.rows.filter((row) => row.status === 'rejected');
   if (rejected.length > 0) {

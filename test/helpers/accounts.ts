@@ -45,6 +45,7 @@ export interface ProfileSeed {
   emailConfirmed?: boolean;
   roles?: Role[];
   schoolIds?: string[];
+  classes?: string[];
   activated?: boolean;
   region?: string;
   login?: string;
@@ -98,6 +99,7 @@ export function createHarness(handle: DatabaseHandle, options: { regions?: Regio
           email_confirmed: seed.emailConfirmed ?? false,
           roles: JSON.stringify(seed.roles ?? ['parent']),
           school_ids: JSON.stringify(seed.schoolIds ?? ['school-1']),
+          classes: JSON.stringify(seed.classes ?? []),
           activated: seed.activated ?? true,
           region: seed.region ?? '52',
         })

@@ -20,6 +20,8 @@ export interface DiaryAppOptions {
   region?: string | undefined;
   /** The diary's own school names, by the ids the broker's `school_ids` claim carries. */
   schoolNames?: Readonly<Record<string, string>>;
+  /** The diary's own record of pupils' classes, by `sub` (classes are no claim). */
+  classesOf?: Readonly<Record<string, readonly string[]>>;
   logger?: boolean;
   /** A server already listening (port 0 in tests), so publicUrl is known up front. */
   serverFactory?: FastifyServerFactory;
@@ -109,7 +111,8 @@ export async function createDiaryApp(options: DiaryAppOptions): Promise<FastifyI
       profilePage({
         name: String(claims['name'] ?? [claims['family_name'], claims['given_name'], claims['middle_name']].filter(Boolean).join(' ')),
         roles: strings(claims['roles']),
-        schools: strings(claims['school_ids']).map((id) => options.schoolNames?.[id] ?? id),
+        schools: strings(claims['school_ids']).map((id) => options.schoolNames?.[id] ?? `организация ${id}`),
+        classes: [...(options.classesOf?.[String(claims['sub'])] ?? [])],
         region: typeof claims['region'] === 'string' ? claims['region'] : undefined,
         level: typeof claims['acr'] === 'string' ? claims['acr'] : undefined,
         backendSubject: backend.subject,

@@ -49,6 +49,7 @@ export interface ProfileView {
   name: string;
   roles: string[];
   schools: string[];
+  classes: string[];
   region: string | undefined;
   level: string | undefined;
   backendSubject: string | undefined;
@@ -70,6 +71,7 @@ export function profilePage(view: ProfileView): string {
 <table>
 <tr><th>Роли</th><td id="roles" data-roles="${esc(view.roles.join(' '))}">${esc(view.roles.map((r) => ROLE_TITLES[r] ?? r).join(', '))}</td></tr>
 <tr><th>Школа</th><td id="schools">${esc(view.schools.join(', '))}</td></tr>
+${view.classes.length > 0 ? `<tr><th>Класс</th><td id="classes">${esc(view.classes.join(', '))}</td></tr>` : ''}
 <tr><th>Регион</th><td id="region">${esc(view.region)}</td></tr>
 <tr><th>Учётная запись госуслуг</th><td id="level" data-acr="${esc(view.level)}">${esc(view.level ? (LEVELS[view.level] ?? view.level) : '—')}</td></tr>
 <tr><th>Проверка токена бэкендом дневника</th><td id="backend" data-subject="${esc(view.backendSubject)}">${view.backendSubject ? `пройдена (sub ${esc(view.backendSubject)})` : `ошибка: ${esc(view.backendError)}`}</td></tr>

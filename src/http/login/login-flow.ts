@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Accounts } from '../../accounts/accounts.js';
 import type { Deny, LoginContext, Resolution } from '../../accounts/context.js';
 import type { DiaryProfile } from '../../accounts/directory.js';
+import { schoolsOrNone, type SchoolDirectory } from '../../accounts/schools.js';
+import type { SchoolNames } from '../pages/account-labels.js';
 import type { RegionsHolder } from '../../config/regions.js';
 import type { EsiaPerson } from '../../esia/person.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -28,6 +30,8 @@ export interface LoginFlowDeps {
   interactions: InteractionService;
   pending: PendingResolutions;
   metrics: Metrics;
+  /** Names for the profiles' school ids; absent or failing, the pages show the codes. */
+  schools?: SchoolDirectory | undefined;
 }
 
 export const LOGIN_PATHS = { choose: '/login/choose', link: '/login/link', proceed: '/login/continue', cancel: '/login/cancel' } as const;
@@ -50,6 +54,12 @@ export function createLoginFlow(deps: LoginFlowDeps) {
   }
 
   const expired = (reply: FastifyReply) => html(reply, 400, interactionExpiredPage());
+
+  /** The short names of these profiles' schools; a login never fails or waits on them. */
+  async function schoolNames(request: FastifyRequest, profiles: readonly DiaryProfile[]): Promise<SchoolNames> {
+    const found = await schoolsOrNone(deps.schools, profiles.flatMap((p) => p.schoolIds), (error) => request.log.warn({ err: error }, 'school directory unavailable: showing school codes'));
+    return (id) => found.get(id)?.shortName;
+  }
 
   async function enter(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Reply {
     await deps.pending.finish(interaction.id);
@@ -88,7 +98,8 @@ export function createLoginFlow(deps: LoginFlowDeps) {
         return enter(request, reply, interaction, person, resolution.profile, ctx);
       case 'choose': {
         const { xsrf } = await deps.pending.save(interaction.id, person, { kind: 'choose' });
-        return html(reply, 200, profileChooserPage({ profiles: resolution.profiles, defaultProfileId: resolution.defaultProfileId, action: LOGIN_PATHS.choose, xsrf }));
+        const names = await schoolNames(request, resolution.profiles);
+        return html(reply, 200, profileChooserPage({ profiles: resolution.profiles, defaultProfileId: resolution.defaultProfileId, action: LOGIN_PATHS.choose, xsrf, schoolNames: names }));
       }
       case 'manual-link': {
         const { xsrf } = await deps.pending.save(interaction.id, person, { kind: 'manual-link' });
@@ -108,7 +119,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
     },
   };
 
-  return { personHandler, context, respond, enter, refuse, expired, html };
+  return { personHandler, context, respond, enter, refuse, expired, html, schoolNames };
 }
 
 export type LoginFlow = ReturnType<typeof createLoginFlow>;

@@ -1,6 +1,6 @@
 import type { DiaryProfile } from '../../accounts/directory.js';
 import type { AccountLink } from '../../accounts/links.js';
-import { fullName, rolesText, schoolsText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
+import { fullName, profilePlace, rolesText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
 import { html, page } from './html.js';
 
 export interface LinkedAccountsView {
@@ -28,7 +28,7 @@ export function linkedAccountsPage(view: LinkedAccountsView): string {
   const items = view.entries.map(
     ({ link, profile }) => html`<li class="choice"><div>
 <strong>${profile ? rolesText(profile.roles) : 'Профиль удалён'}</strong>
-<span>${profile ? `${fullName(profile)}. ${schoolsText(profile.schoolIds, view.schoolNames)}` : ''}</span>
+<span>${profile ? [fullName(profile), profilePlace(profile, view.schoolNames)].filter(Boolean).join(' · ') : ''}</span>
 <span class="hint">Связан ${METHOD_TEXT[link.method]} ${date(link.createdAt)}${link.isDefault ? '; выбирается по умолчанию' : ''}.</span>
 <form method="post" action="${view.action}"><input type="hidden" name="${XSRF_FIELD}" value="${view.xsrf}"><input type="hidden" name="profile_id" value="${link.profileId}">
 <button type="submit" class="link">Отвязать</button></form>

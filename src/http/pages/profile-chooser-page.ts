@@ -1,5 +1,5 @@
 import type { DiaryProfile } from '../../accounts/directory.js';
-import { fullName, rolesText, schoolsText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
+import { fullName, profilePlace, rolesText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
 import { html, page } from './html.js';
 
 export interface ProfileChooserView {
@@ -23,18 +23,23 @@ export interface ProfileChooserView {
 export function profileChooserPage(view: ProfileChooserView): string {
   const diary = view.diaryName ?? 'Дневник.ру';
   const preselected = view.profiles.some((p) => p.id === view.defaultProfileId) ? view.defaultProfileId : undefined;
+  // One person's profiles: the name tells them apart only when it differs (a maiden name).
+  const namesDiffer = new Set(view.profiles.map(fullName)).size > 1;
   const choices = view.profiles.map((profile, i) => {
     const id = `profile-${i}`;
+    const details = [namesDiffer ? fullName(profile) : undefined, profilePlace(profile, view.schoolNames)].filter(Boolean).join(' · ');
     return html`<li class="choice">
 <input type="radio" name="profile_id" id="${id}" value="${profile.id}" required${preselected === profile.id ? html` checked` : false} aria-describedby="${id}-details">
 <label for="${id}"><strong>${rolesText(profile.roles)}</strong>
-<span id="${id}-details">${fullName(profile)}. ${schoolsText(profile.schoolIds, view.schoolNames)}${preselected === profile.id ? ' (выбрано в прошлый раз)' : ''}</span></label>
+<span id="${id}-details">${details}${preselected === profile.id ? ' (выбрано в прошлый раз)' : ''}</span></label>
 </li>`;
   });
+  const person = view.profiles[0] && !namesDiffer ? html`<p>${fullName(view.profiles[0])}</p>` : false;
   return page(
     'Выберите профиль',
     html`<h1>Выберите профиль ${diary}</h1>
 <p>С вашей учётной записью госуслуг связано несколько профилей ${diary}. Выберите, в какой из них войти. Ваш выбор запомнится, и в следующий раз этот профиль будет выбран заранее.</p>
+${person}
 <form method="post" action="${view.action}">
 <input type="hidden" name="${XSRF_FIELD}" value="${view.xsrf}">
 <fieldset><legend>Профиль для входа</legend>

@@ -7,6 +7,7 @@ import type { SessionService } from '../../oidc/sessions.js';
 import { readSessionId } from '../oidc/interaction-http.js';
 import { clearSessionCookie } from '../oidc/cookies.js';
 import { html, page } from '../pages/html.js';
+import { schoolsOrNone, type SchoolDirectory } from '../../accounts/schools.js';
 import { linkedAccountsPage } from '../pages/linked-accounts-page.js';
 import { readable } from '../../validation/readable-text.js';
 
@@ -19,6 +20,8 @@ export interface AccountLinksDeps {
   accounts: Accounts;
   sessions: SessionService;
   keyEncryptionKey: string;
+  /** Names for the profiles' school ids (codes when absent or failing). */
+  schools?: SchoolDirectory | undefined;
 }
 
 const PATH = '/account/links';
@@ -31,6 +34,13 @@ export function registerAccountLinks(app: FastifyInstance, deps: AccountLinksDep
   const signedOut = (reply: FastifyReply) =>
     send(reply, 401, page('Войдите через госуслуги', html`<h1>Войдите через госуслуги</h1><p>Чтобы увидеть связанные профили, войдите в электронный дневник через госуслуги, затем откройте эту страницу снова.</p>`));
 
+  /** The page, with the school names of its profiles. */
+  async function linksPage(request: FastifyRequest, entries: Awaited<ReturnType<Accounts['linksOf']>>, xsrf: string, unlinked?: boolean) {
+    const ids = entries.flatMap((e) => e.profile?.schoolIds ?? []);
+    const found = await schoolsOrNone(deps.schools, ids, (error) => request.log.warn({ err: error }, 'school directory unavailable: showing school codes'));
+    return linkedAccountsPage({ entries, action: `${PATH}/unlink`, xsrf, schoolNames: (id) => found.get(id)?.shortName, ...(unlinked !== undefined ? { unlinked } : {}) });
+  }
+
   async function sessionOf(request: FastifyRequest) {
     return deps.sessions.find(readSessionId(request));
   }
@@ -39,7 +49,7 @@ export function registerAccountLinks(app: FastifyInstance, deps: AccountLinksDep
     const session = await sessionOf(request);
     if (!session) return signedOut(reply);
     const entries = await deps.accounts.linksOf(session.esiaOid);
-    return send(reply, 200, linkedAccountsPage({ entries, action: `${PATH}/unlink`, xsrf: xsrfOf(session.id) }));
+    return send(reply, 200, await linksPage(request, entries, xsrfOf(session.id)));
   });
 
   app.post(`${PATH}/unlink`, { config: { surface: 'page' } }, async (request, reply) => {
@@ -52,6 +62,6 @@ export function registerAccountLinks(app: FastifyInstance, deps: AccountLinksDep
       await deps.sessions.end(session.id);
       clearSessionCookie(reply, request.server.oidcProvider);
     }
-    return send(reply, removed ? 200 : 404, linkedAccountsPage({ entries, action: `${PATH}/unlink`, xsrf: xsrfOf(session.id), unlinked: removed }));
+    return send(reply, removed ? 200 : 404, await linksPage(request, entries, xsrfOf(session.id), removed));
   });
 }

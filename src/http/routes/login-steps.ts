@@ -68,7 +68,8 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
         // The Irkutsk page: «Отлично! Теперь вы можете входить…»; the code is issued when the person goes on,
         // so a person who lingers on this page does not outlive a 60-second code.
         const next = await deps.pending.save(interaction.id, pending.person, { kind: 'linked', profileId: result.profile.id });
-        return flow.html(reply, 200, linkSuccessPage({ continueUrl: `${LOGIN_PATHS.proceed}?xsrf=${encodeURIComponent(next.xsrf)}` }));
+        const schoolNames = await flow.schoolNames(request, [result.profile]);
+        return flow.html(reply, 200, linkSuccessPage({ continueUrl: `${LOGIN_PATHS.proceed}?xsrf=${encodeURIComponent(next.xsrf)}`, profile: result.profile, schoolNames }));
       }
     }
   });

@@ -92,9 +92,13 @@ t.test('parent who is also a teacher: chooses, and the choice is remembered', as
   const person = { lastName: 'Соколова', firstName: 'Ольга', middleName: 'Николаевна', birthDate: '1982-08-22', snils: '171-834-205 61', region };
   const parent = await harness.profile({ ...person, roles: ['parent'], schoolIds: ['school-1'] });
   const teacher = await harness.profile({ ...person, roles: ['teacher'], schoolIds: ['school-2'] });
+  await env.broker.deps.schoolImport({ format: 'json', data: [{ id: 'school-2', full_name: 'Муниципальное автономное общеобразовательное учреждение «Лицей № 12»', short_name: 'МАОУ «Лицей № 12»', municipality: 'г. Иркутск', region: '38' }] }, { actor: 'admin:test' });
   const first = await login('1000000107');
   t.equal(first.response.status, 200);
   t.match(first.page, /Выберите профиль/);
+  t.match(first.page, /<strong>Учитель<\/strong>\n<span id="profile-\d-details">МАОУ «Лицей № 12»<\/span>/, 'the teacher profile by its school\'s short name');
+  t.match(first.page, /<strong>Родитель<\/strong>\n<span id="profile-\d-details">организация school-1<\/span>/, 'a school missing from the directory: a neutral word and its code, no error');
+  t.match(first.page, /<p>Соколова Ольга Николаевна<\/p>/, 'the name once, not on every profile');
   await first.submit({ profile_id: teacher.id }, 'name="profile_id"');
   t.equal((await first.tokens()).claims()!.sub, teacher.id, 'enters the chosen profile');
   t.same(await linksOf('1000000107'), [parent.id, teacher.id].sort().map((id) => ({ profile_id: id, method: 'snils', is_default: id === teacher.id })));
@@ -119,6 +123,7 @@ t.test('adult whose diary profile has no SNILS: links by hand with the diary log
   await result.submit({ login: profile.login, password: KNOWN_PASSWORD });
   t.equal(result.response.status, 200);
   t.match(result.page, /Отлично! Теперь вы можете входить/);
+  t.match(result.page, /Связанный профиль: <strong>Учитель<\/strong> · организация school-1/, 'which profile was linked: role and school');
   t.same(await linksOf('1000000108'), [{ profile_id: profile.id, method: 'manual', is_default: false }], 'link stored before the code');
   await result.follow(/href="([^"]+)">Перейти/.exec(result.page)![1]!);
   t.equal((await result.tokens()).claims()!.sub, profile.id);

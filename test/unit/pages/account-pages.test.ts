@@ -48,9 +48,22 @@ t.test('the Irkutsk page FAQ 1: the chooser shows role(s) and school for each pr
   t.match(body, /<strong>Родитель<\/strong>/);
   t.match(body, /<strong>Учитель, Администратор<\/strong>/);
   t.match(body, /МАОУ «Гимназия № 2»/, 'school names escaped and shown');
-  t.match(body, /Образовательная организация school-1/, 'unknown school: its id');
+  t.match(body, /<span id="profile-0-details">организация school-1<\/span>/, 'unknown school: a short neutral word and its id');
+  t.match(body, /<p>Андреева Кармела Егоровна<\/p>/, 'one person: the name once, above the profiles');
   t.match(body, /Ваш выбор запомнится/);
   t.equal((body.match(/<label for="profile-\d">/g) ?? []).length, 2, 'each radio has its label');
+});
+
+t.test('a pupil\'s class is shown; a name that differs between profiles is shown per profile', async (t) => {
+  const body = profileChooserPage({
+    profiles: [profile('kid', { roles: ['student'], classes: ['5-в'], schoolIds: ['38-0007'] }), profile('maiden', { lastName: 'Петрова', roles: ['teacher'], classes: ['2-в'] })],
+    defaultProfileId: undefined,
+    action: '/c',
+    xsrf: 'x',
+    schoolNames: (id) => (id === '38-0007' ? 'МБОУ «СОШ № 7»' : undefined),
+  });
+  t.match(body, /<span id="profile-0-details">Андреева Кармела Егоровна · МБОУ «СОШ № 7» · 5-в класс<\/span>/);
+  t.match(body, /<span id="profile-1-details">Петрова Кармела Егоровна · организация school-1<\/span>/, 'a teacher\'s classes are not shown');
 });
 
 t.test('the chooser without a default preselects nothing (a choice is required)', async (t) => {
