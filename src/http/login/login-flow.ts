@@ -10,8 +10,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { Interaction, InteractionService } from '../../oidc/interaction.js';
 import { reasonFailure } from './reason-failure.js';
 import { refusalSituation } from './refusal-situation.js';
-import { completeInteraction } from '../oidc/interaction-http.js';
-import { interactionExpiredPage } from '../pages/oidc-pages.js';
+import { completeInteraction, staleLoginPage } from '../oidc/interaction-http.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
 import { profileChooserPage } from '../pages/profile-chooser-page.js';
 import { refusalPage } from '../pages/refusal-page.js';
@@ -53,7 +52,8 @@ export function createLoginFlow(deps: LoginFlowDeps) {
     return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
   }
 
-  const expired = (reply: FastifyReply) => html(reply, 400, interactionExpiredPage());
+  /** The step is gone (taken, expired, another browser's): a logged-in person is shown the way to their diary. */
+  const expired = (request: FastifyRequest, reply: FastifyReply) => staleLoginPage(request, reply);
 
   /** The short names of these profiles' schools; a login never fails or waits on them. */
   async function schoolNames(request: FastifyRequest, profiles: readonly DiaryProfile[]): Promise<SchoolNames> {
@@ -113,7 +113,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
   const personHandler: EsiaPersonHandler = {
     async handle({ interactionId, person, request, reply }) {
       const interaction = await deps.interactions.get(interactionId);
-      if (!interaction) return expired(reply);
+      if (!interaction) return expired(request, reply);
       const ctx = context(interaction, request);
       return respond(request, reply, interaction, person, await deps.accounts.resolve(person, ctx), ctx);
     },

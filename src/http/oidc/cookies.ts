@@ -56,6 +56,16 @@ export function setSessionCookie(reply: FastifyReply, provider: OidcProvider, se
   reply.setCookie(SESSION_COOKIE, sessionId, options(provider, provider.ctx.config.sessionAbsoluteSeconds));
 }
 
+/**
+ * eb_last_client: the client the browser's last login through us went to (a client id, no
+ * personal data). A browser that comes Back to a finished login's page is sent there.
+ */
+export const LAST_CLIENT_COOKIE = 'eb_last_client';
+
+export function setLastClientCookie(reply: FastifyReply, provider: OidcProvider, clientId: string): void {
+  reply.setCookie(LAST_CLIENT_COOKIE, clientId, options(provider, provider.ctx.config.sessionAbsoluteSeconds));
+}
+
 export function clearSessionCookie(reply: FastifyReply, provider: OidcProvider): void {
   reply.clearCookie(SESSION_COOKIE, { ...options(provider, 0), maxAge: undefined });
 }

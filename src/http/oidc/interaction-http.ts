@@ -4,8 +4,8 @@ import { SESSION_COOKIE, type AuthenticatedProfile, type InteractionFailure } fr
 import { InteractionNotFound } from '../../oidc/interactions.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import type { SessionInput, SsoSession } from '../../oidc/sessions.js';
-import { interactionExpiredPage } from '../pages/oidc-pages.js';
-import { readInteractionCookie, readSignedCookie, setInteractionCookie, setSessionCookie } from './cookies.js';
+import { LAST_CLIENT_COOKIE, readInteractionCookie, readSignedCookie, setInteractionCookie, setLastClientCookie, setSessionCookie } from './cookies.js';
+import { alreadyLoggedInPage, interactionExpiredPage as expiredPage } from '../pages/oidc-pages.js';
 
 /**
  * HTTP-level helpers the login legs call from their routes (see docs/architecture.md).
@@ -60,15 +60,17 @@ export function readSessionId(request: FastifyRequest): string | undefined {
  */
 export async function completeInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string, profile: AuthenticatedProfile): Promise<FastifyReply> {
   const provider = request.server.oidcProvider;
-  if (!holdsInteraction(request, interactionId)) return expired(reply);
+  if (!holdsInteraction(request, interactionId)) return staleLoginPage(request, reply);
   try {
+    const clientId = (await provider.interactions.get(interactionId))?.clientId;
     const { redirectUrl, session } = await provider.interactions.completeInBrowser(interactionId, profile, readSessionId(request));
     establishedNow.set(request, session.id);
     setSessionCookie(reply, provider, session.id);
+    if (clientId) setLastClientCookie(reply, provider, clientId);
     unbindInteraction(request, reply, interactionId);
     return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
   } catch (error) {
-    if (error instanceof InteractionNotFound) return expired(reply);
+    if (error instanceof InteractionNotFound) return staleLoginPage(request, reply);
     throw error;
   }
 }
@@ -100,5 +102,35 @@ export async function establishSession(request: FastifyRequest, reply: FastifyRe
 }
 
 function expired(reply: FastifyReply): FastifyReply {
-  return reply.code(400).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(interactionExpiredPage());
+  return reply.code(400).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(expiredPage());
+}
+
+/**
+ * Where a browser that is logged in came from: the diary of its last login through us, when
+ * its broker session is still live. Its start page: the first post-logout URI (a page of the
+ * diary that needs no login request), else the origin of its first redirect URI.
+ */
+export async function finishedLoginHome(request: FastifyRequest): Promise<string | undefined> {
+  const provider = request.server.oidcProvider;
+  const clientId = readSignedCookie(request, LAST_CLIENT_COOKIE);
+  if (!clientId) return undefined;
+  const session = await provider.ctx.sessions.find(readSessionId(request));
+  if (!session) return undefined;
+  const client = await provider.ctx.clients.find(clientId);
+  if (!client) return undefined;
+  const first = client.postLogoutRedirectUris[0] ?? client.redirectUris[0];
+  return first === undefined ? undefined : client.postLogoutRedirectUris[0] ?? `${new URL(first).origin}/`;
+}
+
+/**
+ * A stale login page (Back after the login finished, a step already taken): a person who is
+ * logged in is offered the way back to their diary; anyone else gets the "expired" page (400).
+ */
+export async function staleLoginPage(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const home = await finishedLoginHome(request).catch(() => undefined);
+  return home ? sendAlreadyLoggedIn(reply, home) : expired(reply);
+}
+
+export function sendAlreadyLoggedIn(reply: FastifyReply, homeUrl: string): FastifyReply {
+  return reply.code(200).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(alreadyLoggedInPage(homeUrl));
 }

@@ -31,6 +31,20 @@ export function interactionExpiredPage(): string {
   );
 }
 
+/**
+ * Back to a login page after the login finished: the person is logged in, so no error, only the
+ * way to the diary they came from.
+ */
+export function alreadyLoggedInPage(homeUrl: string): string {
+  return page(
+    'Вы уже вошли',
+    html`<h1>Вы уже вошли</h1>
+<p role="status">Вход через госуслуги на этой странице уже выполнен. Продолжайте работу в электронном дневнике.</p>
+<p><a class="button" href="${homeUrl}">Перейти в электронный дневник</a></p>
+<p class="hint">Чтобы войти под другой учётной записью, сначала выйдите из электронного дневника.</p>`,
+  );
+}
+
 export interface LogoutConfirmFields {
   xsrf: string;
   postLogoutRedirectUri: string | undefined;

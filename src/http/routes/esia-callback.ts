@@ -11,7 +11,7 @@ import { sendUnavailable } from '../error-handler.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { refusalSituation } from '../login/refusal-situation.js';
 import type { RegionsHolder } from '../../config/regions.js';
-import { readInteractionIds } from '../oidc/interaction-http.js';
+import { finishedLoginHome, readInteractionIds, sendAlreadyLoggedIn } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
 import { readable } from '../../validation/readable-text.js';
 
@@ -59,7 +59,12 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
     } catch (error) {
       const down = infrastructureFailure(error);
       if (down) return unavailable(request, reply, down, taken);
-      if (error instanceof LoginStateError) throw stale(request, error);
+      if (error instanceof LoginStateError) {
+        // Back to this callback after the login finished: the person is logged in, show the way to the diary.
+        const home = error.detail === 'unknown_state' ? await finishedLoginHome(request).catch(() => undefined) : undefined;
+        if (home) return sendAlreadyLoggedIn(reply, home);
+        throw stale(request, error);
+      }
       if (!(error instanceof EsiaLoginFailure)) throw error;
       return refuse(request, reply, error);
     }

@@ -41,7 +41,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.post(LOGIN_PATHS.choose, page, async (request, reply) => {
     const form = chooseForm.parse(request.body);
     const step = await current(request, form.xsrf, 'choose');
-    if (!step) return flow.expired(reply);
+    if (!step) return flow.expired(request, reply);
     const resolution = await deps.accounts.chooseProfile(step.pending.person, form.profile_id, step.ctx);
     return flow.respond(request, reply, step.interaction, step.pending.person, resolution, step.ctx);
   });
@@ -49,7 +49,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.post(LOGIN_PATHS.link, page, async (request, reply) => {
     const form = linkForm.parse(request.body);
     const step = await current(request, form.xsrf, 'manual-link');
-    if (!step) return flow.expired(reply);
+    if (!step) return flow.expired(request, reply);
     const { interaction, pending, ctx } = step;
     const again = (status: number, error: Parameters<typeof manualLinkPage>[0]['error']) =>
       flow.html(reply, status, manualLinkPage({ action: LOGIN_PATHS.link, xsrf: pending.xsrf, login: form.login, error, backUrl: cancelUrl(pending.xsrf) }));
@@ -77,7 +77,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.get(LOGIN_PATHS.proceed, page, async (request, reply) => {
     const { xsrf } = tokenQuery.parse(request.query);
     const step = await current(request, xsrf, 'linked');
-    if (!step || step.pending.step.kind !== 'linked') return flow.expired(reply);
+    if (!step || step.pending.step.kind !== 'linked') return flow.expired(request, reply);
     // The rules run again: the link may have been removed or the profile changed meanwhile.
     const resolution = await deps.accounts.resolve(step.pending.person, step.ctx);
     const entered = resolution.kind === 'linked' && resolution.profile.id === step.pending.step.profileId;
@@ -88,7 +88,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.get(LOGIN_PATHS.cancel, page, async (request, reply: FastifyReply) => {
     const { xsrf } = tokenQuery.parse(request.query);
     const step = await current(request, xsrf, 'manual-link');
-    if (!step) return flow.expired(reply);
+    if (!step) return flow.expired(request, reply);
     return flow.refuse(request, reply, step.interaction, step.pending.person, { reason: 'profile_not_found', detail: 'manual_link_cancelled' }, step.ctx);
   });
 }

@@ -404,5 +404,7 @@ t.test('interaction cookie binding and the unconfigured login page', async (t) =
   const done = await browser.navigate(loginUrl);
   t.ok(new URL(done.url).searchParams.get('code'), 'the browser that started it can');
   const again = await browser.request(loginUrl);
-  t.equal(again.status, 400, 'an interaction finishes once');
+  t.equal(again.status, 200, 'an interaction finishes once: no second code, no redirect');
+  t.equal(again.headers.get('location'), null);
+  t.match(await again.text(), /<h1>Вы уже вошли<\/h1>[\s\S]*Перейти в электронный дневник/, 'Back after the login: the logged-in browser gets the way to its diary');
 });
