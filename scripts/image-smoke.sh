@@ -2,8 +2,9 @@
 # The image as ops run it (`npm run test:image`): build it, then run the production stack from
 # it — the ESIA emulator, migrations through `npx esia-broker`, the demo seed job, the broker
 # (NODE_ENV=production, secrets from files) and the demo diary — on this machine's PostgreSQL
-# and Redis with --network host; log one persona in through Chromium; check /readyz, the
-# image's HEALTHCHECK status and that SIGTERM ends the broker with exit code 0; clean up.
+# and Redis with --network host; run `esia-broker doctor` in the image with the broker's settings
+# against the emulator; log one persona in through Chromium; check /readyz, the image's
+# HEALTHCHECK status and that SIGTERM ends the broker with exit code 0; clean up.
 # No Docker engine reachable: says so and exits 0 (skipped). Any failed check: exit 1.
 #
 # Settings (environment): DOCKER_HOST as for docker; SMOKE_DATABASE_URL (a PostgreSQL URL whose
@@ -117,6 +118,30 @@ docker run -d --name "$id-emulator" --network host -v "$id-dev:/var/lib/esia-bro
   -e EMULATOR_REDIRECT_URIS="$broker_url/esia/callback" -e EMULATOR_PERSONAS_FILE=/app/config/esia-personas.json \
   -e DATA_DIR=/var/lib/esia-broker "$image" node dist/src/emulator/main.js >/dev/null
 wait_for 120 "the emulator's token certificates" http_ok "$esia_url/public/esia-token-certs.pem"
+
+say "esia-broker doctor in the image (the broker's settings, against the emulator)"
+doctor_code=0
+docker run --rm -w /tmp "${broker_args[@]}" "$image" esia-broker doctor >"$work/doctor.txt" 2>&1 || doctor_code=$?
+sed 's/^/   /' "$work/doctor.txt"
+[ "$doctor_code" = 0 ] || fail "esia-broker doctor exited with code $doctor_code"
+# One ok line per check it makes; the only warning expected is the one this setup earns
+# (production settings against the emulator). Anything else WARN or FAIL is a finding.
+for check in configuration openssl certificate 'token certificates' signer 'ESIA reachable' clock; do
+  grep -q "^ok    $check: " "$work/doctor.txt" || fail "esia-broker doctor reports no ok '$check' line"
+done
+grep -q '^ok    openssl: OpenSSL .*GOST through the gost engine /' "$work/doctor.txt" || fail "doctor: openssl without the gost engine in the image"
+grep -q '^ok    certificate: the system certificate .* valid until ' "$work/doctor.txt" || fail "doctor: no validity of the system certificate"
+grep -q '^ok    signer: ESIA_SIGNER=openssl signed a probe' "$work/doctor.txt" || fail "doctor: no signer self-test"
+grep -q "^ok    ESIA reachable: $esia_url/" "$work/doctor.txt" || fail "doctor: did not reach the emulator at $esia_url"
+grep -q "^ok    clock: local clock within " "$work/doctor.txt" || fail "doctor: no clock skew against the emulator"
+unexpected="$(grep -E '^(WARN|FAIL)  ' "$work/doctor.txt" | grep -v '^WARN  configuration: production settings against the ESIA emulator' || true)"
+[ -z "$unexpected" ] || fail "doctor: unexpected findings: $unexpected"
+# The hash doctor prints, against one the image's openssl CLI computes on its own (DER, Streebog-256).
+doctor_hash="$(sed -n 's/^ok    certificate: client_certificate_hash \([0-9A-F]\{64\}\):.*/\1/p' "$work/doctor.txt")"
+cli_hash="$(docker run --rm -v "$id-dev:/var/lib/esia-dev:ro" "$image" sh -c \
+  'openssl x509 -in /var/lib/esia-dev/esia-dev/client-cert.pem -outform DER | openssl dgst -engine gost -md_gost12_256 -r 2>/dev/null' | cut -d' ' -f1 | tr a-f A-F)"
+[ -n "$doctor_hash" ] && [ "$doctor_hash" = "$cli_hash" ] || fail "doctor's client_certificate_hash '${doctor_hash}' is not the certificate's Streebog-256 '${cli_hash}'"
+say "doctor: exit 0, every check ok, client_certificate_hash agrees with openssl dgst in the image"
 
 say "migrations: npx esia-broker migrate (from another directory than /app)"
 docker run --rm -w /tmp "${broker_args[@]}" "$image" npx esia-broker migrate || fail "npx esia-broker migrate"
