@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt } from './fields.js';
+import { bool, positiveInt } from './fields.js';
 
 const seconds = z.coerce.number({ error: 'must be a number of seconds' }).int('must be a whole number').min(0, 'must not be negative');
 
@@ -16,6 +16,7 @@ export const oidcEnvSchema = z.object({
   OIDC_TOKEN_RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
   OIDC_KEY_ACTIVATION_DELAY_SECONDS: seconds.default(900),
   OIDC_KEY_CACHE_SECONDS: seconds.max(600, 'must be at most 600').default(60),
+  OIDC_DPOP_REQUIRE_NONCE: bool.default(false),
 });
 
 export type OidcEnv = z.infer<typeof oidcEnvSchema>;
@@ -34,6 +35,8 @@ export interface OidcConfig {
   readonly keyActivationDelaySeconds: number;
   /** How long an instance trusts its copy of the key table (rotation elsewhere shows up within this). */
   readonly keyCacheSeconds: number;
+  /** DPoP proofs at /token and /userinfo must carry a nonce we issued (RFC 9449 §8, §9). */
+  readonly dpopRequireNonce: boolean;
 }
 
 export function oidcSection(e: OidcEnv): OidcConfig {
@@ -48,5 +51,6 @@ export function oidcSection(e: OidcEnv): OidcConfig {
     tokenRateLimitPerMinute: e.OIDC_TOKEN_RATE_LIMIT_PER_MINUTE,
     keyActivationDelaySeconds: e.OIDC_KEY_ACTIVATION_DELAY_SECONDS,
     keyCacheSeconds: e.OIDC_KEY_CACHE_SECONDS,
+    dpopRequireNonce: e.OIDC_DPOP_REQUIRE_NONCE,
   };
 }

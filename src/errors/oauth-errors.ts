@@ -73,6 +73,30 @@ export class InsufficientScope extends OAuthError {
 export class InvalidRedirectUri extends OAuthError {
   readonly error = 'invalid_redirect_uri';
 }
+/**
+ * RFC 9449 §5, §7.1: a DPoP proof is missing, malformed, replayed or for another request.
+ * 400 at /token; a protected resource (/userinfo) answers 401.
+ */
+export class InvalidDpopProof extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  override readonly status: number;
+  constructor(description: string, status = 400) {
+    super(description);
+    this.status = status;
+  }
+}
+/** RFC 9449 §8, §9: retry with the nonce sent in the DPoP-Nonce header. */
+export class UseDpopNonce extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  override readonly status: number;
+  constructor(
+    readonly nonce: string,
+    status = 400,
+  ) {
+    super('the DPoP proof must carry the nonce given in the DPoP-Nonce header');
+    this.status = status;
+  }
+}
 export class SlowDown extends OAuthError {
   readonly error = 'slow_down';
   override readonly status = 429;

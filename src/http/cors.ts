@@ -10,7 +10,8 @@ import type { BrowserOrigins } from '../oidc/browser-origins.js';
  */
 const PUBLIC_DOCUMENTS = new Set(['/.well-known/openid-configuration', '/jwks']);
 const CLIENT_ENDPOINTS: Record<string, string> = { '/token': 'POST', '/userinfo': 'GET, POST', '/revoke': 'POST' };
-const ALLOWED_HEADERS = 'authorization, content-type';
+// DPoP (RFC 9449): browser clients send a proof header and read the server's nonce.
+const ALLOWED_HEADERS = 'authorization, content-type, dpop';
 const MAX_AGE_SECONDS = '600';
 
 export function installCors(app: FastifyInstance, deps: { origins: BrowserOrigins }): void {
@@ -22,8 +23,9 @@ export function installCors(app: FastifyInstance, deps: { origins: BrowserOrigin
     if (typeof origin !== 'string') return;
     if (PUBLIC_DOCUMENTS.has(path)) reply.header('access-control-allow-origin', '*');
     else if (await deps.origins.allows(origin)) reply.header('access-control-allow-origin', origin);
-    // Error answers from /userinfo carry the reason in WWW-Authenticate (RFC 6750 §3).
-    if (path === '/userinfo') reply.header('access-control-expose-headers', 'WWW-Authenticate');
+    // Error answers from /userinfo carry the reason in WWW-Authenticate (RFC 6750 §3); DPoP-Nonce (RFC 9449 §8).
+    if (path === '/userinfo') reply.header('access-control-expose-headers', 'WWW-Authenticate, DPoP-Nonce');
+    else if (path === '/token') reply.header('access-control-expose-headers', 'DPoP-Nonce');
   });
 
   const preflight = (methods: string) => async (_request: unknown, reply: FastifyReply) => {

@@ -18,6 +18,8 @@ const accessTokenClaims = z.object({
   scope: z.string(),
   auth_time: z.number(),
   acr: z.string(),
+  /** RFC 9449 §6.1: the DPoP key the token is bound to. */
+  cnf: z.object({ jkt: z.string() }).optional(),
 });
 export type AccessTokenClaims = z.infer<typeof accessTokenClaims> & JWTPayload;
 

@@ -29,6 +29,8 @@ export interface OidcContext {
    * authorization server alone).
    */
   readonly grantStanding: ((esiaOid: string, profileId: string) => Promise<GrantRefusal | undefined>) | undefined;
+  /** Keyed hash: the MAC of a DPoP nonce's time slot (dpop.ts), the same on every instance. */
+  readonly dpopNonceMac: (slot: string) => string;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
   readonly successorOf: (refreshToken: string) => string;
   /** Signs of token theft (code replay, refresh reuse): ids only, never tokens. */

@@ -2,6 +2,7 @@ import { SIGNING_ALGS } from '../crypto/jwt.js';
 import { ACR_VALUES, CLAIMS_BY_SCOPE } from './claims.js';
 import { CLIENT_ASSERTION_ALGS, CLIENT_AUTH_METHODS, INTROSPECTION_AUTH_METHODS, SUPPORTED_SCOPES } from './clients.js';
 import { endpoints } from './context.js';
+import { DPOP_ALGS } from './dpop.js';
 
 /** OpenID Provider Metadata (OIDC Discovery §3, RFC 8414, RFC 9207). */
 export function discoveryDocument(issuer: string): Record<string, unknown> {
@@ -32,6 +33,8 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     code_challenge_methods_supported: ['S256'],
+    // RFC 9449 §5.1: /token binds tokens to a DPoP key proven with one of these.
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
     acr_values_supported: [...ACR_VALUES],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid', ...Object.values(CLAIMS_BY_SCOPE).flat()],
     claims_parameter_supported: false,

@@ -38,6 +38,7 @@ async function find(ctx: OidcContext, token: string): Promise<Found> {
       scope: family.scope.join(' '),
       exp: Math.floor(row.expiresAt.getTime() / 1000),
       iss: ctx.issuer,
+      ...(family.dpopJkt ? { cnf: { jkt: family.dpopJkt } } : {}),
     },
   };
 }
@@ -53,7 +54,8 @@ export async function introspect(ctx: OidcContext, caller: Client, token: string
     const { claims } = found;
     if (claims.client_id !== caller.clientId && !audiences(claims).includes(caller.clientId)) return { active: false };
     const { jti: _jti, ...visible } = claims;
-    return { ...visible, active: true, token_type: 'access_token' };
+    // RFC 9449 §6.2: a bound token introspects as token_type DPoP with its cnf.jkt (in visible).
+    return { ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' };
   }
   if (found?.kind !== 'refresh' || !found.active || found.family.clientId !== caller.clientId) return { active: false };
   // A refresh token whose grant fell (unlinked, deactivated, region off) is inactive, like its access tokens.

@@ -79,6 +79,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     linkedProfileIds: deps.linkedProfileIds,
     grantStanding: deps.grantStanding,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
+    dpopNonceMac: createKeyedHash(config.secrets.keyEncryptionKey, 'dpop-nonce'),
     securityEvent: async (event) => {
       deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft');
       await deps.audit

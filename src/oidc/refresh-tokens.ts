@@ -21,6 +21,8 @@ export interface Family {
   revokedAt: Date | null;
   /** Why it was revoked: refresh_token_reuse, code_replay, logout, revoked_by_client, link_removed, profile_not_activated… */
   revokedReason: string | null;
+  /** RFC 9449 §5: a public client's refresh tokens are bound to this DPoP key thumbprint. */
+  dpopJkt?: string | undefined;
 }
 
 export interface TokenRow {
@@ -41,7 +43,7 @@ export type RotationDecision =
   | { action: 'rotate' }
   | { action: 'grace' }
   | { action: 'revoke-family'; reason: 'refresh_token_reuse' }
-  | { action: 'refuse'; why: 'unknown' | 'other_client' | 'revoked' | 'expired' };
+  | { action: 'refuse'; why: 'unknown' | 'other_client' | 'revoked' | 'expired' | 'other_dpop_key' };
 
 export type RotationOutcome = { decision: RotationDecision; family: Family | null };
 
@@ -64,12 +66,14 @@ export interface FamilyRepo {
 }
 
 /** The rotation rule, pure: what a refresh with this token by this client should do now. */
-export function decideRotation(view: RotationView | null, clientId: string, now: number, graceMs: number, successorHash: string): RotationDecision {
+export function decideRotation(view: RotationView | null, clientId: string, now: number, graceMs: number, successorHash: string, dpopJkt?: string): RotationDecision {
   if (!view) return { action: 'refuse', why: 'unknown' };
   const { token, family, successor } = view;
   // A token presented by another client is refused, not treated as reuse: that client
   // cannot have been the one the token was issued to (RFC 6749 §6).
   if (family.clientId !== clientId) return { action: 'refuse', why: 'other_client' };
+  // Nor is one presented without its DPoP key (RFC 9449 §5): whoever holds it lacks the key.
+  if (family.dpopJkt !== undefined && family.dpopJkt !== dpopJkt) return { action: 'refuse', why: 'other_dpop_key' };
   if (family.revokedAt) return { action: 'refuse', why: 'revoked' };
   if (token.expiresAt.getTime() <= now || family.expiresAt.getTime() <= now) return { action: 'refuse', why: 'expired' };
   if (token.usedAt === null) return { action: 'rotate' };

@@ -8,6 +8,7 @@ export const stateKeys: {
   readonly [K in 'interaction' | 'session' | 'sessionByHash' | 'sessionsOf' | 'code' | 'redeemedCode' | 'revokedAccessToken' | 'pushedRequest']: (id: string) => string;
 } & {
   readonly clientAssertion: (clientId: string, jti: string) => string;
+  readonly dpopProof: (jkt: string, jti: string) => string;
   readonly tokenRate: (clientId: string, window: number) => string;
 } = {
   interaction: (id: string) => `oidc:interaction:${id}`,
@@ -23,6 +24,8 @@ export const stateKeys: {
   /** A pushed authorization request (RFC 9126), keyed by the SHA-256 of its request_uri's random part. */
   pushedRequest: (idHash: string) => `oidc:par:${idHash}`,
   clientAssertion: (clientId: string, jti: string) => `oidc:client-assertion:${clientId}:${jti}`,
+  /** A DPoP proof seen once (RFC 9449 §11.1): the key's thumbprint and the proof's jti, hashed to bound the key. */
+  dpopProof: (jkt: string, jti: string) => `oidc:dpop-jti:${sha256Base64url(`${jkt}:${jti}`)}`,
   /**
    * Refused calls per caller: `who` is whatever client_id the request claimed plus the address,
    * both untrusted and possibly personal (a SNILS typed as client_id), so only its hash is kept.

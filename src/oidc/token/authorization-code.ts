@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { randomToken, safeEqual, sha256Base64url } from '../../crypto/random.js';
 import { InvalidGrant, InvalidRequest } from '../../errors/oauth-errors.js';
-import type { Client } from '../clients.js';
+import { isPublicClient, type Client } from '../clients.js';
 import type { CodeGrant } from '../codes.js';
 import type { OidcContext } from '../context.js';
 import type { Family } from '../refresh-tokens.js';
@@ -14,6 +14,8 @@ export interface AuthorizationCodeParams {
   redirectUri: string | undefined;
   codeVerifier: string | undefined;
   resource: string[];
+  /** Thumbprint of the request's DPoP key: the access token is bound to it, and a public client's refresh tokens too. */
+  dpopJkt?: string | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function authorizationCodeGrant(ctx: OidcContext, client: Client, p
   if (!grant) return refuseUsedCode(ctx, client, code);
   await assertProfileStillOpen(ctx, grant);
   const audience = narrowResources(grant.resource, params.resource);
-  const family = await openFamily(ctx, client, grant);
+  const family = await openFamily(ctx, client, grant, params.dpopJkt);
   const accessTokenJti = newAccessTokenJti(family.id);
   const refreshToken = client.refreshTokenTtlSeconds > 0 ? randomToken(32) : undefined;
   if (refreshToken) await ctx.families.addToken(family.id, sha256Base64url(refreshToken), family.expiresAt);
@@ -51,7 +53,7 @@ export async function authorizationCodeGrant(ctx: OidcContext, client: Client, p
     accessTokenJti,
     accessTokenExpiresAt: Math.floor(ctx.now() / 1000) + ctx.config.accessTokenTtlSeconds,
   });
-  return issueTokens(ctx, { client, family, scope: grant.scope, audience, accessTokenJti, nonce: grant.nonce, refreshToken });
+  return issueTokens(ctx, { client, family, scope: grant.scope, audience, accessTokenJti, nonce: grant.nonce, refreshToken, dpopJkt: params.dpopJkt });
 }
 
 /**
@@ -117,7 +119,12 @@ function checkPkce(grant: CodeGrant, verifier: string | undefined): void {
   if (!safeEqual(challenge, grant.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
 }
 
-async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant): Promise<Family> {
+/**
+ * RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (it has no other
+ * credential); a confidential client's are bound to its authentication, and each of its refreshes
+ * may bind the new access token to whichever key its proof carries.
+ */
+async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant, dpopJkt: string | undefined): Promise<Family> {
   const ttlSeconds = Math.max(client.refreshTokenTtlSeconds, ctx.config.accessTokenTtlSeconds);
   const family: Family = {
     id: randomToken(16),
@@ -129,6 +136,7 @@ async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant): P
     scope: grant.scope,
     resource: grant.resource,
     sessionSid: grant.sessionSid,
+    dpopJkt: isPublicClient(client) ? dpopJkt : undefined,
     expiresAt: new Date(ctx.now() + ttlSeconds * 1000),
     revokedAt: null,
     revokedReason: null,

@@ -1,4 +1,4 @@
-import { OAuthError, SlowDown } from '../../errors/oauth-errors.js';
+import { OAuthError, SlowDown, UseDpopNonce } from '../../errors/oauth-errors.js';
 import type { OidcContext } from '../context.js';
 import { stateKeys } from '../state-keys.js';
 
@@ -21,7 +21,8 @@ export async function limitFailures<T>(ctx: OidcContext, who: string, task: () =
   try {
     return await task();
   } catch (error) {
-    if (error instanceof OAuthError) await ctx.state.increment(key, WINDOW_MS);
+    // A DPoP nonce request is part of the protocol, not a refusal: a busy backend meets one per key and nonce slot.
+    if (error instanceof OAuthError && !(error instanceof UseDpopNonce)) await ctx.state.increment(key, WINDOW_MS);
     throw error;
   }
 }

@@ -9,7 +9,7 @@ import type { Family } from '../refresh-tokens.js';
 
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   id_token?: string;
@@ -27,6 +27,8 @@ export interface IssueInput {
   accessTokenJti: string;
   nonce?: string | undefined;
   refreshToken?: string | undefined;
+  /** RFC 9449 §6: binds the access token to this DPoP key thumbprint (cnf.jkt), token_type DPoP. */
+  dpopJkt?: string | undefined;
 }
 
 export function newAccessTokenJti(familyId: string): string {
@@ -58,12 +60,13 @@ export async function issueTokens(ctx: OidcContext, input: IssueInput): Promise<
       scope,
       ...auth,
       ...(input.scope.includes('diary') ? diaryClaims(profile) : {}),
+      ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     },
     await ctx.keys.signingKey('ES256'),
     'at+jwt',
   );
 
-  const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.config.accessTokenTtlSeconds, scope };
+  const response: TokenResponse = { access_token: accessToken, token_type: input.dpopJkt ? 'DPoP' : 'Bearer', expires_in: ctx.config.accessTokenTtlSeconds, scope };
   if (input.scope.includes('openid')) {
     response.id_token = await signJwt(
       {

@@ -11,6 +11,8 @@ export interface RefreshParams {
   refreshToken: string | undefined;
   scope: string | undefined;
   resource: string[];
+  /** Thumbprint of the request's DPoP key, if it sent a proof. */
+  dpopJkt?: string | undefined;
 }
 
 /**
@@ -21,11 +23,11 @@ export interface RefreshParams {
  */
 export async function refreshTokenGrant(ctx: OidcContext, client: Client, params: RefreshParams): Promise<TokenResponse> {
   const token = requireToken(params);
-  const { family, successor } = await rotate(ctx, client, token);
+  const { family, successor } = await rotate(ctx, client, token, params.dpopJkt);
   await assertGrantStands(ctx, family);
   const scope = narrowScope(family.scope, params.scope);
   const audience = narrowResources(family.resource, params.resource);
-  return issueTokens(ctx, { client, family, scope, audience, accessTokenJti: newAccessTokenJti(family.id), refreshToken: successor });
+  return issueTokens(ctx, { client, family, scope, audience, accessTokenJti: newAccessTokenJti(family.id), refreshToken: successor, dpopJkt: params.dpopJkt });
 }
 
 function requireToken(params: RefreshParams): string {
@@ -33,13 +35,13 @@ function requireToken(params: RefreshParams): string {
   return params.refreshToken;
 }
 
-async function rotate(ctx: OidcContext, client: Client, token: string): Promise<{ family: Family; successor: string }> {
+async function rotate(ctx: OidcContext, client: Client, token: string, dpopJkt: string | undefined): Promise<{ family: Family; successor: string }> {
   const successor = ctx.successorOf(token);
   const successorHash = sha256Base64url(successor);
   const graceMs = ctx.config.refreshGraceSeconds * 1000;
   const now = ctx.now();
   const { decision, family } = await ctx.families.rotate(sha256Base64url(token), successorHash, new Date(now), (view) =>
-    decideRotation(view, client.clientId, now, graceMs, successorHash),
+    decideRotation(view, client.clientId, now, graceMs, successorHash, dpopJkt),
   );
   switch (decision.action) {
     case 'rotate':
@@ -55,6 +57,7 @@ async function rotate(ctx: OidcContext, client: Client, token: string): Promise<
 
 function refusalDescription(why: Extract<RotationDecision, { action: 'refuse' }>['why'], family: Family | null): string {
   if (why === 'expired') return 'the refresh token has expired';
+  if (why === 'other_dpop_key') return 'the refresh token is bound to a DPoP key: send a DPoP proof signed with that key';
   // Only the client the grant is for gets here with 'revoked': why it ended helps its integrators (ids, no personal data).
   if (why === 'revoked' && family?.revokedReason) return `the refresh token is invalid or revoked: its grant ended (${family.revokedReason})`;
   return 'the refresh token is invalid or revoked';

@@ -16,6 +16,7 @@ type FamilyRow = {
   expires_at: Date | string;
   revoked_at: Date | string | null;
   revoked_reason: string | null;
+  dpop_jkt: string | null;
 };
 type TokenDbRow = { token_hash: string; expires_at: Date | string; used_at: Date | string | null; successor_hash: string | null };
 
@@ -33,6 +34,7 @@ function toFamily(row: FamilyRow): Family {
     expiresAt: new Date(row.expires_at),
     revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
     revokedReason: row.revoked_reason,
+    dpopJkt: row.dpop_jkt ?? undefined,
   };
 }
 
@@ -63,6 +65,7 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
           scope: JSON.stringify(family.scope),
           resource: JSON.stringify(family.resource),
           session_sid: family.sessionSid ?? null,
+          dpop_jkt: family.dpopJkt ?? null,
           expires_at: family.expiresAt,
         })
         .execute();
@@ -92,7 +95,7 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
           .selectFrom('refresh_tokens as t')
           .innerJoin('refresh_token_families as f', 'f.id', 't.family_id')
           .select(['t.token_hash', 't.expires_at as token_expires_at', 't.used_at', 't.successor_hash'])
-          .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason'])
+          .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason', 'f.dpop_jkt'])
           .where('t.token_hash', '=', tokenHash)
           .forUpdate()
           .executeTakeFirst();

@@ -114,6 +114,8 @@ export interface RefreshTokenFamiliesTable {
   expires_at: ColumnType<Date, Date | string, Date | string>;
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   revoked_reason: string | null;
+  /** Migration 0008. */
+  dpop_jkt: string | null;
 }
 
 export interface RefreshTokensTable {

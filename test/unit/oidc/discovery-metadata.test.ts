@@ -14,7 +14,7 @@ const KNOWN = new Set([
   'userinfo_signing_alg_values_supported', 'request_object_signing_alg_values_supported', 'token_endpoint_auth_methods_supported',
   'token_endpoint_auth_signing_alg_values_supported', 'display_values_supported', 'claim_types_supported', 'claims_supported', 'claims_locales_supported',
   'ui_locales_supported', 'introspection_endpoint_auth_methods_supported', 'introspection_endpoint_auth_signing_alg_values_supported',
-  'revocation_endpoint_auth_methods_supported', 'revocation_endpoint_auth_signing_alg_values_supported', 'code_challenge_methods_supported', 'prompt_values_supported',
+  'revocation_endpoint_auth_methods_supported', 'revocation_endpoint_auth_signing_alg_values_supported', 'code_challenge_methods_supported', 'prompt_values_supported', 'dpop_signing_alg_values_supported',
 ]);
 const ENDPOINTS_WITH_AUTH = ['token_endpoint', 'introspection_endpoint', 'revocation_endpoint'];
 const JWT_AUTH = ['private_key_jwt', 'client_secret_jwt'];

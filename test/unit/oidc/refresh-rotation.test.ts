@@ -29,3 +29,12 @@ const cases: Array<[string, RotationView | null, string, ReturnType<typeof decid
 for (const [name, situation, client, expected] of cases) {
   t.same(decideRotation(situation, client, NOW, GRACE, 'h1'), expected, name);
 }
+
+// RFC 9449 §5: a family bound to a DPoP key refreshes only with a proof by that key; without
+// one, or with another, nothing is used up (not reuse: the presenter lacks the key).
+const bound = view({ family: { ...family, dpopJkt: 'jkt-1' } });
+t.same(decideRotation(bound, 'diary', NOW, GRACE, 'h1', 'jkt-1'), { action: 'rotate' }, 'a bound family with its key rotates');
+t.same(decideRotation(bound, 'diary', NOW, GRACE, 'h1', 'jkt-2'), { action: 'refuse', why: 'other_dpop_key' }, 'another key is refused');
+t.same(decideRotation(bound, 'diary', NOW, GRACE, 'h1'), { action: 'refuse', why: 'other_dpop_key' }, 'no proof is refused');
+t.same(decideRotation(view({ token: used(GRACE + 1), successor, family: { ...family, dpopJkt: 'jkt-1' } }), 'diary', NOW, GRACE, 'h1', 'jkt-2'), { action: 'refuse', why: 'other_dpop_key' }, 'a used bound token with another key revokes nothing');
+t.same(decideRotation(view(), 'diary', NOW, GRACE, 'h1', 'jkt-1'), { action: 'rotate' }, 'an unbound family takes any proof (a confidential client)');
