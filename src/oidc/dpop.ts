@@ -47,8 +47,8 @@ export async function verifyDpopProof(ctx: OidcContext, expected: ProofExpectati
   try {
     ({ payload } = await jwtVerify(proof, await importJWK(jwk, alg), { typ: 'dpop+jwt', algorithms: [...DPOP_ALGS], currentDate: new Date(ctx.now()) }));
   } catch (error) {
-    if (error instanceof errors.JOSEError || error instanceof TypeError) throw refuse(`the DPoP proof does not verify (${error instanceof errors.JOSEError ? error.code : 'bad key'})`);
-    throw error;
+    // Nothing here reaches a backend: any failure (jose's, or WebCrypto refusing the jwk) is the proof's.
+    throw refuse(`the DPoP proof does not verify (${error instanceof errors.JOSEError ? error.code : 'unusable jwk'})`);
   }
   checkClaims(ctx, payload, expected, refuse);
   if (ctx.config.dpopRequireNonce && !isCurrentNonce(ctx, payload['nonce'])) throw new UseDpopNonce(currentDpopNonce(ctx), status);

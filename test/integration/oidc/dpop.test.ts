@@ -24,7 +24,7 @@ const publicConfig = await oidc.discovery(new URL(broker.url), publicClient.clie
 const thumbprint = async (keys: oidc.CryptoKeyPair) => calculateJwkThumbprint(await exportJWK(keys.publicKey), 'sha256');
 
 /** A DPoP proof made by hand (what openid-client sends, with any claim the test wants). */
-async function proof(keys: oidc.CryptoKeyPair, claims: { htm: string; htu: string; accessToken?: string; nonce?: string; iat?: number }) {
+async function proof(keys: oidc.CryptoKeyPair, claims: { htm: string; htu: string; accessToken?: string; nonce?: string; iat?: number }, header: Record<string, unknown> = {}) {
   const { accessToken, ...rest } = claims;
   return new SignJWT({
     jti: randomUUID(),
@@ -32,7 +32,7 @@ async function proof(keys: oidc.CryptoKeyPair, claims: { htm: string; htu: strin
     ...rest,
     ...(accessToken ? { ath: createHash('sha256').update(accessToken).digest('base64url') } : {}),
   })
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey) })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(keys.publicKey), ...header })
     .sign(keys.privateKey);
 }
 
@@ -91,6 +91,7 @@ t.test('a replayed proof, a proof for another URL or method, another key, a miss
   const tokens = await (await login(PERSONA, { as: { config: publicConfig, client: publicClient }, dpop })).tokens();
   const token = tokens.access_token;
   const userinfoUrl = `${broker.url}/userinfo`;
+  const exportable = await oidc.randomDPoPKeyPair('ES256', { extractable: true });
 
   const once = await proof(keys, { htm: 'GET', htu: userinfoUrl, accessToken: token });
   t.equal((await userinfoWith(broker.url, `DPoP ${token}`, once)).status, 200, 'a fresh proof is accepted');
@@ -104,6 +105,9 @@ t.test('a replayed proof, a proof for another URL or method, another key, a miss
     ['a proof for another method', proof(keys, { htm: 'POST', htu: userinfoUrl, accessToken: token }), /another method/],
     ['a proof without ath', proof(keys, { htm: 'GET', htu: userinfoUrl }), /ath/],
     ['a proof from another key', proof(await oidc.randomDPoPKeyPair(), { htm: 'GET', htu: userinfoUrl, accessToken: token }), /another key/],
+    ['a proof carrying a private key', proof(exportable, { htm: 'GET', htu: userinfoUrl, accessToken: token }, { jwk: await exportJWK(exportable.privateKey) }), /public key/],
+    ['a proof with an unusable key', proof(keys, { htm: 'GET', htu: userinfoUrl, accessToken: token }, { jwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } }), /does not verify/],
+    ['a proof typed JWT', proof(keys, { htm: 'GET', htu: userinfoUrl, accessToken: token }, { typ: 'JWT' }), /typ dpop\+jwt/],
     ['a proof from ten minutes ago', proof(keys, { htm: 'GET', htu: userinfoUrl, accessToken: token, iat: Math.floor(Date.now() / 1000) - 600 }), /iat/],
   ];
   for (const [what, made, reason] of refusals) {
