@@ -1,4 +1,5 @@
 import type { EsiaLevel } from '../esia/person.js';
+import type { CatalogueCode } from '../policy/reason-guide.js';
 
 /**
  * The contract between our authorization server (/authorize, /token) and the login leg
@@ -52,9 +53,9 @@ export interface AuthenticatedProfile {
 }
 
 export type InteractionFailure =
-  | { error: 'access_denied'; reason: string; description: string }
-  | { error: 'temporarily_unavailable'; reason: string; description: string }
-  | { error: 'server_error'; reason: string; description: string };
+  | { error: 'access_denied'; reason: CatalogueCode; description: string }
+  | { error: 'temporarily_unavailable'; reason: CatalogueCode; description: string }
+  | { error: 'server_error'; reason: CatalogueCode; description: string };
 
 export interface InteractionService {
   get(interactionId: string): Promise<Interaction | null>;

@@ -34,7 +34,7 @@ export async function issueCodeRedirect(
   // below the one asked is refused with the reason, never issued with a lower acr.
   if (!meetsAcr(profile.level, request.acrMinimum)) {
     const client = await ctx.clients.find(request.clientId);
-    const failure = { reason: 'acr_not_satisfied', description: `acr_values asks for ${acrForLevel(request.acrMinimum!)} or higher; the person's ESIA account is ${acrForLevel(profile.level)}` };
+    const failure = { reason: 'acr_not_satisfied' as const, description: `acr_values asks for ${acrForLevel(request.acrMinimum!)} or higher; the person's ESIA account is ${acrForLevel(profile.level)}` };
     return errorRedirect(errorIssuer(ctx.issuer, client), request.redirectUri, { error: 'access_denied', description: failureDescription(failure) }, request.state);
   }
   const code = await ctx.codes.issue({

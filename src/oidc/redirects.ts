@@ -1,3 +1,4 @@
+import type { CatalogueCode } from '../policy/reason-guide.js';
 /**
  * URLs back to the client. Only ever called with a redirect_uri already matched against the
  * client's registered ones (RFC 6749 §4.1.2.1). Every response carries `iss` (RFC 9207).
@@ -42,6 +43,6 @@ export function unavailableRedirect(issuer: string | undefined, redirectUri: str
  * error_description of a refused login: the reason code first, so a diary frontend can tell
  * region_not_enabled (show the password form) from consent_refused without parsing prose.
  */
-export function failureDescription(failure: { reason: string; description: string }): string {
+export function failureDescription(failure: { reason: CatalogueCode; description: string }): string {
   return `${failure.reason}: ${failure.description}`;
 }

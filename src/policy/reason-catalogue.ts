@@ -1,4 +1,4 @@
-import { REASON_GUIDE } from './reason-guide.js';
+import { REASON_GUIDE, REDIRECT_ONLY_CODES, REDIRECT_ONLY_GUIDE } from './reason-guide.js';
 import { REASONS, REASON_CODES } from './reasons.js';
 
 /** The markers around the generated table in docs/oidc.md. */
@@ -18,10 +18,15 @@ export function reasonCatalogueMarkdown(): string {
     const status = reason.oauthError === 'temporarily_unavailable' ? '503/502' : '403';
     return `| \`${code}\` | \`${reason.oauthError}\` | ${cell(guide.when)} | «${cell(reason.title)}» (${status}) | ${cell(guide.diaryShould)} |`;
   });
+  const redirectOnly = REDIRECT_ONLY_CODES.map((code) => {
+    const guide = REDIRECT_ONLY_GUIDE[code];
+    return `| \`${code}\` | \`${guide.error}\` | ${cell(guide.when)} | no page: straight back to the diary | ${cell(guide.diaryShould)} |`;
+  });
   return [
     '| Code | `error` | When it happens | What the person sees (page title, HTTP status) | What the diary should do |',
     '|---|---|---|---|---|',
     ...rows,
+    ...redirectOnly,
   ].join('\n');
 }
 

@@ -15,6 +15,23 @@ export interface ReasonGuide {
 const PASSWORD_FORM = 'Offer its own login and password form (ESIA is not the way in for this person yet); do not send them to /authorize again.';
 const SHOW_AND_STOP = 'Show its start page; the person already read the reason and what to do on the broker\'s page. Do not retry on its own.';
 
+/**
+ * Codes the diary gets in error_description with no page of ours before it: the browser goes
+ * straight back to the diary, so the diary says everything the person reads.
+ */
+export const REDIRECT_ONLY_CODES = ['acr_not_satisfied'] as const;
+export type RedirectOnlyCode = (typeof REDIRECT_ONLY_CODES)[number];
+/** Every code a refused login can carry back to the diary: the catalogue in docs/oidc.md. */
+export type CatalogueCode = ReasonCode | RedirectOnlyCode;
+
+export const REDIRECT_ONLY_GUIDE: Readonly<Record<RedirectOnlyCode, ReasonGuide & { error: 'access_denied' }>> = {
+  acr_not_satisfied: {
+    error: 'access_denied',
+    when: 'The request\'s `acr_values` asks for a higher ESIA account level than the person has (also with an existing SSO session).',
+    diaryShould: 'Tell the person (in Russian) that this part of the diary needs a higher Gosuslugi account level, confirmed at Gosuslugi; logging in again does not help. Offer what the lower level allows.',
+  },
+};
+
 export const REASON_GUIDE: Readonly<Record<ReasonCode, ReasonGuide>> = {
   consent_refused: {
     when: 'The person pressed «Отказать» on ESIA\'s consent page (ESIA-007004 or `access_denied` on the callback).',

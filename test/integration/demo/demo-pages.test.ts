@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import { DEMO_SCENARIOS } from '../../../src/demo/demo-data.js';
 import { listenEarly } from '../../../src/demo/early-socket.js';
 import { REASON_TEXTS } from '../../../src/demo/diary/reason-texts.js';
+import { REDIRECT_ONLY_CODES } from '../../../src/policy/reason-guide.js';
 import { REASON_CODES } from '../../../src/policy/reasons.js';
 import { startTestDemo } from '../../helpers/demo.js';
 import { Browser, passEsia } from '../../helpers/emulator.js';
@@ -32,7 +33,7 @@ t.test('a demo port answers 503 at once until its app is ready, then the app ans
 });
 
 t.test('every broker reason code has a Russian text the diary shows', async (t) => {
-  for (const code of [...REASON_CODES, 'acr_not_satisfied']) {
+  for (const code of [...REASON_CODES, ...REDIRECT_ONLY_CODES]) {
     const entry = REASON_TEXTS[code];
     t.ok(entry, code);
     t.match(entry?.text ?? '', /^[А-ЯЁ][^a-z]*$/, `${code}: Russian, no English words`);
