@@ -14,6 +14,8 @@ import { createProfilesAdmin, type ProfilesAdmin } from './admin/profiles-admin.
 import type { AdminQueries } from './admin/reports.js';
 import { createRetention, type Retention } from './admin/retention.js';
 import type { Config } from './config/index.js';
+import { loadRegions } from './config/regions.js';
+import { regionTimeZones, type RegionTimeZones } from './policy/region-time.js';
 import { createPasswordDigester } from './crypto/password-digest.js';
 import { createSnilsHasher } from './crypto/snils.js';
 import type { ClientRepo } from './oidc/clients.js';
@@ -49,6 +51,8 @@ export interface AdminServices {
   readonly retention: Retention;
   /** What is stored about one person, and their erasure (docs/personal-data.md). */
   readonly peopleAdmin: PeopleAdmin;
+  /** Region → time zone (the region table's), for report days and the times the page shows. */
+  readonly timeZones: () => RegionTimeZones;
 }
 
 export interface AdminServiceParts {
@@ -59,6 +63,8 @@ export interface AdminServiceParts {
   accounts: Pick<Accounts, 'unlink'>;
   /** Ends an ESIA account's SSO sessions (the state store); absent offline without REDIS_URL. */
   endSessionsOf?: (esiaOid: string) => Promise<number>;
+  /** Region → time zone from the live region table. */
+  timeZones: () => RegionTimeZones;
 }
 
 export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServices {
@@ -67,7 +73,8 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
   const key = parts.config.secrets.snilsHmacKey;
   const schools = createPostgresSchoolStore(db);
   return {
-    adminQueries: createAdminQueries(db),
+    adminQueries: createAdminQueries(db, parts.timeZones),
+    timeZones: parts.timeZones,
     schools,
     schoolImport: createSchoolImport({ store: schools }),
     clientAdmin: createClientAdmin({ clients: parts.clients, audit: parts.audit }),
@@ -84,6 +91,12 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
     }),
     retention: createRetention({ store: createPostgresRetentionStore(db), audit: parts.audit, windows: parts.config.admin.retention }),
   };
+}
+
+/** The CLI reads the region table once, when a report first needs it (most commands never do). */
+function offlineTimeZones(config: Config): () => RegionTimeZones {
+  let zones: RegionTimeZones | undefined;
+  return () => (zones ??= regionTimeZones(loadRegions(config.configDir)));
 }
 
 /** What the offline command needs: the database (migrated when MIGRATE_ON_START says so), the admin services, the key ring. */
@@ -117,7 +130,7 @@ export async function openAdminContext(config: Config, options: { migrate?: bool
       ? createSessionService({ state, now: Date.now, idleSeconds: config.oidc.sessionIdleSeconds, absoluteSeconds: config.oidc.sessionAbsoluteSeconds, accountHash: createKeyedHash(config.secrets.keyEncryptionKey, 'sessions-of-account') })
       : undefined;
     return {
-      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts, endSessionsOf: sessions && ((oid) => sessions.endAllOf(oid)) }),
+      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts, endSessionsOf: sessions && ((oid) => sessions.endAllOf(oid)), timeZones: offlineTimeZones(config) }),
       config,
       database,
       audit,

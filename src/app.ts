@@ -14,6 +14,7 @@ import { registerOpsRoutes } from './http/routes/ops.js';
 import { registerRegionRoutes } from './http/routes/regions.js';
 import { installOidcHttp } from './http/oidc/interaction-http.js';
 import { registerAuthorizeRoutes } from './http/routes/authorize.js';
+import { createLoginOutcomes } from './http/login/login-outcome.js';
 import { createRegionAdmission } from './http/login/region-admission.js';
 import { registerDiscoveryRoutes } from './http/routes/discovery.js';
 import { registerAdminApi } from './http/admin/admin-api.js';
@@ -87,7 +88,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   installCors(app, { origins: createBrowserOrigins({ clients: deps.oidc.ctx.clients, now: deps.oidc.ctx.now }) });
   registerDiscoveryRoutes(app, deps);
   registerRegionRoutes(app, deps);
-  registerAuthorizeRoutes(app, { ...deps, admitRegion: createRegionAdmission(deps) });
+  const outcomes = createLoginOutcomes({ accounts: deps.accounts, metrics: deps.metrics });
+  registerAuthorizeRoutes(app, { ...deps, admitRegion: createRegionAdmission({ regions: deps.regions, outcomes }) });
   registerPushedAuthorizationRoute(app, deps);
   registerTokenRoute(app, deps);
   registerUserinfoRoute(app, deps);
@@ -111,10 +113,11 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     state: deps.state,
     sessionTtlMs: deps.config.admin.sessionTtlMs,
     publicUrl: deps.config.server.publicUrl,
+    timeZones: deps.timeZones,
   });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
   const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));
-  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, metrics: deps.metrics, schools: deps.schools });
+  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, outcomes, schools: deps.schools });
   registerLoginSteps(app, { flow, accounts: deps.accounts, interactions: deps.interactions, pending });
   registerAccountLinks(app, { accounts: deps.accounts, sessions: deps.oidc.ctx.sessions, keyEncryptionKey: deps.config.secrets.keyEncryptionKey, schools: deps.schools });
   registerEsiaRoutes(app, {
@@ -125,7 +128,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       const interaction = await deps.interactions.get(interactionId);
       return interaction ? unavailableRedirect(deps.oidc.ctx.issuer, interaction.redirectUri, interaction.state) : undefined;
     },
-    metrics: deps.metrics,
+    outcomes,
     regions: deps.regions,
   });
 

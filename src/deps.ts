@@ -6,6 +6,7 @@ import type { AuditLog } from './accounts/links.js';
 import { createLinkRateLimiter } from './accounts/rate-limit.js';
 import type { Config } from './config/index.js';
 import { createRegionsHolder, type RegionsHolder } from './config/regions.js';
+import { regionTimeZones } from './policy/region-time.js';
 import { buildEsia } from './esia/build.js';
 import type { EsiaClient } from './esia/client.js';
 import type { EsiaLogin } from './esia/login.js';
@@ -129,7 +130,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       esiaLogin: esia.login,
       audit,
       // Reports, clients, directory import, profiles and links (src/admin-deps.ts, shared with the CLI).
-      ...createAdminServices(database.db, { config, audit, clients, accounts, endSessionsOf: (oid) => oidc.ctx.sessions.endAllOf(oid) }),
+      ...createAdminServices(database.db, { config, audit, clients, accounts, endSessionsOf: (oid) => oidc.ctx.sessions.endAllOf(oid), timeZones: () => regionTimeZones(regions.current()) }),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

@@ -1,5 +1,5 @@
 import type { EsiaPerson } from '../esia/person.js';
-import type { AccountsDeps, LoginContext, ManualLinkResult, Resolution } from './context.js';
+import type { AccountsDeps, LoginContext, ManualLinkResult, RefusalContext, Resolution } from './context.js';
 import type { DiaryProfile } from './directory.js';
 import type { AccountLink } from './links.js';
 import { manualLink, type ManualLinkInput } from './manual-link.js';
@@ -21,7 +21,7 @@ export interface Accounts {
   /** After the code is issued: last use on the link and a login audit event. */
   recordLogin(person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Promise<void>;
   /** Any refusal shown to the person (the reports count them by reason); esiaOid when known. */
-  recordRefusal(esiaOid: string | undefined, refusal: { reason: ReasonCode; detail?: string }, ctx: Omit<LoginContext, 'regions' | 'now'>): Promise<void>;
+  recordRefusal(esiaOid: string | undefined, refusal: { reason: ReasonCode; detail?: string }, ctx: RefusalContext): Promise<void>;
 }
 
 export function createAccounts(deps: AccountsDeps): Accounts {

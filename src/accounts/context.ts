@@ -28,6 +28,9 @@ export interface LoginContext {
   requestId?: string | undefined;
 }
 
+/** Where a refusal happened; the region is unknown only for a pending login older than region tracking. */
+export type RefusalContext = Omit<LoginContext, 'regions' | 'now' | 'regionCode'> & { regionCode: string | undefined };
+
 /** Reasons of the accounts domain, finer than the reason code: for audit and tests, never shown raw. */
 export type AccountsDenyDetail =
   | DenyDetail

@@ -1,6 +1,6 @@
 import type { EsiaPerson } from '../esia/person.js';
 import type { ReasonCode } from '../policy/reasons.js';
-import { AUDIT, deny, esiaActor, type AccountsDeps, type LoginContext, type Resolution } from './context.js';
+import { AUDIT, deny, esiaActor, type AccountsDeps, type LoginContext, type RefusalContext, type Resolution } from './context.js';
 import type { DiaryProfile } from './directory.js';
 import type { AuditEvent, LinkMethod } from './links.js';
 import { evaluate, type Eligible } from './matching.js';
@@ -91,7 +91,7 @@ export async function recordLogin(deps: AccountsDeps, person: EsiaPerson, profil
  * A login refused anywhere in the flow (consent, region, policy, matching, linking), in the
  * form the admin reports count by reason. `esiaOid` is unknown before ESIA answered.
  */
-export async function recordRefusal(deps: AccountsDeps, esiaOid: string | undefined, refusal: { reason: ReasonCode; detail?: string }, ctx: Omit<LoginContext, 'regions' | 'now'>): Promise<void> {
+export async function recordRefusal(deps: AccountsDeps, esiaOid: string | undefined, refusal: { reason: ReasonCode; detail?: string }, ctx: RefusalContext): Promise<void> {
   await deps.audit.record({
     actor: esiaOid ? esiaActor(esiaOid) : 'anonymous',
     action: AUDIT.login,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../accounts/links.js';
 import { InvalidRequest } from '../errors/oauth-errors.js';
 import type { AdminCall } from './admin-call.js';
-import { reportFilterSchema, reportPageSchema, type AdminQueries, type ReportFilter, type ReportPage } from './reports.js';
+import { ReportRefused, reportFilterSchema, reportPageSchema, type AdminQueries, type FieldProblem, type ReportFilter, type ReportPage } from './reports.js';
 
 /**
  * The reports by name with their CSV columns, for the API, the /admin page and the CLI alike.
@@ -47,8 +47,13 @@ export function describeIssues(error: z.ZodError): string {
 
 export function parseOrRefuse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new InvalidRequest(describeIssues(result.error));
+  if (!result.success) throw new ReportRefused(describeIssues(result.error), result.error.issues.map(problemOf));
   return result.data;
+}
+
+function problemOf(issue: z.core.$ZodIssue): FieldProblem {
+  const rule = issue.code === 'custom' && typeof issue.params?.['rule'] === 'string' ? issue.params['rule'] : issue.code;
+  return { field: issue.path.map(String).join('.'), rule };
 }
 
 export interface ReportResult {

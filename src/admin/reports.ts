@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../accounts/directory.js';
+import { InvalidRequest } from '../errors/oauth-errors.js';
 import { calendarDay, readable } from '../validation/readable-text.js';
 
 /**
@@ -15,9 +16,25 @@ export const reportFilterSchema = z
     from: calendarDay.optional(),
     to: calendarDay.optional(),
   })
-  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'from must not be after to', path: ['from'] });
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'from must not be after to', path: ['from'], params: { rule: 'period_order' } });
 
 export type ReportFilter = z.infer<typeof reportFilterSchema>;
+
+/** Which field a refused report call got wrong and how: the API says it in English, the page in Russian. */
+export interface FieldProblem {
+  field: string;
+  /** The zod issue code, or a rule of our own (`period_order`, `cursor_gone`). */
+  rule: string;
+}
+
+export class ReportRefused extends InvalidRequest {
+  constructor(
+    description: string,
+    readonly problems: readonly FieldProblem[],
+  ) {
+    super(description);
+  }
+}
 
 /**
  * Keyset paging of the per-person reports' JSON (a region holds ~100k people): `limit` rows

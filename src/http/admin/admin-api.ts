@@ -5,6 +5,7 @@ import type { ClientAdmin } from '../../admin/clients-admin.js';
 import { createAdminSessions } from '../../admin/admin-sessions.js';
 import type { AdminQueries } from '../../admin/reports.js';
 import type { StateStore } from '../../store/state-store.js';
+import type { RegionTimeZones } from '../../policy/region-time.js';
 import { registerAdminPage } from './admin-page-routes.js';
 import { adminAuth } from './admin-auth.js';
 import { registerClientRoutes } from './client-routes.js';
@@ -26,6 +27,8 @@ export interface AdminApiDeps extends ProfileRoutesDeps, SchoolRoutesDeps {
   state: StateStore;
   sessionTtlMs: number;
   publicUrl: string;
+  /** Region → time zone, for the times the page shows. */
+  timeZones?: (() => RegionTimeZones) | undefined;
 }
 
 /**
@@ -54,5 +57,6 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     audit: deps.audit,
     publicUrl: deps.publicUrl,
     people: deps.people,
+    timeZones: deps.timeZones,
   });
 }

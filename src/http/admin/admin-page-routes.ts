@@ -5,11 +5,12 @@ import { ADMIN_ACTORS, type AdminCall } from '../../admin/admin-call.js';
 import type { AdminSessions } from '../../admin/admin-sessions.js';
 import { toCsv } from '../../admin/csv.js';
 import { reportIsPaged, reportNameSchema, runReport, type ReportName } from '../../admin/report-runner.js';
-import type { AdminQueries } from '../../admin/reports.js';
+import { ReportRefused, type AdminQueries, type FieldProblem } from '../../admin/reports.js';
+import type { RegionTimeZones } from '../../policy/region-time.js';
 import { randomToken, safeEqual } from '../../crypto/random.js';
 import { OAuthError } from '../../errors/oauth-errors.js';
 import { readSignedCookie } from '../oidc/cookies.js';
-import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, type AdminReportView } from '../pages/admin-page.js';
+import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, refusedFilter, type AdminReportView } from '../pages/admin-page.js';
 import { html, page } from '../pages/html.js';
 import type { PeopleAdmin } from '../../admin/people-admin.js';
 import { registerPersonPage } from './person-page-routes.js';
@@ -28,6 +29,8 @@ export interface AdminPageDeps {
   publicUrl: string;
   /** The person view and erasure (/admin/person). */
   people?: PeopleAdmin | undefined;
+  /** Region → time zone (the region table's); absent: every time reads Moscow time. */
+  timeZones?: (() => RegionTimeZones) | undefined;
 }
 
 const SESSION_COOKIE = 'eb_admin';
@@ -36,6 +39,11 @@ const FILTERS = ['region', 'school', 'role', 'from', 'to'] as const;
 const loginForm = z.object({ xsrf: z.string().max(128).default(''), token: z.string().max(512).default('') });
 const logoutForm = z.object({ xsrf: z.string().max(128).default('') });
 const pageCall = (request: FastifyRequest): AdminCall => ({ actor: ADMIN_ACTORS.page, requestId: request.id });
+
+/** A refusal field by field; one the runner did not break down (none today) is still shown, unnamed. */
+function problemsOf(error: OAuthError): readonly FieldProblem[] {
+  return error instanceof ReportRefused ? error.problems : [{ field: 'запрос', rule: 'unknown' }];
+}
 
 /** Non-empty filter fields of a query, as typed (the domain validates them). */
 function filterOf(query: unknown): AdminReportView['filter'] {
@@ -81,14 +89,14 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
       const report: ReportName = name.success ? name.data : 'logins';
       const filter = filterOf(q);
       const after = typeof q['after'] === 'string' && q['after'] !== '' ? q['after'].slice(0, 200) : undefined;
-      const view: AdminReportView = { report, filter, after, columns: [], rows: [], xsrf: session.csrf };
+      const view: AdminReportView = { report, filter, after, columns: [], rows: [], xsrf: session.csrf, timeZones: deps.timeZones?.() ?? new Map() };
       const pageInput = reportIsPaged(report) ? { limit: MAX_TABLE_ROWS, after } : undefined;
       try {
         const result = await runReport(deps, report, filter, pageCall(request), pageInput);
         return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows, next: result.next }));
       } catch (error) {
         if (!(error instanceof OAuthError) || !error.expose) throw error;
-        return send(reply, 400, adminReportPage({ ...view, error: error.description }));
+        return send(reply, 400, adminReportPage({ ...view, problems: problemsOf(error) }));
       }
     });
 
@@ -135,7 +143,7 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
           .send(toCsv(columns as never[], rows as never[]));
       } catch (error) {
         if (!(error instanceof OAuthError) || !error.expose) throw error;
-        return send(reply, 400, page('Условия отбора не приняты', html`<h1>Условия отбора не приняты</h1><p>${error.description}</p>`));
+        return send(reply, 400, page('Условия отбора не приняты', html`<h1>Отчёт не выгружен</h1>${refusedFilter(problemsOf(error))}<p><a href="/admin">К отчётам</a></p>`));
       }
     });
   });

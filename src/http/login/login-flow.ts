@@ -6,8 +6,8 @@ import { schoolsOrNone, type SchoolDirectory } from '../../accounts/schools.js';
 import type { SchoolNames } from '../pages/account-labels.js';
 import type { RegionsHolder } from '../../config/regions.js';
 import type { EsiaPerson } from '../../esia/person.js';
-import type { Metrics } from '../../metrics/metrics.js';
 import type { Interaction, InteractionService } from '../../oidc/interaction.js';
+import type { LoginOutcomes } from './login-outcome.js';
 import { reasonFailure } from './reason-failure.js';
 import { refusalSituation } from './refusal-situation.js';
 import { completeInteraction, staleLoginPage } from '../oidc/interaction-http.js';
@@ -28,7 +28,8 @@ export interface LoginFlowDeps {
   regions: RegionsHolder;
   interactions: InteractionService;
   pending: PendingResolutions;
-  metrics: Metrics;
+  /** Audit event and metric of every finished login, together. */
+  outcomes: LoginOutcomes;
   /** Names for the profiles' school ids; absent or failing, the pages show the codes. */
   schools?: SchoolDirectory | undefined;
 }
@@ -72,8 +73,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
       esiaSessionId: person.esiaSessionId,
     });
     if (reply.statusCode === 302) {
-      await deps.accounts.recordLogin(person, profile, ctx);
-      deps.metrics.loginOutcomes.inc({ outcome: 'success', region: interaction.region });
+      await deps.outcomes.succeeded(person, profile, ctx);
       request.log.info({ interactionId: interaction.id, profileId: profile.id }, 'login completed');
     }
     return reply;
@@ -82,8 +82,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
   /** `refusal` may carry the age band and roles the rules applied (a Deny): the page names those rules. */
   async function refuse(request: FastifyRequest, reply: FastifyReply, interaction: Interaction, person: EsiaPerson, refusal: Refusal, ctx: LoginContext): Reply {
     await deps.pending.finish(interaction.id);
-    await deps.accounts.recordRefusal(person.oid, { reason: refusal.reason, detail: refusal.detail }, ctx);
-    deps.metrics.loginOutcomes.inc({ outcome: refusal.reason, region: interaction.region });
+    await deps.outcomes.refused(person.oid, { reason: refusal.reason, detail: refusal.detail }, ctx);
     request.log.info({ interactionId: interaction.id, reason: refusal.reason, detail: refusal.detail }, 'login refused');
     const failure = reasonFailure(refusal.reason);
     const backUrl = await deps.interactions.fail(interaction.id, failure).catch(() => undefined);

@@ -1,5 +1,8 @@
 import { ROLES } from '../../accounts/directory.js';
 import { REPORT_NAMES, reportTitle, type ReportName } from '../../admin/report-runner.js';
+import type { FieldProblem } from '../../admin/reports.js';
+import { isLoginOutcome, OUTCOME_NAMES } from '../../policy/outcomes.js';
+import { formatRegionTime, timeZoneOf, type RegionTimeZones } from '../../policy/region-time.js';
 import { html, page, type SafeHtml } from './html.js';
 
 /**
@@ -18,14 +21,40 @@ const LABELS: Record<string, string> = {
 };
 const ROLE_NAMES: Record<string, string> = { student: 'ученик', parent: 'родитель', teacher: 'учитель', staff: 'сотрудник', admin: 'администратор' };
 
-function cell(column: string, value: unknown): string {
+/** One table cell as people read it: Russian words, the outcome's name next to its code, times on the row's region clock. */
+function cell(column: string, row: Readonly<Record<string, unknown>>, timeZones: RegionTimeZones): SafeHtml | string {
+  const value = row[column];
   if (value === null || value === undefined || value === '') return '—';
   if (value === 'yes') return 'да';
   if (value === 'no') return 'нет';
   if (column === 'roles') return String(value).split(' ').map((r) => ROLE_NAMES[r] ?? r).join(', ');
-  if (column === 'outcome' && value === 'success') return 'успешный вход';
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return `${value.slice(0, 10)} ${value.slice(11, 16)} UTC`;
+  if (column === 'outcome') {
+    const code = String(value);
+    if (code === 'success') return OUTCOME_NAMES.success;
+    return html`${isLoginOutcome(code) ? OUTCOME_NAMES[code] : 'другой итог'} <code class="reason">${code}</code>`;
+  }
+  if (column === 'day' && typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return `${value.slice(8, 10)}.${value.slice(5, 7)}.${value.slice(0, 4)}`;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatRegionTime(new Date(value), timeZoneOf(timeZones, row['region'] as string | null));
   return String(value);
+}
+
+/** The page's own words for a refused filter (the API's stay English, for integrators). */
+const FIELD_PROBLEMS: Record<string, string> = {
+  region: 'Регион: нужен код региона из двух цифр, например 38.',
+  school: 'ОО: идентификатор организации — до 100 знаков, без служебных символов.',
+  role: 'Роль: выберите роль из списка.',
+  from: 'Период с: такой даты нет в календаре (нужна дата с 1900 по 2999 год).',
+  to: 'Период по: такой даты нет в календаре (нужна дата с 1900 по 2999 год).',
+  after: 'Страница: ссылка на страницу отчёта испорчена; откройте отчёт с начала.',
+  limit: 'Строк на странице: нужно целое число от 1 до 1000.',
+};
+const RULE_PROBLEMS: Record<string, string> = {
+  period_order: 'Период: дата «с» позже даты «по».',
+  cursor_gone: 'Страница: профиль, после которого начиналась страница, удалён; откройте отчёт с начала.',
+};
+
+export function problemInRussian(problem: FieldProblem): string {
+  return RULE_PROBLEMS[problem.rule] ?? FIELD_PROBLEMS[problem.field] ?? `Поле «${problem.field}» заполнено неверно.`;
 }
 
 export interface AdminLoginView {
@@ -56,8 +85,10 @@ export interface AdminReportView {
   /** Keyset paging of the per-person reports: where this page starts and the next one would. */
   after?: string | undefined;
   next?: string | null | undefined;
-  /** A filter the server refused, in its words. */
-  error?: string | undefined;
+  /** What the server refused about the filter, field by field. */
+  problems?: readonly FieldProblem[] | undefined;
+  /** Region → time zone: times are shown on the row's region clock. */
+  timeZones: RegionTimeZones;
   xsrf: string;
 }
 
@@ -100,15 +131,21 @@ function table(view: AdminReportView): SafeHtml {
   return html`<table>
 <caption>${caption(view)}</caption>
 <thead><tr>${view.columns.map((c) => html`<th scope="col">${LABELS[c] ?? c}</th>`)}</tr></thead>
-<tbody>${view.rows.map((row) => html`<tr>${view.columns.map((c) => html`<td>${cell(c, row[c])}</td>`)}</tr>`)}</tbody>
+<tbody>${view.rows.map((row) => html`<tr>${view.columns.map((c) => html`<td>${cell(c, row, view.timeZones)}</td>`)}</tr>`)}</tbody>
 </table>
 ${pager}`;
+}
+
+/** Every problem of a refused filter on its own line, in Russian. */
+export function refusedFilter(problems: readonly FieldProblem[]): SafeHtml {
+  const lines = [...new Set(problems.map(problemInRussian))];
+  return html`<div class="error" role="alert"><p>Условия отбора не приняты:</p><ul>${lines.map((line) => html`<li>${line}</li>`)}</ul></div>`;
 }
 
 export function adminReportPage(view: AdminReportView): string {
   return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <a href="/admin/person">Данные человека</a> · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
 <h1>${reportTitle(view.report)}</h1>
 ${filters(view)}
-${view.error ? html`<p class="error" role="alert">Условия отбора не приняты: ${view.error}</p>` : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>
+${view.problems ? refusedFilter(view.problems) : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>
 ${table(view)}`}`, { wide: true });
 }

@@ -4,10 +4,10 @@ import { InvalidRequest } from '../../errors/oauth-errors.js';
 import { ESIA_FAILURES, EsiaError } from '../../esia/errors.js';
 import { EsiaLoginFailure, LoginStateError, type EsiaLogin, type PendingLogin } from '../../esia/login.js';
 import type { EsiaPerson } from '../../esia/person.js';
-import type { Metrics } from '../../metrics/metrics.js';
 import type { InteractionFailure } from '../../oidc/interaction.js';
 import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { sendUnavailable } from '../error-handler.js';
+import type { LoginOutcomes } from '../login/login-outcome.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { refusalSituation } from '../login/refusal-situation.js';
 import type { RegionsHolder } from '../../config/regions.js';
@@ -31,7 +31,8 @@ export interface EsiaRoutesDeps {
   interactions?: { fail(interactionId: string, failure: InteractionFailure): Promise<string> } | undefined;
   /** The diary redirect carrying temporarily_unavailable, without finishing the interaction (a retry may still finish it). */
   unavailableBackLink?: ((interactionId: string) => Promise<string | undefined>) | undefined;
-  metrics: Metrics;
+  /** Audits and counts ESIA's own refusals (consent refused, ESIA unavailable) like every other outcome. */
+  outcomes: Pick<LoginOutcomes, 'refused'>;
   /** The region table: a refusal page names the rules of the login's region. */
   regions?: RegionsHolder | undefined;
 }
@@ -100,7 +101,7 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
     const log = { interactionId: pending.interactionId, failure: error.failure, esiaCode: error.esiaCode, detail: error.detail };
     if (ESIA_FAILURES[error.failure].operatorAction) request.log.error(log, 'ESIA login failed: check the ESIA configuration');
     else request.log.warn(log, 'ESIA login failed');
-    deps.metrics.loginOutcomes.inc({ outcome: error.reason, region: pending.region ?? 'unknown' });
+    await deps.outcomes.refused(undefined, { reason: error.reason, detail: error.failure }, { regionCode: pending.region, requestId: request.id });
     const backUrl = deps.interactions
       ? await deps.interactions.fail(pending.interactionId, reasonFailure(error.reason)).catch((cause: unknown) => {
           request.log.warn({ err: cause, interactionId: pending.interactionId }, 'could not fail the interaction');

@@ -1,15 +1,31 @@
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { AdminQueries, AuditFilter, ReportFilter, ReportPage } from '../../admin/reports.js';
-import { LOGIN_AUDIT_ACTION } from '../../admin/reports.js';
-import { InvalidRequest } from '../../errors/oauth-errors.js';
+import { LOGIN_AUDIT_ACTION, ReportRefused } from '../../admin/reports.js';
+import { DEFAULT_TIME_ZONE, timeZoneOf, type RegionTimeZones } from '../../policy/region-time.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 
 const fullName = sql<string>`concat_ws(' ', p.last_name, p.first_name, p.middle_name)`;
 const yesNo = (condition: ReturnType<typeof sql>) => sql<'yes' | 'no'>`case when ${condition} then 'yes' else 'no' end`;
 const asText = (json: 'roles' | 'school_ids') => sql<string>`(select coalesce(string_agg(value, ' '), '') from jsonb_array_elements_text(p.${sql.ref(json)}))`;
-const dayStart = (day: string) => sql<Date>`${day}::date`;
-const dayEnd = (day: string) => sql<Date>`(${day}::date + interval '1 day')`;
+
+/**
+ * The IANA zone of a region column as SQL: one CASE over the regions whose zone is not Moscow
+ * (a filtered region needs no CASE at all). Report days and the period filter are the region's
+ * local calendar days, not UTC's.
+ */
+function zoneOf(zones: RegionTimeZones, filter: ReportFilter, region: RawBuilder<unknown>) {
+  if (filter.region || zones.size === 0) return sql<string>`${timeZoneOf(zones, filter.region)}::text`;
+  const cases = [...zones].map(([code, zone]) => sql`when ${code} then ${zone}`);
+  return sql<string>`(case ${region} ${sql.join(cases, sql` `)} else ${DEFAULT_TIME_ZONE}::text end)`;
+}
+/** The first instant of a local day in the zone; the day after `to` ends an inclusive period. */
+const dayStart = (day: string, zone: RawBuilder<string>) => sql<Date>`(${day}::date::timestamp at time zone ${zone})`;
+const dayEnd = (day: string, zone: RawBuilder<string>) => sql<Date>`((${day}::date + 1)::timestamp at time zone ${zone})`;
+/** A coarse bound on the indexed column first (no zone is more than a day from UTC), then the exact local one. */
+const SLACK = sql`interval '1 day'`;
+/** The audit trail is the operators' record: its period is in UTC days. */
+const UTC = sql<string>`'UTC'`;
 
 type ProfileScope = ExpressionBuilder<Database & { p: Database['profiles'] }, 'p'>;
 
@@ -29,7 +45,7 @@ type ProfileKey = { last_name: string; first_name: string; id: string };
 async function anchorOf(db: Db, page: ReportPage | undefined): Promise<ProfileKey | undefined> {
   if (page?.after === undefined) return undefined;
   const anchor = await db.selectFrom('profiles').select(['last_name', 'first_name', 'id']).where('id', '=', page.after).executeTakeFirst();
-  if (!anchor) throw new InvalidRequest('after: that profile no longer exists (deleted since the previous page); start again from the first page');
+  if (!anchor) throw new ReportRefused('after: that profile no longer exists (deleted since the previous page); start again from the first page', [{ field: 'after', rule: 'cursor_gone' }]);
   return anchor;
 }
 
@@ -52,10 +68,12 @@ function isoTime(value: Date | string | null): string | null {
   return (typeof value === 'string' ? new Date(value) : value).toISOString();
 }
 
-export function createAdminQueries(db: Db): AdminQueries {
+/** `timeZones`: read per report, so a reloaded region table applies at once. */
+export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = () => new Map()): AdminQueries {
   return {
     async loginActivity(filter, page) {
       const anchor = await anchorOf(db, page);
+      const zone = zoneOf(timeZones(), filter, sql`p.region`);
       const rows = await db
         .selectFrom('profiles as p')
         // Per profile through the (target, at) index: a page of 100 reads 100 people's logins,
@@ -68,8 +86,8 @@ export function createAdminQueries(db: Db): AdminQueries {
               .whereRef('e.target', '=', 'p.id')
               .where('e.action', '=', LOGIN_AUDIT_ACTION)
               .where('e.outcome', '=', 'success')
-              .$if(!!filter.from, (q) => q.where('e.at', '>=', dayStart(filter.from!)))
-              .$if(!!filter.to, (q) => q.where('e.at', '<', dayEnd(filter.to!)))
+              .$if(!!filter.from, (q) => q.where('e.at', '>=', dayStart(filter.from!, zone)))
+              .$if(!!filter.to, (q) => q.where('e.at', '<', dayEnd(filter.to!, zone)))
               .as('l'),
           (join) => join.onTrue(),
         )
@@ -114,18 +132,19 @@ export function createAdminQueries(db: Db): AdminQueries {
     },
 
     async loginOutcomes(filter) {
+      const zone = zoneOf(timeZones(), filter, sql`region`);
       const rows = await db
         .selectFrom('audit_events')
         .select([
-          sql<string>`to_char(date_trunc('day', at), 'YYYY-MM-DD')`.as('day'),
+          sql<string>`to_char((at at time zone ${zone})::date, 'YYYY-MM-DD')`.as('day'),
           'region',
           sql<string>`coalesce(reason, outcome)`.as('outcome'),
           sql<string>`count(*)`.as('count'),
         ])
         .where('action', '=', LOGIN_AUDIT_ACTION)
         .$if(!!filter.region, (q) => q.where('region', '=', filter.region!))
-        .$if(!!filter.from, (q) => q.where('at', '>=', dayStart(filter.from!)))
-        .$if(!!filter.to, (q) => q.where('at', '<', dayEnd(filter.to!)))
+        .$if(!!filter.from, (q) => q.where('at', '>=', sql<Date>`${filter.from!}::date - ${SLACK}`).where('at', '>=', dayStart(filter.from!, zone)))
+        .$if(!!filter.to, (q) => q.where('at', '<', sql<Date>`${filter.to!}::date + 1 + ${SLACK}`).where('at', '<', dayEnd(filter.to!, zone)))
         .groupBy([sql`1`, 'region', sql`3`])
         .orderBy(sql`1`)
         .orderBy('region')
@@ -142,8 +161,8 @@ export function createAdminQueries(db: Db): AdminQueries {
         .$if(!!filter.actor, (q) => q.where('actor', '=', filter.actor!))
         .$if(!!filter.target, (q) => q.where('target', '=', filter.target!))
         .$if(!!filter.outcome, (q) => q.where('outcome', '=', filter.outcome!))
-        .$if(!!filter.from, (q) => q.where('at', '>=', dayStart(filter.from!)))
-        .$if(!!filter.to, (q) => q.where('at', '<', dayEnd(filter.to!)))
+        .$if(!!filter.from, (q) => q.where('at', '>=', dayStart(filter.from!, UTC)))
+        .$if(!!filter.to, (q) => q.where('at', '<', dayEnd(filter.to!, UTC)))
         .$if(!!filter.before, (q) => q.where(sql`id`, '<', sql`${filter.before!}::bigint`))
         .orderBy(sql`id`, 'desc')
         .limit(filter.limit + 1)

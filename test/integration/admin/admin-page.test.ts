@@ -49,6 +49,9 @@ t.test('the /admin page', async (t) => {
   await broker.deps.database.db.insertInto('audit_events').values([
     { actor: 'esia:1001', action: 'login', target: 'pg-teacher', outcome: 'success', region: '38', at: '2026-11-20T08:00:00Z' },
     { actor: 'esia:1001', action: 'login', target: 'pg-teacher', outcome: 'success', region: '38', at: '2026-11-21T08:00:00Z' },
+    // 20:30 UTC on the 21st is the morning of the 22nd in Irkutsk (UTC+8): the report's day is the region's.
+    { actor: 'anonymous', action: 'login', outcome: 'refused', reason: 'consent_refused', region: '38', at: '2026-11-21T20:30:00Z' },
+    { actor: 'anonymous', action: 'login', outcome: 'refused', reason: 'profile_not_attached', region: '38', at: '2026-11-21T09:00:00Z' },
   ]).execute();
 
   t.test('token form, session cookie, reports, CSV, logout over the wire', async (t) => {
@@ -88,7 +91,26 @@ t.test('the /admin page', async (t) => {
 
     const bad = await b.request('GET', '/admin?report=completeness&region=Irkutsk');
     t.equal(bad.status, 400);
-    t.match(bad.text, /region: must be a two-digit region code/);
+    t.match(bad.text, /<li>Регион: нужен код региона из двух цифр, например 38\.<\/li>/, 'the page says it in Russian');
+    t.notMatch(bad.text, /must be/, 'no English on the page');
+    const badFields = await b.request('GET', '/admin?report=logins&region=3&role=nobody');
+    t.equal(badFields.status, 400);
+    t.match(badFields.text, /<li>Регион: нужен код региона из двух цифр, например 38\.<\/li><li>Роль: выберите роль из списка\.<\/li>/, 'every refused field on its own line');
+    t.notMatch(badFields.text, /must|Invalid/);
+    const badPeriod = await b.request('GET', '/admin?report=logins&from=2026-11-30&to=2026-11-01');
+    t.equal(badPeriod.status, 400);
+    t.match(badPeriod.text, /<li>Период: дата «с» позже даты «по»\.<\/li>/);
+    const badExport = await b.request('GET', '/admin/export/logins.csv?to=2023-02-29');
+    t.equal(badExport.status, 400);
+    t.match(badExport.text, /Период по: такой даты нет в календаре/);
+
+    const outcomes = await b.request('GET', '/admin?report=outcomes&region=38');
+    t.equal(outcomes.status, 200);
+    t.match(outcomes.text, /<td>21\.11\.2026<\/td><td>38<\/td><td>профиль не привязан к ОО <code class="reason">profile_not_attached<\/code><\/td><td>1<\/td>/, 'a reason in Russian next to its code');
+    t.match(outcomes.text, /<td>22\.11\.2026<\/td><td>38<\/td><td>отказ в доступе к данным на госуслугах <code class="reason">consent_refused<\/code><\/td><td>1<\/td>/, 'counted on the Irkutsk day');
+    t.match(outcomes.text, /<td>20\.11\.2026<\/td><td>38<\/td><td>успешный вход<\/td><td>1<\/td>/);
+    const local = await call<{ rows: Array<Record<string, unknown>> }>('GET', '/admin/reports/outcomes?region=38&from=2026-11-22&to=2026-11-22');
+    t.same(local.body.rows, [{ day: '2026-11-22', region: '38', outcome: 'consent_refused', count: 1 }], 'the period is in the region\'s days too');
 
     const csv = await b.request('GET', '/admin/export/completeness.csv?region=38');
     t.equal(csv.status, 200);
@@ -105,7 +127,7 @@ t.test('the /admin page', async (t) => {
     t.equal(stale.status, 401, 'the session is gone server-side, not only from the browser');
 
     const audit = await call<{ events: Array<{ action: string; actor: string }> }>('GET', '/admin/audit?actor=admin:page');
-    t.same(audit.body.events.map((e) => e.action), ['admin.logout', 'report.read', 'report.read', 'admin.login']);
+    t.same(audit.body.events.map((e) => e.action), ['admin.logout', 'report.read', 'report.read', 'report.read', 'admin.login']);
   });
 
   t.test('a long report shows 1,000 rows a page with a link to the next page', async (t) => {
@@ -133,7 +155,7 @@ t.test('the /admin page', async (t) => {
 
     const bad = await b.request('GET', '/admin?report=logins&region=66&after=no-such-profile');
     t.equal(bad.status, 400);
-    t.match(bad.text, /after: that profile no longer exists/);
+    t.match(bad.text, /Страница: профиль, после которого начиналась страница, удалён; откройте отчёт с начала\./);
     t.equal((await b.request('GET', '/admin?report=outcomes&region=66&after=pg-many-0999')).status, 200, 'outcomes is one page: a stray after is ignored');
   });
 
@@ -169,7 +191,7 @@ t.test('the /admin page', async (t) => {
     t.same(parse(await download.text(), { columns: true, bom: true }), [{ profile_id: 'pg-student', full_name: 'Андреева Мария', roles: 'student', school_ids: 'school-7', region: '38', has_snils: 'no', has_birth_date: 'no', activated: 'no' }]);
 
     await page.goto(`${broker.url}/admin?report=logins`);
-    t.match(await page.locator('tbody').innerText(), /pg-teacher[^\n]*да[^\n]*2026-11-20 08:00 UTC[^\n]*2026-11-21 08:00 UTC\s+2/);
+    t.match(await page.locator('tbody').innerText(), /pg-teacher[^\n]*да[^\n]*20\.11\.2026 16:00 \(UTC\+8\)[^\n]*21\.11\.2026 16:00 \(UTC\+8\)\s+2/, 'times on the Irkutsk clock');
     await page.getByRole('button', { name: 'Выйти' }).click();
     await page.getByLabel('Токен администратора').waitFor();
     await context.close();

@@ -2,6 +2,7 @@ import t from 'tap';
 import { parse } from 'csv-parse/sync';
 import { adminClient, csvFile } from '../../helpers/admin.js';
 import { flowLogin, reasonOf, startFlowEnvironment } from '../../helpers/login-flow.js';
+import { isLoginOutcome } from '../../../src/policy/outcomes.js';
 
 // Acceptance: after a scripted series of logins through the ESIA emulator — people
 // who log in, one who never does, people refused — the admin reports say what the audit
@@ -13,7 +14,9 @@ const env = await startFlowEnvironment({ region: '38' });
 t.teardown(() => env.close());
 const login = flowLogin(env);
 const { call } = adminClient(env.broker.url);
-const today = new Date().toISOString().slice(0, 10);
+// Report days are the region's (38: Irkutsk, UTC+8), not UTC's: near midnight they differ.
+const irkutskDay = (at: Date | string) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Irkutsk' }).format(new Date(at));
+const today = irkutskDay(new Date());
 
 t.test('reports agree with the audit trail after logins through the emulator', async (t) => {
   const header = ['id', 'login', 'last_name', 'first_name', 'middle_name', 'birth_date', 'snils', 'roles', 'school_ids', 'activated', 'region'];
@@ -37,9 +40,12 @@ t.test('reports agree with the audit trail after logins through the emulator', a
   t.equal(reasonOf(notAttached.page), 'profile_not_attached');
   const otherName = await login('1000000109');
   t.equal(reasonOf(otherName.page), 'name_snils_mismatch');
+  // Refused at ESIA itself: the callback, not the resolution leg, records it.
+  const refused = await login('1000000102', { decision: 'deny' });
+  t.equal(reasonOf(refused.page), 'consent_refused');
 
   const audit = (await call<{ events: AuditEvent[] }>('GET', '/admin/audit?action=login&limit=500')).body.events;
-  t.equal(audit.length, 5, 'one login event per attempt');
+  t.equal(audit.length, 6, 'one login event per attempt');
   const successes = (profileId: string) => audit.filter((e) => e.outcome === 'success' && e.target === profileId).map((e) => e.at).sort();
 
   t.test('ESIA login activity per person matches the successful login events', async (t) => {
@@ -68,11 +74,26 @@ t.test('reports agree with the audit trail after logins through the emulator', a
     const report = await call<{ rows: Row[] }>('GET', `/admin/reports/outcomes?region=38&from=${today}&to=${today}`);
     const fromAudit = new Map<string, number>();
     for (const e of audit) {
-      const key = `${e.at.slice(0, 10)}|${e.region}|${e.reason ?? e.outcome}`;
+      const key = `${irkutskDay(e.at)}|${e.region}|${e.reason ?? e.outcome}`;
       fromAudit.set(key, (fromAudit.get(key) ?? 0) + 1);
     }
     t.same(new Map(report.body.rows.map((r) => [`${r['day']}|${r['region']}|${r['outcome']}`, r['count']])), fromAudit);
-    t.same(report.body.rows.map((r) => [r['outcome'], r['count']]), [['name_snils_mismatch', 1], ['profile_not_attached', 1], ['success', 3]]);
+    t.same(report.body.rows.map((r) => [r['outcome'], r['count']]), [['consent_refused', 1], ['name_snils_mismatch', 1], ['profile_not_attached', 1], ['success', 3]]);
+  });
+
+  t.test('every outcome /metrics counted is in the outcomes report, with the same count', async (t) => {
+    const metrics = await (await fetch(`${env.broker.url}/metrics`)).text();
+    const counted = new Map<string, number>();
+    for (const m of metrics.matchAll(/^esia_broker_login_outcomes_total\{outcome="([a-z_]+)",region="([^"]+)"\} (\d+)$/gm)) counted.set(`${m[2]}|${m[1]}`, Number(m[3]));
+    t.ok(counted.has('38|consent_refused'), 'the metric counted the refusal at ESIA');
+    const report = await call<{ rows: Row[] }>('GET', '/admin/reports/outcomes');
+    const reported = new Map<string, number>();
+    for (const r of report.body.rows) {
+      const key = `${r['region'] ?? 'unknown'}|${r['outcome']}`;
+      reported.set(key, (reported.get(key) ?? 0) + Number(r['count']));
+    }
+    t.same(reported, counted, 'one list of outcomes, counted twice alike');
+    t.ok([...reported.keys()].every((key) => isLoginOutcome(key.split('|')[1]!)), 'every reported outcome is a known one');
   });
 
   t.test('data completeness lists the profile with no SNILS and no birth date', async (t) => {
