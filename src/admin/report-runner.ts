@@ -62,6 +62,8 @@ export interface ReportResult {
   rows: Array<Record<string, unknown>>;
   /** The `after` of the next page; null on the last page and when the whole report was asked for. */
   next: string | null;
+  /** The filter as validated. */
+  filter: ReportFilter;
 }
 
 /** `{limit?, after?}` as typed; undefined = the whole report (CSV, CLI). */
@@ -85,5 +87,5 @@ export async function runReport(deps: { queries: AdminQueries; audit: AuditLog }
   const next = page && found.length > page.limit ? String(rows[rows.length - 1]!['profile_id']) : null;
   const details = Object.fromEntries(Object.entries({ report: name, rows: rows.length, ...filter, ...page }).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
   await deps.audit.record({ actor: call.actor, action: 'report.read', target: name, outcome: 'ok', requestId: call.requestId, details });
-  return { name, columns: report.columns, rows, next };
+  return { name, columns: report.columns, rows, next, filter };
 }

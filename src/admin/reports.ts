@@ -84,6 +84,15 @@ export interface OutcomeRow {
   count: number;
 }
 
+/** Per school (a profile counts once for each school it is attached to): the /admin page's charts. */
+export interface SchoolSummaryRow {
+  school: string;
+  people: number;
+  /** People with at least one successful ESIA login in the period. */
+  esia_logged_in: number;
+  without_snils: number;
+}
+
 export const auditFilterSchema = z.object({
   action: readable(z.string().min(1).max(64)).optional(),
   actor: readable(z.string().min(1).max(200)).optional(),
@@ -120,6 +129,8 @@ export interface AdminQueries {
   loginActivity(filter: ReportFilter, page?: ReportPage): Promise<LoginActivityRow[]>;
   completeness(filter: ReportFilter, page?: ReportPage): Promise<CompletenessRow[]>;
   loginOutcomes(filter: ReportFilter): Promise<OutcomeRow[]>;
+  /** Counts only, no person: not audited (the report it illustrates is). */
+  schoolSummary(filter: ReportFilter): Promise<SchoolSummaryRow[]>;
   audit(filter: AuditFilter): Promise<{ events: AuditEventView[]; next: string | null }>;
 }
 

@@ -20,9 +20,12 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
 
+/** A phone's screen (iPhone X and later minis): 375 CSS px wide. */
+export const PHONE_VIEWPORT = { width: 375, height: 812 };
+
 /** A fresh context (own cookies) with short timeouts, so a broken flow fails fast with a clear step. */
-export async function newPage(browser: Browser, options: { locale?: string } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale: options.locale ?? 'ru-RU', viewport: { width: 1024, height: 720 } });
+export async function newPage(browser: Browser, options: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: options.locale ?? 'ru-RU', viewport: options.viewport ?? { width: 1024, height: 720 } });
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(15_000);
   return { context, page: await context.newPage() };

@@ -14,6 +14,7 @@ import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, refusedFilter, type Ad
 import { html, page } from '../pages/html.js';
 import type { PeopleAdmin } from '../../admin/people-admin.js';
 import { registerPersonPage } from './person-page-routes.js';
+import { reportChart } from './report-charts.js';
 
 /**
  * /admin: the reports page behind the admin token, typed once on a form and then kept as a
@@ -93,7 +94,8 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
       const pageInput = reportIsPaged(report) ? { limit: MAX_TABLE_ROWS, after } : undefined;
       try {
         const result = await runReport(deps, report, filter, pageCall(request), pageInput);
-        return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows, next: result.next }));
+        const chart = after ? false : await reportChart(report, result.rows, deps.queries, result.filter);
+        return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows, next: result.next, chart }));
       } catch (error) {
         if (!(error instanceof OAuthError) || !error.expose) throw error;
         return send(reply, 400, adminReportPage({ ...view, problems: problemsOf(error) }));

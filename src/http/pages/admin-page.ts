@@ -87,6 +87,8 @@ export interface AdminReportView {
   next?: string | null | undefined;
   /** What the server refused about the filter, field by field. */
   problems?: readonly FieldProblem[] | undefined;
+  /** The report's chart (SVG drawn here), above its table. */
+  chart?: SafeHtml | false | undefined;
   /** Region → time zone: times are shown on the row's region clock. */
   timeZones: RegionTimeZones;
   xsrf: string;
@@ -128,11 +130,12 @@ function table(view: AdminReportView): SafeHtml {
   const pager = view.after || view.next
     ? html`<p class="pager">${view.after ? pageLink(view, undefined, 'В начало') : false}${view.after && view.next ? ' · ' : ''}${view.next ? pageLink(view, view.next, 'Следующая страница') : false}</p>`
     : false;
-  return html`<table>
+  // data-label: on a phone each row becomes a card of «column: value» lines (the page's CSS).
+  return html`<div class="table-card"><table class="report">
 <caption>${caption(view)}</caption>
 <thead><tr>${view.columns.map((c) => html`<th scope="col">${LABELS[c] ?? c}</th>`)}</tr></thead>
-<tbody>${view.rows.map((row) => html`<tr>${view.columns.map((c) => html`<td>${cell(c, row, view.timeZones)}</td>`)}</tr>`)}</tbody>
-</table>
+<tbody>${view.rows.map((row) => html`<tr>${view.columns.map((c) => html`<td data-label="${LABELS[c] ?? c}">${cell(c, row, view.timeZones)}</td>`)}</tr>`)}</tbody>
+</table></div>
 ${pager}`;
 }
 
@@ -147,5 +150,6 @@ export function adminReportPage(view: AdminReportView): string {
 <h1>${reportTitle(view.report)}</h1>
 ${filters(view)}
 ${view.problems ? refusedFilter(view.problems) : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>
+${view.chart ?? false}
 ${table(view)}`}`, { wide: true });
 }

@@ -52,6 +52,18 @@ table{border-collapse:collapse;width:100%;font-size:.875rem}th,td{border-bottom:
 th{background:#eef2f7}caption{text-align:left;color:#5a6472;padding:.5rem 0}
 form.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin-bottom:1rem}form.filters label{margin:0 0 .25rem}
 form.filters input,form.filters select{width:auto;padding:.4rem;font-size:.9375rem;border:1px solid #b8c1cc;border-radius:6px}
+form.filters select{max-width:100%}
+.table-card{overflow-x:auto;max-width:100%}td{overflow-wrap:anywhere}
+figure.chart{margin:1rem 0 1.5rem;max-width:44rem}figure.chart svg{display:block;height:auto}figcaption{color:#5a6472;font-size:.875rem}
+ul.legend{list-style:none;padding:0;margin:.5rem 0 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.875rem}
+@media (max-width:48rem){
+main.wide{margin:0;padding:1rem;border-radius:0;box-shadow:none}
+table.report thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+table.report,table.report tbody,table.report tr,table.report td{display:block}
+table.report tr{border:1px solid #d5dbe3;border-radius:6px;margin:0 0 .5rem;padding:.25rem .5rem}
+table.report td{display:grid;grid-template-columns:minmax(6rem,40%) 1fr;gap:.5rem;border:0;padding:.15rem 0}
+table.report td::before{content:attr(data-label);font-weight:600;color:#5a6472}
+}
 `;
 
 /** `wide`: tables (the admin page) get the width of the window instead of a reading column. */

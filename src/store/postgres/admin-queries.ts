@@ -153,6 +153,28 @@ export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = ()
       return rows.map((r) => ({ day: r.day, region: r.region, outcome: r.outcome, count: Number(r.count) }));
     },
 
+    async schoolSummary(filter) {
+      const zone = zoneOf(timeZones(), filter, sql`p.region`);
+      const loggedIn = sql<boolean>`exists (select 1 from audit_events e where e.target = p.id and e.action = ${LOGIN_AUDIT_ACTION} and e.outcome = 'success'${
+        filter.from ? sql` and e.at >= ${dayStart(filter.from, zone)}` : sql``
+      }${filter.to ? sql` and e.at < ${dayEnd(filter.to, zone)}` : sql``})`;
+      const rows = await db
+        .selectFrom('profiles as p')
+        .innerJoin(sql<{ school: string }>`jsonb_array_elements_text(p.school_ids)`.as('s'), (join) => join.onTrue())
+        .select([
+          sql<string>`s.value`.as('school'),
+          sql<string>`count(*)`.as('people'),
+          sql<string>`count(*) filter (where ${loggedIn})`.as('esia_logged_in'),
+          sql<string>`count(*) filter (where p.snils_hmac is null)`.as('without_snils'),
+        ])
+        .where(profileFilter(filter))
+        .$if(!!filter.school, (q) => q.where(sql<boolean>`s.value = ${filter.school!}`))
+        .groupBy(sql`s.value`)
+        .orderBy(sql`s.value`)
+        .execute();
+      return rows.map((r) => ({ school: r.school, people: Number(r.people), esia_logged_in: Number(r.esia_logged_in), without_snils: Number(r.without_snils) }));
+    },
+
     async audit(filter: AuditFilter) {
       const rows = await db
         .selectFrom('audit_events')

@@ -8,7 +8,7 @@ import type { AdminQueries } from '../../../src/admin/reports.js';
 import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
 import { ADMIN_TOKEN, adminClient, csvFile } from '../../helpers/admin.js';
 import { startBroker } from '../../helpers/broker.js';
-import { launchBrowser, newPage, saveScreenshot } from '../../helpers/browser.js';
+import { launchBrowser, newPage, PHONE_VIEWPORT, saveScreenshot } from '../../helpers/browser.js';
 
 /** A browser-like session over fetch: keeps cookies, follows nothing by itself. */
 function cookieJar(base: string) {
@@ -33,6 +33,16 @@ function cookieJar(base: string) {
   const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
   return { request, field, jar, setCookies };
 }
+
+/** The few DOM calls the browser checks make (the project compiles without the DOM library). */
+type Dom = {
+  getComputedStyle(element: unknown, pseudo?: string): { display: string; content: string; position: string };
+  innerWidth: number;
+  document: { documentElement: { scrollWidth: number }; body: { scrollWidth: number } };
+};
+
+/** The page's cells without their phone labels (data-label), for matching rows by content. */
+const bare = (html: string) => html.replace(/<td data-label="[^"]*">/g, '<td>');
 
 t.test('the /admin page', async (t) => {
   const broker = await startBroker();
@@ -84,8 +94,8 @@ t.test('the /admin page', async (t) => {
 
     const report = await b.request('GET', '/admin?report=logins&region=38&role=teacher');
     t.equal(report.status, 200);
-    t.match(report.text, /<td>Андреева Кармела Егоровна<\/td>/);
-    t.match(report.text, /<td>2<\/td>/, 'two ESIA logins counted');
+    t.match(report.text, /<td data-label="ФИО">Андреева Кармела Егоровна<\/td>/, 'each cell names its column for the phone layout');
+    t.match(bare(report.text), /<td>2<\/td>/, 'two ESIA logins counted');
     t.notMatch(report.text, /Борисов|Андреева Мария/);
     t.match(report.text, /href="\/admin\/export\/logins\.csv\?region=38&amp;role=teacher"/);
 
@@ -106,9 +116,9 @@ t.test('the /admin page', async (t) => {
 
     const outcomes = await b.request('GET', '/admin?report=outcomes&region=38');
     t.equal(outcomes.status, 200);
-    t.match(outcomes.text, /<td>21\.11\.2026<\/td><td>38<\/td><td>профиль не привязан к ОО <code class="reason">profile_not_attached<\/code><\/td><td>1<\/td>/, 'a reason in Russian next to its code');
-    t.match(outcomes.text, /<td>22\.11\.2026<\/td><td>38<\/td><td>отказ в доступе к данным на госуслугах <code class="reason">consent_refused<\/code><\/td><td>1<\/td>/, 'counted on the Irkutsk day');
-    t.match(outcomes.text, /<td>20\.11\.2026<\/td><td>38<\/td><td>успешный вход<\/td><td>1<\/td>/);
+    t.match(bare(outcomes.text), /<td>21\.11\.2026<\/td><td>38<\/td><td>профиль не привязан к ОО <code class="reason">profile_not_attached<\/code><\/td><td>1<\/td>/, 'a reason in Russian next to its code');
+    t.match(bare(outcomes.text), /<td>22\.11\.2026<\/td><td>38<\/td><td>отказ в доступе к данным на госуслугах <code class="reason">consent_refused<\/code><\/td><td>1<\/td>/, 'counted on the Irkutsk day');
+    t.match(bare(outcomes.text), /<td>20\.11\.2026<\/td><td>38<\/td><td>успешный вход<\/td><td>1<\/td>/);
     const local = await call<{ rows: Array<Record<string, unknown>> }>('GET', '/admin/reports/outcomes?region=38&from=2026-11-22&to=2026-11-22');
     t.same(local.body.rows, [{ day: '2026-11-22', region: '38', outcome: 'consent_refused', count: 1 }], 'the period is in the region\'s days too');
 
@@ -138,7 +148,7 @@ t.test('the /admin page', async (t) => {
     const b = cookieJar(broker.url);
     const form = await b.request('GET', '/admin');
     t.equal((await b.request('POST', '/admin/login', { xsrf: b.field(form.text, 'xsrf'), token: ADMIN_TOKEN })).status, 303);
-    const rowsOf = (html: string) => html.match(/<tr><td>/g)?.length ?? 0;
+    const rowsOf = (html: string) => bare(html).match(/<tr><td>/g)?.length ?? 0;
 
     const first = await b.request('GET', '/admin?report=logins&region=66');
     t.equal(first.status, 200);
@@ -149,7 +159,7 @@ t.test('the /admin page', async (t) => {
 
     const second = await b.request('GET', '/admin?report=logins&region=66&after=pg-many-0999');
     t.equal(rowsOf(second.text), 1);
-    t.match(second.text, /<td>pg-many-1000<\/td>/);
+    t.match(bare(second.text), /<td>pg-many-1000<\/td>/);
     t.match(second.text, /<a href="\/admin\?report=logins&amp;region=66">В начало<\/a>/);
     t.notMatch(second.text, /Следующая страница/);
 
@@ -194,6 +204,70 @@ t.test('the /admin page', async (t) => {
     t.match(await page.locator('tbody').innerText(), /pg-teacher[^\n]*да[^\n]*20\.11\.2026 16:00 \(UTC\+8\)[^\n]*21\.11\.2026 16:00 \(UTC\+8\)\s+2/, 'times on the Irkutsk clock');
     await page.getByRole('button', { name: 'Выйти' }).click();
     await page.getByLabel('Токен администратора').waitFor();
+    await context.close();
+  });
+
+  t.test('charts: server-drawn SVG under the strict CSP, seen in Chromium', async (t) => {
+    const browser = await launchBrowser();
+    t.teardown(() => browser.close());
+    const { context, page } = await newPage(browser);
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+    });
+    await page.goto(`${broker.url}/admin`);
+    await page.getByLabel('Токен администратора').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await page.getByRole('heading', { name: 'Активность входа через госуслуги' }).waitFor();
+
+    const outcomes = await page.goto(`${broker.url}/admin?report=outcomes&region=38`);
+    t.equal(outcomes?.headers()['content-security-policy'], "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'", 'the CSP is as strict as before: no script, no image source');
+    const days = page.getByRole('img', { name: 'Входы через госуслуги по дням и итогам' });
+    const box = await days.boundingBox();
+    t.ok(box && box.width > 300 && box.height > 100, `the chart is drawn (${JSON.stringify(box)})`);
+    t.same(await page.locator('svg.chart-days g[data-day]').evaluateAll((groups) => groups.map((g) => [(g as unknown as { dataset: Record<string, string> }).dataset['day'], (g as unknown as { dataset: Record<string, string> }).dataset['total']])), [['2026-11-20', '1'], ['2026-11-21', '2'], ['2026-11-22', '1']], 'a column per Irkutsk day');
+    t.match(await page.locator('ul.legend').innerText(), /успешный вход[\s\S]*отказ в доступе к данным на госуслугах[\s\S]*профиль не привязан к ОО/);
+    await saveScreenshot(page, 'admin-chart-logins-per-day');
+
+    await page.goto(`${broker.url}/admin?report=logins&region=38`);
+    const share = page.getByRole('img', { name: 'Доля людей каждой ОО, входивших через госуслуги' });
+    t.ok(((await share.boundingBox())?.height ?? 0) > 20, 'the share chart is drawn');
+    t.same(await page.locator('svg.chart-schools g[data-school]').evaluateAll((groups) => groups.map((g) => (g as unknown as { textContent: string }).textContent.replace(/\s+/g, ' ').trim())), ['school-7: 50 % (1 из 2) school-7 50 % (1 из 2)'], 'school-7: the teacher logged in, the pupil not');
+    await saveScreenshot(page, 'admin-chart-school-share');
+
+    await page.goto(`${broker.url}/admin?report=completeness&role=teacher`);
+    const snils = page.getByRole('img', { name: 'Профили без СНИЛС по ОО' });
+    t.ok(((await snils.boundingBox())?.height ?? 0) > 20, 'the SNILS chart is drawn');
+    const schools = await page.locator('svg.chart-schools g[data-school]').evaluateAll((groups) => groups.map((g) => (g as unknown as { dataset: Record<string, string> }).dataset['school']));
+    t.same(schools, ['school-7', 'school-9'], 'both teachers lack a SNILS, one in each school');
+    await saveScreenshot(page, 'admin-chart-without-snils');
+    t.same(refused, [], 'the browser refused nothing under the CSP');
+    await context.close();
+  });
+
+  t.test('on a 375×812 phone every report fits the screen: rows become cards', async (t) => {
+    const browser = await launchBrowser();
+    t.teardown(() => browser.close());
+    const { context, page } = await newPage(browser, { viewport: PHONE_VIEWPORT });
+    await page.goto(`${broker.url}/admin`);
+    await page.getByLabel('Токен администратора').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Войти' }).click();
+    await page.getByRole('heading', { name: 'Активность входа через госуслуги' }).waitFor();
+    for (const [report, query] of [['logins', 'region=38'], ['completeness', ''], ['outcomes', 'region=38'], ['logins', 'region=66']] as const) {
+      await page.goto(`${broker.url}/admin?report=${report}&${query}`);
+      const width = await page.evaluate(() => {
+        const w = globalThis as unknown as Dom;
+        return { document: w.document.documentElement.scrollWidth, viewport: w.innerWidth, body: w.document.body.scrollWidth };
+      });
+      t.ok(width.document <= PHONE_VIEWPORT.width && width.body <= PHONE_VIEWPORT.width, `${report} ${query}: ${width.document} px wide in a ${width.viewport} px screen`);
+      const firstRow = page.locator('tbody tr').first();
+      t.equal(await firstRow.evaluate((tr) => (globalThis as unknown as Dom).getComputedStyle(tr).display), 'block', `${report}: a row is a card`);
+      const label = await firstRow.locator('td').first().evaluate((td) => (globalThis as unknown as Dom).getComputedStyle(td, '::before').content);
+      t.match(label, /^".+"$/, `${report}: each value is labelled with its column (${label})`);
+      if (report === 'logins' && query === 'region=38') await saveScreenshot(page, 'admin-logins-phone');
+    }
+    await page.setViewportSize({ width: 1024, height: 720 });
+    t.equal(await page.locator('thead').evaluate((thead) => (globalThis as unknown as Dom).getComputedStyle(thead).position), 'static', 'on a wide screen it stays a table with its header');
     await context.close();
   });
 });
