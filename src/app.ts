@@ -10,6 +10,7 @@ import { createPendingResolutions } from './http/login/pending-resolution.js';
 import { registerLoginSteps } from './http/routes/login-steps.js';
 import { registerAccountLinks } from './http/routes/account-links.js';
 import { installRequestMetrics } from './http/request-metrics.js';
+import { installTracingHooks } from './http/tracing-hooks.js';
 import { registerOpsRoutes } from './http/routes/ops.js';
 import { registerRegionRoutes } from './http/routes/regions.js';
 import { installOidcHttp } from './http/oidc/interaction-http.js';
@@ -72,6 +73,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(cookie, { secret: deps.config.secrets.cookieSecret });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   installErrorHandler(app);
+  installTracingHooks(app, deps.tracing);
   installRequestMetrics(app, deps.metrics);
 
   registerOpsRoutes(app, {

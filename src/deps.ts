@@ -13,6 +13,7 @@ import type { EsiaLogin } from './esia/login.js';
 import { createSnilsHasher } from './crypto/snils.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
+import { createTracing, queryLogger, tracedStore, type Tracing } from './observability/tracing.js';
 import { createMemoryStateStore } from './store/memory/memory-state-store.js';
 import { databasePoolOptions, migrateToLatest, openDatabase, type DatabaseHandle } from './store/postgres/database.js';
 import { createPostgresAuditLog } from './store/postgres/audit-repo.js';
@@ -32,6 +33,8 @@ import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo
 export interface Deps extends AdminServices {
   readonly config: Config;
   readonly logger: Logger;
+  /** OpenTelemetry traces (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  readonly tracing: Tracing;
   readonly metrics: Metrics;
   readonly database: DatabaseHandle;
   readonly state: StateStore;
@@ -63,22 +66,29 @@ export interface BuildDepsOptions {
 export async function buildDeps(config: Config, logger: Logger, options: BuildDepsOptions = {}): Promise<Deps> {
   // Before anything opens: a bad region table stops the start, naming every problem.
   const regions = createRegionsHolder(config.configDir);
+  const tracing = createTracing(config.tracing, logger);
   const database = await openDatabase({
     url: config.storage.databaseUrl,
     dataDir: config.storage.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
     queryTimeoutMs: config.storage.databaseQueryTimeoutMs,
     ...databasePoolOptions(config),
+    ...(tracing.enabled ? { log: queryLogger(tracing, config.storage.databaseUrl ? 'postgresql' : 'pglite') } : {}),
   });
-  const closers: Array<() => Promise<void>> = [() => database.close()];
+  // Closed in reverse: tracing last, so the spans of closing go out too.
+  const closers: Array<() => Promise<void>> = [() => tracing.shutdown(), () => database.close()];
   try {
     if (config.storage.migrateOnStart) {
       const applied = await migrateToLatest(database.db);
       if (applied.length > 0) logger.info({ applied }, 'database migrated');
     }
-    const state = config.storage.redisUrl
-      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs })
-      : createMemoryStateStore();
+    const state = tracedStore(
+      config.storage.redisUrl
+        ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs })
+        : createMemoryStateStore(),
+      tracing,
+      config.storage.redisUrl ? 'redis' : 'memory',
+    );
     closers.push(() => state.close());
     if (!config.storage.databaseUrl) logger.warn('DATABASE_URL not set: using the embedded PGlite database (development only)');
     if (!config.storage.redisUrl) logger.warn('REDIS_URL not set: short-lived state is kept in this process (development only)');
@@ -104,7 +114,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     });
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
-    const esia = await buildEsia(config, { state, metrics, logger });
+    const esia = await buildEsia(config, { state, metrics, logger, tracing });
     const accounts = createAccounts({
       directory,
       links,
@@ -116,6 +126,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     return {
       config,
       logger,
+      tracing,
       metrics,
       database,
       state,

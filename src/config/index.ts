@@ -6,6 +6,7 @@ import { coreEnvSchema, type DatabasePoolSettings } from './core.js';
 import { oidcEnvSchema, oidcSection, type OidcConfig } from './oidc.js';
 import { readSetting, type Env } from './env.js';
 import { esiaEnvSchema, esiaProductionProblems, resolveEsiaConfig, type EsiaConfig } from './esia.js';
+import { resolveTracingConfig, tracingEnvSchema, type TracingConfig } from './tracing.js';
 import { SECRET_NAMES, loadOrCreateDevSecrets, type SecretName } from './secrets.js';
 
 export type { Env } from './env.js';
@@ -18,6 +19,7 @@ const envSchema = z.object({
   ...oidcEnvSchema.shape,
   ...accountsEnvSchema.shape,
   ...adminEnvSchema.shape,
+  ...tracingEnvSchema.shape,
 });
 
 /** Every setting name the service reads (each also as NAME_FILE): for docs and deploy checks. */
@@ -54,6 +56,8 @@ export interface Config {
   readonly oidc: OidcConfig;
   readonly accounts: AccountsConfig;
   readonly admin: AdminConfig;
+  /** OpenTelemetry traces (OTEL_*): off unless an OTLP endpoint is named. */
+  readonly tracing: TracingConfig;
   readonly logLevel: string;
   readonly secrets: {
     readonly cookieSecret: string;
@@ -146,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     oidc: oidcSection(e),
     accounts: resolveAccountsConfig(e),
     admin: resolveAdminConfig(e),
+    tracing: resolveTracingConfig(e),
     logLevel: e.LOG_LEVEL,
     secrets: {
       cookieSecret: secrets.COOKIE_SECRET ?? '',

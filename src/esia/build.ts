@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { TRACING_OFF, tracedFetch, type Tracing } from '../observability/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import type { LoginStarter } from '../oidc/interaction.js';
 import type { StateStore } from '../store/state-store.js';
@@ -24,7 +25,7 @@ export interface EsiaParts {
  * Builds the ESIA leg from the config, for the composition root: development keys when
  * configured so, the signer and its self-test (fail fast), the id_token verifier, the client.
  */
-export async function buildEsia(config: Config, deps: { state: StateStore; metrics: Metrics; logger: Logger; fetch?: typeof fetch }): Promise<EsiaParts> {
+export async function buildEsia(config: Config, deps: { state: StateStore; metrics: Metrics; logger: Logger; fetch?: typeof fetch; tracing?: Tracing }): Promise<EsiaParts> {
   const esia = config.esia;
   const openssl = createOpenssl(esia.openssl);
   if (esia.devKeysDir) {
@@ -33,7 +34,8 @@ export async function buildEsia(config: Config, deps: { state: StateStore; metri
     });
     deps.logger.warn({ dir: esia.devKeysDir, esiaUrl: esia.url }, 'ESIA: development keys in use (the local emulator only)');
   }
-  const signer = createSigner(esia.signer, { openssl, timeoutMs: esia.timeoutMs, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const signerFetch = deps.tracing?.enabled || deps.fetch ? tracedFetch(deps.tracing ?? TRACING_OFF, deps.fetch ?? fetch, 'signer') : undefined;
+  const signer = createSigner(esia.signer, { openssl, timeoutMs: esia.timeoutMs, ...(signerFetch ? { fetch: signerFetch } : {}) });
   await selfTestSigner(signer, { openssl, certFile: esia.signer.certFile, protocol: esia.protocol });
 
   let certificatesPem: string;
@@ -52,7 +54,7 @@ export async function buildEsia(config: Config, deps: { state: StateStore; metri
   });
   const breaker = createCircuitBreaker(esia.circuit);
   deps.metrics.watchEsiaCircuit(() => breaker.state);
-  const http = createEsiaHttp({ fetch: deps.fetch ?? fetch, breaker, metrics: deps.metrics });
+  const http = createEsiaHttp({ fetch: tracedFetch(deps.tracing ?? TRACING_OFF, deps.fetch ?? fetch, 'ESIA'), breaker, metrics: deps.metrics });
   const client = createEsiaClient({ settings: esia, signer, http, idTokens });
   const login = createEsiaLogin({ state: deps.state, client, config: esia, relayUrl: `${config.server.publicUrl}/esia/login`, breaker });
   deps.logger.info({ esiaUrl: esia.url, clientId: esia.clientId, protocol: esia.protocol, signer: signer.kind }, 'ESIA leg ready (signer self-test passed)');

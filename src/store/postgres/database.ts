@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type LogEvent, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../../../migrations/index.js';
 import { guardedPool } from './guarded-pool.js';
@@ -44,6 +44,8 @@ export interface DatabaseOptions {
    * the service passes DATABASE_QUERY_TIMEOUT_MS.
    */
   queryTimeoutMs?: number;
+  /** Kysely's log hook (tracing: a span per query). */
+  log?: (event: LogEvent) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -61,7 +63,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it, readiness reports outages.
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }), ...(options.log ? { log: options.log } : {}) });
     return handle(db, 'postgres');
   }
   const { PGlite } = await import('@electric-sql/pglite');
@@ -71,7 +73,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const parsers = { 1082: (value: string) => value, 20: (value: string) => value };
   const pglite = dir ? new PGlite({ dataDir: dir, parsers }) : new PGlite({ parsers });
   await pglite.waitReady;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(options.log ? { log: options.log } : {}) });
   // kysely only destroys a driver it has used: a handle closed before its first query would
   // leave PGlite open (and a CLI process hanging for a minute), so close it here too.
   return handle(db, 'pglite', async () => {

@@ -1,0 +1,112 @@
+import t from 'tap';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { beginLogin, exchange, timedFetch } from '../../helpers/fault-flow.js';
+import { startFlowEnvironment } from '../../helpers/login-flow.js';
+import { configProblems } from '../../helpers/config-problems.js';
+import { startBroker } from '../../helpers/broker.js';
+
+// OpenTelemetry end to end: a broker with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans, OTLP over
+// HTTP (JSON), to a receiver in this test. One login must come out as server spans with the ESIA
+// calls, Postgres queries and state-store operations under them, and nothing personal anywhere.
+
+interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: Array<{ key: string; value: Record<string, unknown> }>; status?: { code?: number } }
+interface OtlpBody { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
+
+async function startReceiver(): Promise<{ url: string; bodies: string[]; server: Server }> {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
+}
+
+const spansOf = (bodies: string[]) => bodies.flatMap((body) => (JSON.parse(body) as OtlpBody).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+const attribute = (span: OtlpSpan, key: string) => {
+  const value = span.attributes?.find((a) => a.key === key)?.value;
+  return value ? (value['stringValue'] ?? value['intValue']) : undefined;
+};
+
+t.test('a login traced: server spans, and ESIA, Postgres and the state store under them; nothing personal', async (t) => {
+  const receiver = await startReceiver();
+  t.teardown(() => new Promise<void>((resolve) => receiver.server.close(() => resolve())));
+  const env = await startFlowEnvironment({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'esia-broker-under-test' } });
+  let closed = false;
+  t.teardown(() => (closed ? undefined : env.close()));
+  t.ok(env.broker.deps.tracing.enabled, 'on, by the standard variable');
+  await env.harness.profile({ lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' });
+
+  const login = await beginLogin(env, '1000000101');
+  const callback = await timedFetch(login.browser, login.callbackUrl);
+  const code = new URL(callback.response.headers.get('location')!).searchParams.get('code')!;
+  const tokens = await exchange(env, login, callback.response);
+  // A diary backend that traces itself: its traceparent becomes the parent of our span.
+  const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const userinfo = await fetch(`${env.broker.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}`, traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` } });
+  t.equal(userinfo.status, 200);
+  await env.close(); // flushes the batch
+  closed = true;
+
+  const spans = spansOf(receiver.bodies);
+  t.ok(spans.length > 10, `${spans.length} spans received`);
+  const resource = (JSON.parse(receiver.bodies[0]!) as OtlpBody).resourceSpans[0]!.resource.attributes;
+  t.equal(resource.find((a) => a.key === 'service.name')?.value.stringValue, 'esia-broker-under-test', 'OTEL_SERVICE_NAME names the service');
+
+  const server = (name: string) => spans.find((span) => span.name === name && span.kind === 2);
+  for (const name of ['GET /authorize', 'GET /esia/callback', 'POST /token', 'GET /userinfo']) t.ok(server(name), `server span ${name}`);
+  t.equal(attribute(server('GET /esia/callback')!, 'http.route'), '/esia/callback');
+  t.equal(Number(attribute(server('POST /token')!, 'http.response.status_code')), 200);
+
+  // Everything the callback did hangs under its span, in its trace.
+  const callbackSpan = server('GET /esia/callback')!;
+  const byId = new Map(spans.map((span) => [span.spanId, span]));
+  const under = (span: OtlpSpan, ancestor: OtlpSpan): boolean => {
+    for (let at: OtlpSpan | undefined = span; at; at = at.parentSpanId ? byId.get(at.parentSpanId) : undefined) if (at.spanId === ancestor.spanId) return true;
+    return false;
+  };
+  const inCallback = spans.filter((span) => span !== callbackSpan && under(span, callbackSpan));
+  const names = inCallback.map((span) => span.name);
+  t.ok(names.some((name) => /^ESIA POST \/aas\/oauth2\/v3\/te$/.test(name)), 'the token exchange at ESIA');
+  t.ok(names.some((name) => /^ESIA GET \/rs\/prns\/\{id\}/.test(name)), "the person's data, the oid templated out of the name");
+  t.ok(names.some((name) => /^(pg|pglite) SELECT /.test(name)), 'Postgres queries');
+  t.ok(names.some((name) => /^(redis|memory) \w+$/.test(name)), 'state-store operations');
+  t.ok(inCallback.every((span) => span.traceId === callbackSpan.traceId), 'one trace');
+  t.equal(server('GET /userinfo')!.traceId, callerTrace, "the caller's traceparent is the parent");
+
+  // Nothing personal, secret or single-use in any span: names, SNILS, birth date, e-mail, oid, code, tokens.
+  const everything = receiver.bodies.join('\n');
+  for (const secret of ['Смирнова', 'Елена', 'Викторовна', '145-278-903 84', '14527890384', '1984-05-12', '12.05.1984', 'e.smirnova@example.ru', '1000000101', code, login.state, tokens.access_token, tokens.refresh_token!]) {
+    t.notOk(everything.includes(secret), `no ${secret.length > 16 ? `${secret.slice(0, 8)}…` : secret} in the spans`);
+  }
+});
+
+t.test('a collector that is down costs nothing but the spans: the login goes on', async (t) => {
+  const receiver = await startReceiver();
+  const deadUrl = receiver.url;
+  await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
+  const env = await startFlowEnvironment({ embedded: true, env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${deadUrl}/v1/traces` } });
+  t.teardown(() => env.close());
+  await env.harness.profile({ lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' });
+  const login = await beginLogin(env, '1000000101');
+  const tokens = await exchange(env, login, (await timedFetch(login.browser, login.callbackUrl)).response);
+  t.ok(tokens.access_token, 'tokens, though no span could be delivered');
+});
+
+t.test('off by default and when switched off; bad settings are named', async (t) => {
+  const broker = await startBroker({ embedded: true });
+  t.teardown(() => broker.close());
+  t.equal(broker.deps.tracing.enabled, false, 'no OTEL_* endpoint: off');
+  t.equal(broker.deps.config.tracing.tracesUrl, undefined);
+  const off = await startBroker({ embedded: true, env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_SDK_DISABLED: 'true' } });
+  t.teardown(() => off.close());
+  t.equal(off.deps.tracing.enabled, false, 'OTEL_SDK_DISABLED=true wins');
+  t.match(configProblems({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }).join('\n'), /OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/);
+  t.match(configProblems({ OTEL_TRACES_EXPORTER: 'jaeger' }).join('\n'), /OTEL_TRACES_EXPORTER: must be otlp or none/);
+  t.match(configProblems({ OTEL_TRACES_SAMPLER_ARG: '2' }).join('\n'), /OTEL_TRACES_SAMPLER_ARG: must be a ratio/);
+});
