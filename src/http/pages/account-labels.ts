@@ -30,7 +30,7 @@ export function schoolsText(schoolIds: readonly string[], names: SchoolNames = (
   return schoolIds.map((id) => names(id) ?? unnamedSchool(id)).join('; ');
 }
 
-/** Classes are shown for pupils (seed 004: «Ученик · 5-в»): what tells a parent's children apart. */
+/** Classes are shown for pupils (the Irkutsk page: «Ученик · 5-в»): what tells a parent's children apart. */
 export function classesText(profile: Pick<DiaryProfile, 'roles' | 'classes'>): string | undefined {
   if (!profile.roles.includes('student') || profile.classes.length === 0) return undefined;
   return `${profile.classes.join(', ')} класс`;
