@@ -27,7 +27,9 @@ export async function startFlowEnvironment(options: { extraPersonas?: PersonaInp
   const emulator = await startTestEmulator({ personas });
   const broker = await startBroker({
     embedded: options.embedded ?? false,
-    env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: 'EDIARY_FLOW', ESIA_TIMEOUT_MS: '3000', ESIA_SCOPES: 'openid fullname birthdate gender snils email mobile id_doc', ...options.env },
+    // The ESIA leg's whole budget: generous, since the emulator's GOST checks are processes that a
+    // loaded machine slows down; tests of ESIA timeouts set their own.
+    env: { ESIA_URL: emulator.url, ESIA_CLIENT_ID: 'EDIARY_FLOW', ESIA_TIMEOUT_MS: '10000', ESIA_SCOPES: 'openid fullname birthdate gender snils email mobile id_doc', ...options.env },
   });
   await emulator.registerClient({
     clientId: 'EDIARY_FLOW',
