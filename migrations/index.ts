@@ -7,6 +7,7 @@ import * as m0005 from './0005_client_integration.js';
 import * as m0006 from './0006_schools.js';
 import * as m0007 from './0007_pushed_authorization_requests.js';
 import * as m0008 from './0008_dpop_bound_families.js';
+import * as m0009 from './0009_backchannel_logout.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from disk) so the same list runs
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006_schools': m0006,
   '0007_pushed_authorization_requests': m0007,
   '0008_dpop_bound_families': m0008,
+  '0009_backchannel_logout': m0009,
 };

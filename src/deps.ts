@@ -25,6 +25,8 @@ import type { ClientRepo } from './oidc/clients.js';
 import { seedClientsFromFile } from './oidc/client-file.js';
 import type { InteractionService, LoginStarter } from './oidc/interaction.js';
 import { createOidcProvider, type OidcProvider } from './oidc/provider.js';
+import { createBackchannelWorker, type BackchannelWorker } from './oidc/backchannel-logout.js';
+import { createPostgresBackchannelOutbox } from './store/postgres/backchannel-logouts-repo.js';
 import { createPostgresClientRepo } from './store/postgres/clients-repo.js';
 import { createPostgresFamilyRepo } from './store/postgres/refresh-tokens-repo.js';
 import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
@@ -55,6 +57,8 @@ export interface Deps extends AdminServices {
   readonly esiaLogin: EsiaLogin;
   /** The audit trail (Postgres): links, refusals, admin actions. */
   readonly audit: AuditLog;
+  /** Delivers owed back-channel logout tokens (polls the outbox; stopped by close()). */
+  readonly backchannelLogout: BackchannelWorker;
   close(): Promise<void>;
 }
 
@@ -115,6 +119,18 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
     const esia = await buildEsia(config, { state, metrics, logger, tracing });
+    const backchannelLogout = createBackchannelWorker({
+      issuer: config.server.publicUrl,
+      outbox: createPostgresBackchannelOutbox(database.db),
+      clients,
+      keys: oidc.ctx.keys,
+      settings: config.oidc.backchannelLogout,
+      logger,
+      count: (outcome) => metrics.backchannelLogouts.inc({ outcome }),
+    });
+    backchannelLogout.start();
+    // Closed in reverse: the worker stops (its deliveries in flight finish) before the database.
+    closers.push(() => backchannelLogout.stop());
     const accounts = createAccounts({
       directory,
       links,
@@ -140,6 +156,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       esiaClient: esia.client,
       esiaLogin: esia.login,
       audit,
+      backchannelLogout,
       // Reports, clients, directory import, profiles and links (src/admin-deps.ts, shared with the CLI).
       ...createAdminServices(database.db, { config, audit, clients, accounts, endSessionsOf: (oid) => oidc.ctx.sessions.endAllOf(oid), timeZones: () => regionTimeZones(regions.current()) }),
       async close() {

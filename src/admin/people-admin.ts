@@ -136,9 +136,8 @@ export function createPeopleAdmin(deps: PeopleAdminDeps) {
       for (const oid of scope.esiaOids) sessions += (await deps.endSessionsOf?.(oid)) ?? 0;
       const erased = plan.pseudonymActor(targetOf(ref));
       const counts = await deps.people.erase(scope, plan, { actor: call.actor, action: 'person.erase', target: erased, outcome: 'ok', requestId: call.requestId, details: { profiles: scope.profileIds.length, accounts: scope.esiaOids.length } });
-      // Back-channel logout (OIDC Back-Channel Logout 1.0) hooks in here once clients can register
-      // a backchannel_logout_uri: a logout token per ended grant (counts.grants) to its client.
-      // Until then clients learn of the end at the next refresh, /userinfo or introspection.
+      // The same transaction owed each client with a backchannel_logout_uri a logout token per
+      // ended grant (oidc/backchannel-logout.ts); the others learn at the next refresh or check.
       return { erased, profiles: counts.profiles, links: counts.links, grants: counts.grants.length, sessions, audit_events: counts.audit_events };
     },
   };

@@ -17,6 +17,9 @@ export const oidcEnvSchema = z.object({
   OIDC_KEY_ACTIVATION_DELAY_SECONDS: seconds.default(900),
   OIDC_KEY_CACHE_SECONDS: seconds.max(600, 'must be at most 600').default(60),
   OIDC_DPOP_REQUIRE_NONCE: bool.default(false),
+  BACKCHANNEL_LOGOUT_MAX_ATTEMPTS: positiveInt.max(50, 'must be at most 50').default(8),
+  BACKCHANNEL_LOGOUT_RETRY_SECONDS: positiveInt.max(3600, 'must be at most 3600').default(10),
+  BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS: positiveInt.max(30, 'must be at most 30').default(5),
 });
 
 export type OidcEnv = z.infer<typeof oidcEnvSchema>;
@@ -37,6 +40,8 @@ export interface OidcConfig {
   readonly keyCacheSeconds: number;
   /** DPoP proofs at /token and /userinfo must carry a nonce we issued (RFC 9449 §8, §9). */
   readonly dpopRequireNonce: boolean;
+  /** Back-channel logout delivery: tries per logout token, the first retry's delay (doubling), one POST's timeout. */
+  readonly backchannelLogout: { readonly maxAttempts: number; readonly retrySeconds: number; readonly timeoutSeconds: number };
 }
 
 export function oidcSection(e: OidcEnv): OidcConfig {
@@ -52,5 +57,6 @@ export function oidcSection(e: OidcEnv): OidcConfig {
     keyActivationDelaySeconds: e.OIDC_KEY_ACTIVATION_DELAY_SECONDS,
     keyCacheSeconds: e.OIDC_KEY_CACHE_SECONDS,
     dpopRequireNonce: e.OIDC_DPOP_REQUIRE_NONCE,
+    backchannelLogout: { maxAttempts: e.BACKCHANNEL_LOGOUT_MAX_ATTEMPTS, retrySeconds: e.BACKCHANNEL_LOGOUT_RETRY_SECONDS, timeoutSeconds: e.BACKCHANNEL_LOGOUT_TIMEOUT_SECONDS },
   };
 }

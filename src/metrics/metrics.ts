@@ -39,6 +39,12 @@ export function createMetrics() {
       labelNames: ['outcome', 'region'] as const,
       registers: [registry],
     }),
+    backchannelLogouts: new Counter({
+      name: 'esia_broker_backchannel_logouts_total',
+      help: 'Back-channel logout token deliveries by outcome: delivered, retry, gave_up, dropped (client no longer registers a URI)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     esiaRequests: new Histogram({
       name: 'esia_broker_esia_request_duration_seconds',
       help: 'Calls to ESIA by operation and result',

@@ -47,6 +47,9 @@ const clientFields = z
     allowed_origins: z.array(origin).max(20).default([]),
     authorization_error_iss: z.boolean().default(true),
     require_pushed_authorization_requests: z.boolean().default(false),
+    // null (in a PATCH) removes it.
+    backchannel_logout_uri: uri.nullable().optional(),
+    backchannel_logout_session_required: z.boolean().default(false),
   })
   .strict();
 
@@ -99,6 +102,8 @@ export function clientFromEntry(entry: ClientEntry): Client {
     allowedOrigins: entry.allowed_origins,
     authorizationErrorIss: entry.authorization_error_iss,
     requirePushedAuthorizationRequests: entry.require_pushed_authorization_requests,
+    backchannelLogoutUri: entry.backchannel_logout_uri ?? undefined,
+    backchannelLogoutSessionRequired: entry.backchannel_logout_session_required,
   };
 }
 
@@ -120,6 +125,8 @@ export function entryFromClient(client: Client): ClientEntry {
     allowed_origins: client.allowedOrigins ?? [],
     authorization_error_iss: client.authorizationErrorIss ?? true,
     require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
+    ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
+    backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
   };
 }
 

@@ -45,6 +45,10 @@ export interface Client {
   authorizationErrorIss?: boolean | undefined;
   /** True: /authorize takes this client's requests only through POST /par (RFC 9126 §6). Absent: false. */
   requirePushedAuthorizationRequests?: boolean | undefined;
+  /** OIDC Back-Channel Logout 1.0: where logout tokens are POSTed. Absent: none are sent. */
+  backchannelLogoutUri?: string | undefined;
+  /** The client needs `sid` in logout tokens (and id_tokens). Absent: false. */
+  backchannelLogoutSessionRequired?: boolean | undefined;
 }
 
 /** Implemented in store/postgres. */

@@ -41,6 +41,9 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
+    // OIDC Back-Channel Logout 1.0 §2.1: logout tokens carry sid, and so do id_tokens.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     ui_locales_supported: ['ru'],
   };

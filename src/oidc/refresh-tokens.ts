@@ -55,11 +55,15 @@ export interface FamilyRepo {
   findToken(tokenHash: string): Promise<{ token: TokenRow; family: Family } | null>;
   /**
    * Locks the token row, asks decide() what to do and applies it in the same transaction:
-   * rotate (mark used, insert the successor), grace (nothing), revoke-family, refuse.
+   * rotate (mark used, insert the successor), grace (nothing), revoke-family (owing the client
+   * a back-channel logout token), refuse.
    */
   rotate(tokenHash: string, successorHash: string, now: Date, decide: (view: RotationView | null) => RotationDecision): Promise<RotationOutcome>;
   revokeFamily(id: string, reason: string): Promise<void>;
-  /** Revokes the session's families, except offline_access ones; returns their ids. */
+  /**
+   * Revokes the session's families, except offline_access ones; returns their ids. Owes a
+   * back-channel logout token to each client with a live grant in the session.
+   */
   revokeSessionFamilies(sessionSid: string, reason: string): Promise<string[]>;
   /** Deletes families (and their tokens) that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;

@@ -22,6 +22,8 @@ function toClient(row: ClientRow): Client {
     allowedOrigins: row.allowed_origins,
     authorizationErrorIss: row.authorization_error_iss,
     requirePushedAuthorizationRequests: row.require_pushed_authorization_requests,
+    backchannelLogoutUri: row.backchannel_logout_uri ?? undefined,
+    backchannelLogoutSessionRequired: row.backchannel_logout_session_required,
   };
 }
 
@@ -59,6 +61,8 @@ export function createPostgresClientRepo(db: Db): ClientRepo {
         allowed_origins: JSON.stringify(client.allowedOrigins ?? []),
         authorization_error_iss: client.authorizationErrorIss ?? true,
         require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
+        backchannel_logout_uri: client.backchannelLogoutUri ?? null,
+        backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
       };
       await db
         .insertInto('clients')

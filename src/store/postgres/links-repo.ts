@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AccountLink, LinkMethod, LinkStore } from '../../accounts/links.js';
 import { auditRow } from './audit-repo.js';
+import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
 
 type LinkRow = { esia_oid: string; profile_id: string; method: string; is_default: boolean; created_at: Date | string; last_login_at: Date | string | null };
@@ -88,6 +89,7 @@ export function createPostgresLinkStore(db: Db): LinkStore {
         const removed = await trx.deleteFrom('account_links').where('esia_oid', '=', esiaOid).where('profile_id', '=', profileId).executeTakeFirst();
         if (Number(removed.numDeletedRows) === 0) return false;
         // The grants this link let the account take die with it, in the same transaction.
+        await oweBackchannelLogouts(trx, { by: 'link', esiaOid, profileId }, 'link_removed');
         await trx
           .updateTable('refresh_token_families')
           .set({ revoked_at: sql<Date>`now()`, revoked_reason: 'link_removed' })

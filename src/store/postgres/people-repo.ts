@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AuditEvent } from '../../accounts/links.js';
 import type { ErasePlan, PeopleStore, PersonAuditRow, PersonGrant } from '../../admin/people-admin.js';
 import { auditRow } from './audit-repo.js';
+import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
 
 const HISTORY_LIMIT = 1000;
@@ -56,6 +57,8 @@ export function createPostgresPeopleStore(db: Db): PeopleStore {
           .deleteFrom('account_links')
           .where((eb) => eb.or([eb('profile_id', 'in', ['', ...scope.profileIds]), eb('esia_oid', 'in', ['', ...scope.esiaOids])]))
           .executeTakeFirst();
+        // Their clients are owed a logout token (the row holds the profile id only, never the oid).
+        await oweBackchannelLogouts(tx, { by: 'person', profileIds: scope.profileIds, esiaOids: scope.esiaOids }, 'erased');
         // Deleted, not only revoked: the rows hold the oid. Their access tokens are refused at
         // once (the family is gone), their refresh tokens go with them (cascade).
         const grants = await tx

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { ImportTransaction, ProfileAdminStore, StoredProfile } from '../../admin/profile-store.js';
 import { LoginConflictError } from '../../admin/profile-store.js';
 import { auditRow } from './audit-repo.js';
+import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
 
 /**
@@ -96,6 +97,7 @@ function importTransaction(trx: Db): ImportTransaction {
     },
     async revokeGrants(profileIds, reason) {
       for (const part of chunks(profileIds, 5000)) {
+        await oweBackchannelLogouts(trx, { by: 'profiles', profileIds: part }, reason);
         await trx
           .updateTable('refresh_token_families')
           .set({ revoked_at: sql<Date>`now()`, revoked_reason: reason })
@@ -139,6 +141,7 @@ export function createPostgresProfileAdminStore(db: Db): ProfileAdminStore {
       return db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(hashtext(${IMPORT_LOCK}))`.execute(trx);
         const links = await trx.selectFrom('account_links').select('esia_oid').where('profile_id', '=', id).execute();
+        await oweBackchannelLogouts(trx, { by: 'profiles', profileIds: [id] }, 'profile_deleted');
         // account_links and refresh_token_families go with the profile (on delete cascade).
         const removed = await trx.deleteFrom('profiles').where('id', '=', id).executeTakeFirst();
         if (Number(removed.numDeletedRows) === 0) return null;

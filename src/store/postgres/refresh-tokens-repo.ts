@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { EsiaLevel } from '../../esia/person.js';
 import type { Family, FamilyRepo, RotationView, TokenRow } from '../../oidc/refresh-tokens.js';
+import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
 
 type FamilyRow = {
@@ -114,6 +115,7 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
             .values({ token_hash: successorHash, family_id: family.id, expires_at: family.expiresAt })
             .execute();
         } else if (decision.action === 'revoke-family' && family) {
+          await oweBackchannelLogouts(tx, { by: 'family', familyId: family.id }, decision.reason);
           await tx.updateTable('refresh_token_families').set({ revoked_at: now, revoked_reason: decision.reason }).where('id', '=', family.id).execute();
         }
         return { decision, family };
@@ -125,15 +127,20 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
     },
 
     async revokeSessionFamilies(sessionSid, reason) {
-      const rows = await db
-        .updateTable('refresh_token_families')
-        .set({ revoked_at: new Date(), revoked_reason: reason })
-        .where('session_sid', '=', sessionSid)
-        .where('revoked_at', 'is', null)
-        .where(sql<boolean>`not (scope @> ${JSON.stringify(['offline_access'])}::jsonb)`)
-        .returning('id')
-        .execute();
-      return rows.map((row) => row.id);
+      return db.transaction().execute(async (tx) => {
+        // Every client with a grant in the session hears of its end, offline_access ones too:
+        // their grant lives on, the login session in the client does not.
+        await oweBackchannelLogouts(tx, { by: 'session', sid: sessionSid }, reason);
+        const rows = await tx
+          .updateTable('refresh_token_families')
+          .set({ revoked_at: new Date(), revoked_reason: reason })
+          .where('session_sid', '=', sessionSid)
+          .where('revoked_at', 'is', null)
+          .where(sql<boolean>`not (scope @> ${JSON.stringify(['offline_access'])}::jsonb)`)
+          .returning('id')
+          .execute();
+        return rows.map((row) => row.id);
+      });
     },
 
     async purgeExpired(before) {

@@ -21,6 +21,8 @@ export function createPostgresRetentionStore(db: Db): RetentionStore {
           .deleteFrom('refresh_token_families')
           .where((eb) => eb.or([eb('expires_at', '<', cutoffs.grants), eb('revoked_at', '<', cutoffs.grants)]))
           .executeTakeFirst();
+        // Logout tokens given up on: kept for operators as long as a revoked grant would be.
+        await tx.deleteFrom('backchannel_logouts').where('gave_up_at', '<', cutoffs.grants).execute();
         return { login_events: Number(logins.numDeletedRows), audit_events: Number(audit.numDeletedRows), grants: Number(families.numDeletedRows) };
       });
     },

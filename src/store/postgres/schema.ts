@@ -37,6 +37,9 @@ export interface ClientsTable {
   authorization_error_iss: WithDefault<boolean>;
   /** Migration 0007. */
   require_pushed_authorization_requests: WithDefault<boolean>;
+  /** Migration 0009. */
+  backchannel_logout_uri: ColumnType<string | null, string | null | undefined, string | null>;
+  backchannel_logout_session_required: WithDefault<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -127,6 +130,20 @@ export interface RefreshTokensTable {
   successor_hash: string | null;
 }
 
+/** Migration 0009: logout tokens owed to clients (the outbox). */
+export interface BackchannelLogoutsTable {
+  id: Generated<string>;
+  client_id: string;
+  sub: string;
+  sid: string | null;
+  reason: string;
+  created_at: CreatedAt;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: WithDefault<number>;
+  last_error: string | null;
+  gave_up_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface Database {
   signing_keys: SigningKeysTable;
   clients: ClientsTable;
@@ -136,4 +153,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   refresh_token_families: RefreshTokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;
+  backchannel_logouts: BackchannelLogoutsTable;
 }

@@ -7,7 +7,7 @@ import { discoveryDocument } from '../../../src/oidc/discovery.js';
  */
 const REQUIRED = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported'];
 const URL_FIELDS = ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'registration_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint', 'service_documentation', 'op_policy_uri', 'op_tos_uri'];
-const BOOLEAN_FIELDS = ['claims_parameter_supported', 'request_parameter_supported', 'request_uri_parameter_supported', 'require_request_uri_registration', 'authorization_response_iss_parameter_supported', 'frontchannel_logout_supported', 'backchannel_logout_supported', 'require_pushed_authorization_requests'];
+const BOOLEAN_FIELDS = ['claims_parameter_supported', 'request_parameter_supported', 'request_uri_parameter_supported', 'require_request_uri_registration', 'authorization_response_iss_parameter_supported', 'frontchannel_logout_supported', 'frontchannel_logout_session_supported', 'backchannel_logout_supported', 'backchannel_logout_session_supported', 'require_pushed_authorization_requests'];
 const KNOWN = new Set([
   ...REQUIRED, ...URL_FIELDS, ...BOOLEAN_FIELDS,
   'scopes_supported', 'response_modes_supported', 'grant_types_supported', 'acr_values_supported', 'id_token_encryption_alg_values_supported',
