@@ -8,6 +8,7 @@ import * as m0006 from './0006_schools.js';
 import * as m0007 from './0007_pushed_authorization_requests.js';
 import * as m0008 from './0008_dpop_bound_families.js';
 import * as m0009 from './0009_backchannel_logout.js';
+import * as m0010 from './0010_client_brand.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from disk) so the same list runs
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_pushed_authorization_requests': m0007,
   '0008_dpop_bound_families': m0008,
   '0009_backchannel_logout': m0009,
+  '0010_client_brand': m0010,
 };

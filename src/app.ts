@@ -119,7 +119,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   if (!deps.config.secrets.adminToken) deps.logger.warn('ADMIN_TOKEN not set: the admin API is disabled');
   const pending = createPendingResolutions(deps.state, createSealer(deps.config.secrets.keyEncryptionKey, 'pending-login'));
-  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, outcomes, schools: deps.schools });
+  const flow = createLoginFlow({ accounts: deps.accounts, regions: deps.regions, interactions: deps.interactions, pending, outcomes, schools: deps.schools, clients: deps.oidc.ctx.clients });
   registerLoginSteps(app, { flow, accounts: deps.accounts, interactions: deps.interactions, pending });
   registerAccountLinks(app, { accounts: deps.accounts, sessions: deps.oidc.ctx.sessions, keyEncryptionKey: deps.config.secrets.keyEncryptionKey, schools: deps.schools });
   registerEsiaRoutes(app, {

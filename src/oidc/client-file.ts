@@ -50,6 +50,10 @@ const clientFields = z
     // null (in a PATCH) removes it.
     backchannel_logout_uri: uri.nullable().optional(),
     backchannel_logout_session_required: z.boolean().default(false),
+    product_name: readable(z.string().trim().min(1).max(100), 'name').optional(),
+    support_contact: readable(z.string().trim().min(1).max(300)).optional(),
+    help_uri: uri.optional(),
+    client_uri: uri.optional(),
   })
   .strict();
 
@@ -104,6 +108,10 @@ export function clientFromEntry(entry: ClientEntry): Client {
     requirePushedAuthorizationRequests: entry.require_pushed_authorization_requests,
     backchannelLogoutUri: entry.backchannel_logout_uri ?? undefined,
     backchannelLogoutSessionRequired: entry.backchannel_logout_session_required,
+    productName: entry.product_name,
+    supportContact: entry.support_contact,
+    helpUri: entry.help_uri,
+    clientUri: entry.client_uri,
   };
 }
 
@@ -127,6 +135,10 @@ export function entryFromClient(client: Client): ClientEntry {
     require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri } : {}),
     backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
+    ...(client.productName ? { product_name: client.productName } : {}),
+    ...(client.supportContact ? { support_contact: client.supportContact } : {}),
+    ...(client.helpUri ? { help_uri: client.helpUri } : {}),
+    ...(client.clientUri ? { client_uri: client.clientUri } : {}),
   };
 }
 

@@ -49,6 +49,14 @@ export interface Client {
   backchannelLogoutUri?: string | undefined;
   /** The client needs `sid` in logout tokens (and id_tokens). Absent: false. */
   backchannelLogoutSessionRequired?: boolean | undefined;
+  /** What people read: the diary's name («Дневник.ру»), after «электронный дневник»; absent: that phrase alone. */
+  productName?: string | undefined;
+  /** The diary's support (phone, e-mail, hours), shown on the login pages. */
+  supportContact?: string | undefined;
+  /** The diary's help page about logging in through ESIA. */
+  helpUri?: string | undefined;
+  /** The diary's start page (OIDC Dynamic Client Registration `client_uri`). */
+  clientUri?: string | undefined;
 }
 
 /** Implemented in store/postgres. */

@@ -10,6 +10,8 @@ import type { Interaction, InteractionService } from '../../oidc/interaction.js'
 import type { LoginOutcomes } from './login-outcome.js';
 import { reasonFailure } from './reason-failure.js';
 import { refusalSituation } from './refusal-situation.js';
+import { brandOf, type Brand } from '../pages/brand.js';
+import type { ClientRepo } from '../../oidc/clients.js';
 import { completeInteraction, staleLoginPage } from '../oidc/interaction-http.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
 import { profileChooserPage } from '../pages/profile-chooser-page.js';
@@ -32,6 +34,8 @@ export interface LoginFlowDeps {
   outcomes: LoginOutcomes;
   /** Names for the profiles' school ids; absent or failing, the pages show the codes. */
   schools?: SchoolDirectory | undefined;
+  /** The client registry: each page speaks of the client's diary (its name, help and support). */
+  clients?: Pick<ClientRepo, 'find'> | undefined;
 }
 
 export const LOGIN_PATHS = { choose: '/login/choose', link: '/login/link', proceed: '/login/continue', cancel: '/login/cancel' } as const;
@@ -45,6 +49,11 @@ export type Refusal = Pick<Deny, 'reason' | 'ageBand' | 'age' | 'roles'> & { det
 export const cancelUrl = (xsrf: string) => `${LOGIN_PATHS.cancel}?xsrf=${encodeURIComponent(xsrf)}`;
 
 export function createLoginFlow(deps: LoginFlowDeps) {
+  /** The diary of this login, as its registration names it; the neutral words when unknown. */
+  async function brandFor(interaction: Pick<Interaction, 'clientId'>): Promise<Brand> {
+    return brandOf(await deps.clients?.find(interaction.clientId).catch(() => null));
+  }
+
   function context(interaction: Interaction, request: FastifyRequest): LoginContext {
     return { regions: deps.regions.current(), regionCode: interaction.region, now: new Date(), clientId: interaction.clientId, requestId: request.id };
   }
@@ -87,7 +96,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
     const failure = reasonFailure(refusal.reason);
     const backUrl = await deps.interactions.fail(interaction.id, failure).catch(() => undefined);
     const situation = refusalSituation(ctx.regions, interaction.region, ctx.now, { ...refusal, birthDate: person.birthDate });
-    return html(reply, failure.error === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, { backUrl, situation }));
+    return html(reply, failure.error === 'temporarily_unavailable' ? 503 : 403, refusalPage(refusal.reason, { backUrl, situation, brand: await brandFor(interaction) }));
   }
 
   /** One place from a resolution to what the browser gets. */
@@ -98,11 +107,11 @@ export function createLoginFlow(deps: LoginFlowDeps) {
       case 'choose': {
         const { xsrf } = await deps.pending.save(interaction.id, person, { kind: 'choose' });
         const names = await schoolNames(request, resolution.profiles);
-        return html(reply, 200, profileChooserPage({ profiles: resolution.profiles, defaultProfileId: resolution.defaultProfileId, action: LOGIN_PATHS.choose, xsrf, schoolNames: names }));
+        return html(reply, 200, profileChooserPage({ brand: await brandFor(interaction), profiles: resolution.profiles, defaultProfileId: resolution.defaultProfileId, action: LOGIN_PATHS.choose, xsrf, schoolNames: names }));
       }
       case 'manual-link': {
         const { xsrf } = await deps.pending.save(interaction.id, person, { kind: 'manual-link' });
-        return html(reply, 200, manualLinkPage({ action: LOGIN_PATHS.link, xsrf, backUrl: cancelUrl(xsrf) }));
+        return html(reply, 200, manualLinkPage({ brand: await brandFor(interaction), action: LOGIN_PATHS.link, xsrf, backUrl: cancelUrl(xsrf) }));
       }
       case 'deny':
         return refuse(request, reply, interaction, person, resolution, ctx);
@@ -118,7 +127,7 @@ export function createLoginFlow(deps: LoginFlowDeps) {
     },
   };
 
-  return { personHandler, context, respond, enter, refuse, expired, html, schoolNames };
+  return { personHandler, context, respond, enter, refuse, expired, html, schoolNames, brandFor };
 }
 
 export type LoginFlow = ReturnType<typeof createLoginFlow>;

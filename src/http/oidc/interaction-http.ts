@@ -107,8 +107,8 @@ function expired(reply: FastifyReply): FastifyReply {
 
 /**
  * Where a browser that is logged in came from: the diary of its last login through us, when
- * its broker session is still live. Its start page: the first post-logout URI (a page of the
- * diary that needs no login request), else the origin of its first redirect URI.
+ * its broker session is still live. Its start page: its registered client_uri, else the first
+ * post-logout URI (a page of the diary that needs no login request), else its redirect URI's origin.
  */
 export async function finishedLoginHome(request: FastifyRequest): Promise<string | undefined> {
   const provider = request.server.oidcProvider;
@@ -118,6 +118,7 @@ export async function finishedLoginHome(request: FastifyRequest): Promise<string
   if (!session) return undefined;
   const client = await provider.ctx.clients.find(clientId);
   if (!client) return undefined;
+  if (client.clientUri) return client.clientUri;
   const first = client.postLogoutRedirectUris[0] ?? client.redirectUris[0];
   return first === undefined ? undefined : client.postLogoutRedirectUris[0] ?? `${new URL(first).origin}/`;
 }

@@ -1,6 +1,7 @@
 import type { DiaryProfile } from '../../accounts/directory.js';
 import type { AccountLink } from '../../accounts/links.js';
 import { fullName, profilePlace, rolesText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
+import { diaryName, NEUTRAL_BRAND, type Brand } from './brand.js';
 import { html, page } from './html.js';
 
 export interface LinkedAccountsView {
@@ -11,7 +12,7 @@ export interface LinkedAccountsView {
   schoolNames?: SchoolNames;
   /** After an unlink, say so. */
   unlinked?: boolean;
-  diaryName?: string;
+  brand?: Brand;
 }
 
 const METHOD_TEXT: Record<AccountLink['method'], string> = {
@@ -23,7 +24,7 @@ const METHOD_TEXT: Record<AccountLink['method'], string> = {
 
 /** The person's links with a way to undo each (unlinking by the person, audited). */
 export function linkedAccountsPage(view: LinkedAccountsView): string {
-  const diary = view.diaryName ?? 'Дневник.ру';
+  const diary = diaryName(view.brand ?? NEUTRAL_BRAND);
   const date = (d: Date) => d.toISOString().slice(0, 10).split('-').reverse().join('.');
   const items = view.entries.map(
     ({ link, profile }) => html`<li class="choice"><div>
@@ -36,8 +37,8 @@ export function linkedAccountsPage(view: LinkedAccountsView): string {
   );
   return page(
     'Связанные профили',
-    html`<h1>Профили ${diary}, связанные с госуслугами</h1>
+    html`<h1>Профили ${diary.gen}, связанные с госуслугами</h1>
 ${view.unlinked ? html`<p role="status">Связь удалена. При следующем входе через госуслуги профиль будет найден заново или предложено связать его вручную.</p>` : false}
-${view.entries.length > 0 ? html`<ul class="choices">${items}</ul>` : html`<p>С вашей учётной записью госуслуг не связан ни один профиль ${diary}.</p>`}`,
+${view.entries.length > 0 ? html`<ul class="choices">${items}</ul>` : html`<p>С вашей учётной записью госуслуг не связан ни один профиль ${diary.gen}.</p>`}`,
   );
 }

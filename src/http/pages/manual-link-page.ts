@@ -1,4 +1,5 @@
 import { XSRF_FIELD } from './account-labels.js';
+import { diaryName, NEUTRAL_BRAND, supportLine, type Brand } from './brand.js';
 import { html, page } from './html.js';
 
 export interface ManualLinkView {
@@ -11,7 +12,7 @@ export interface ManualLinkView {
   /** The diary's "forgot login or password" page, when the client has one. */
   recoverUrl?: string | undefined;
   backUrl?: string | undefined;
-  diaryName?: string;
+  brand?: Brand;
 }
 
 /** Russian plural of a count: one (1, 21), few (2–4, 22–24), many (0, 5–20, 11–14). */
@@ -51,12 +52,13 @@ function errorText(error: NonNullable<ManualLinkView['error']>): string {
  * diary profile matched, in the help pages' words, asking for the diary login and password.
  */
 export function manualLinkPage(view: ManualLinkView): string {
-  const diary = view.diaryName ?? 'Дневник.ру';
+  const brand = view.brand ?? NEUTRAL_BRAND;
+  const diary = diaryName(brand);
   const locked = view.error?.kind === 'locked';
   return page(
-    `Привязка профиля ${diary}`,
-    html`<h1>Войти в ${diary}</h1>
-<p>К сожалению, мы не смогли найти Ваш профиль ${diary} по данным, предоставленным порталом госуслуг. Пожалуйста, введите логин и пароль от Вашего аккаунта ${diary} для его привязки.</p>
+    `Привязка профиля ${diary.gen}`,
+    html`<h1>Войти в ${diary.acc}</h1>
+<p>К сожалению, мы не смогли найти Ваш профиль ${diary.gen} по данным, предоставленным порталом госуслуг. Пожалуйста, введите логин и пароль от Вашего аккаунта ${diary.gen} для его привязки.</p>
 ${view.error ? html`<p class="error" role="alert" id="form-error">${errorText(view.error)}</p>` : false}
 <form method="post" action="${view.action}" autocomplete="on">
 <input type="hidden" name="${XSRF_FIELD}" value="${view.xsrf}">
@@ -66,8 +68,9 @@ ${view.error ? html`<p class="error" role="alert" id="form-error">${errorText(vi
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="200"${locked ? html` disabled` : false}>
 <p><button type="submit"${locked ? html` disabled` : false}>Войти</button></p>
 </form>
-${view.recoverUrl ? html`<p>Забыли логин или пароль? <a href="${view.recoverUrl}">Восстановите доступ.</a></p>` : html`<p>Забыли логин или пароль? Восстановите доступ на странице входа ${diary} или обратитесь к администратору ${diary} в вашей образовательной организации.</p>`}
-<p class="hint">Привязка выполняется один раз: дальше вы будете входить через госуслуги без пароля ${diary}. Чтобы профиль находился автоматически, ФИО и СНИЛС в ${diary} должны совпадать с данными на портале госуслуг; исправить их в ${diary} может только администратор вашей образовательной организации.</p>
-${view.backUrl ? html`<p><a class="button secondary" href="${view.backUrl}">Вернуться, не входя</a></p>` : false}`,
+${view.recoverUrl ? html`<p>Забыли логин или пароль? <a href="${view.recoverUrl}">Восстановите доступ.</a></p>` : html`<p>Забыли логин или пароль? Восстановите доступ на странице входа ${diary.gen} или обратитесь к администратору ${diary.gen} в вашей образовательной организации.</p>`}
+<p class="hint">Привязка выполняется один раз: дальше вы будете входить через госуслуги без пароля ${diary.gen}. Чтобы профиль находился автоматически, ФИО и СНИЛС в ${diary.prep} должны совпадать с данными на портале госуслуг; исправить их в ${diary.prep} может только администратор вашей образовательной организации.</p>
+${view.backUrl ? html`<p><a class="button secondary" href="${view.backUrl}">Вернуться, не входя</a></p>` : false}
+${supportLine(brand)}`,
   );
 }

@@ -1,5 +1,6 @@
 import type { DiaryProfile } from '../../accounts/directory.js';
 import { fullName, profilePlace, rolesText, XSRF_FIELD, type SchoolNames } from './account-labels.js';
+import { diaryName, NEUTRAL_BRAND, supportLine, type Brand } from './brand.js';
 import { html, page } from './html.js';
 
 export interface ProfileChooserView {
@@ -12,7 +13,7 @@ export interface ProfileChooserView {
   schoolNames?: SchoolNames;
   /** A validated client redirect carrying access_denied, when the person would rather go back. */
   backUrl?: string | undefined;
-  diaryName?: string;
+  brand?: Brand;
 }
 
 /**
@@ -21,7 +22,7 @@ export interface ProfileChooserView {
  * with its roles and school, the last choice preselected.
  */
 export function profileChooserPage(view: ProfileChooserView): string {
-  const diary = view.diaryName ?? 'Дневник.ру';
+  const diary = diaryName(view.brand ?? NEUTRAL_BRAND);
   const preselected = view.profiles.some((p) => p.id === view.defaultProfileId) ? view.defaultProfileId : undefined;
   // One person's profiles: the name tells them apart only when it differs (a maiden name).
   const namesDiffer = new Set(view.profiles.map(fullName)).size > 1;
@@ -37,8 +38,8 @@ export function profileChooserPage(view: ProfileChooserView): string {
   const person = view.profiles[0] && !namesDiffer ? html`<p>${fullName(view.profiles[0])}</p>` : false;
   return page(
     'Выберите профиль',
-    html`<h1>Выберите профиль ${diary}</h1>
-<p>С вашей учётной записью госуслуг связано несколько профилей ${diary}. Выберите, в какой из них войти. Ваш выбор запомнится, и в следующий раз этот профиль будет выбран заранее.</p>
+    html`<h1>Выберите профиль ${diary.gen}</h1>
+<p>С вашей учётной записью госуслуг связано несколько профилей ${diary.gen}. Выберите, в какой из них войти. Ваш выбор запомнится, и в следующий раз этот профиль будет выбран заранее.</p>
 ${person}
 <form method="post" action="${view.action}">
 <input type="hidden" name="${XSRF_FIELD}" value="${view.xsrf}">
@@ -47,7 +48,8 @@ ${person}
 </fieldset>
 <p><button type="submit">Войти</button></p>
 </form>
-<p class="hint">Старайтесь избегать ситуации, когда у одного человека в ${diary} несколько профилей: разные роли (учитель, родитель, администратор) можно совместить в одном профиле. Для этого обратитесь к администратору ${diary} в вашей образовательной организации.</p>
-${view.backUrl ? html`<p><a class="button secondary" href="${view.backUrl}">Вернуться, не входя</a></p>` : false}`,
+<p class="hint">Старайтесь избегать ситуации, когда у одного человека в ${diary.prep} несколько профилей: разные роли (учитель, родитель, администратор) можно совместить в одном профиле. Для этого обратитесь к администратору ${diary.gen} в вашей образовательной организации.</p>
+${view.backUrl ? html`<p><a class="button secondary" href="${view.backUrl}">Вернуться, не входя</a></p>` : false}
+${supportLine(view.brand ?? NEUTRAL_BRAND)}`,
   );
 }

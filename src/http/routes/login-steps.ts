@@ -51,8 +51,9 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
     const step = await current(request, form.xsrf, 'manual-link');
     if (!step) return flow.expired(request, reply);
     const { interaction, pending, ctx } = step;
+    const brand = await flow.brandFor(interaction);
     const again = (status: number, error: Parameters<typeof manualLinkPage>[0]['error']) =>
-      flow.html(reply, status, manualLinkPage({ action: LOGIN_PATHS.link, xsrf: pending.xsrf, login: form.login, error, backUrl: cancelUrl(pending.xsrf) }));
+      flow.html(reply, status, manualLinkPage({ brand, action: LOGIN_PATHS.link, xsrf: pending.xsrf, login: form.login, error, backUrl: cancelUrl(pending.xsrf) }));
     if (!form.login || !form.password) return again(400, { kind: 'missing-fields' });
 
     const result = await deps.accounts.manualLink(pending.person, { login: form.login, password: form.password, ip: request.ip }, ctx);
@@ -69,7 +70,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
         // so a person who lingers on this page does not outlive a 60-second code.
         const next = await deps.pending.save(interaction.id, pending.person, { kind: 'linked', profileId: result.profile.id });
         const schoolNames = await flow.schoolNames(request, [result.profile]);
-        return flow.html(reply, 200, linkSuccessPage({ continueUrl: `${LOGIN_PATHS.proceed}?xsrf=${encodeURIComponent(next.xsrf)}`, profile: result.profile, schoolNames }));
+        return flow.html(reply, 200, linkSuccessPage({ brand, continueUrl: `${LOGIN_PATHS.proceed}?xsrf=${encodeURIComponent(next.xsrf)}`, profile: result.profile, schoolNames }));
       }
     }
   });

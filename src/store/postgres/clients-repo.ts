@@ -24,6 +24,10 @@ function toClient(row: ClientRow): Client {
     requirePushedAuthorizationRequests: row.require_pushed_authorization_requests,
     backchannelLogoutUri: row.backchannel_logout_uri ?? undefined,
     backchannelLogoutSessionRequired: row.backchannel_logout_session_required,
+    productName: row.product_name ?? undefined,
+    supportContact: row.support_contact ?? undefined,
+    helpUri: row.help_uri ?? undefined,
+    clientUri: row.client_uri ?? undefined,
   };
 }
 
@@ -63,6 +67,10 @@ export function createPostgresClientRepo(db: Db): ClientRepo {
         require_pushed_authorization_requests: client.requirePushedAuthorizationRequests ?? false,
         backchannel_logout_uri: client.backchannelLogoutUri ?? null,
         backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
+        product_name: client.productName ?? null,
+        support_contact: client.supportContact ?? null,
+        help_uri: client.helpUri ?? null,
+        client_uri: client.clientUri ?? null,
       };
       await db
         .insertInto('clients')

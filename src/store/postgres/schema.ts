@@ -40,6 +40,10 @@ export interface ClientsTable {
   /** Migration 0009. */
   backchannel_logout_uri: ColumnType<string | null, string | null | undefined, string | null>;
   backchannel_logout_session_required: WithDefault<boolean>;
+  product_name: string | null;
+  support_contact: string | null;
+  help_uri: string | null;
+  client_uri: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

@@ -83,7 +83,7 @@ t.test('everything from the directory is escaped', async (t) => {
 t.test('the Irkutsk page: the manual-link form in the help pages\' words, with login, password and the anti-CSRF field', async (t) => {
   const body = manualLinkPage({ action: '/login/link', xsrf: 'xsrf-2', recoverUrl: 'https://38.dnevnik.ru/recover' });
   assertSelfContained(t, body);
-  t.match(body, 'К сожалению, мы не смогли найти Ваш профиль Дневник.ру по данным, предоставленным порталом госуслуг. Пожалуйста, введите логин и пароль от Вашего аккаунта Дневник.ру для его привязки.');
+  t.match(body, 'К сожалению, мы не смогли найти Ваш профиль электронного дневника по данным, предоставленным порталом госуслуг. Пожалуйста, введите логин и пароль от Вашего аккаунта электронного дневника для его привязки.');
   t.match(body, /<input type="hidden" name="xsrf" value="xsrf-2">/);
   t.match(body, /<label for="login">Логин<\/label>\n<input id="login" name="login" type="text" autocomplete="username"/);
   t.match(body, /<label for="password">Пароль<\/label>\n<input id="password" name="password" type="password" autocomplete="current-password"/);
@@ -109,16 +109,24 @@ t.test('errors: wrong password with the attempts left, lockout with the wait, th
   t.match(manualLinkPage({ action: '/l', xsrf: 'x', error: { kind: 'missing-fields' } }), /Введите логин и пароль/);
 });
 
-t.test('the Irkutsk page: the success page «Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.»', async (t) => {
+t.test('the Irkutsk page «Отлично! Теперь вы можете входить…»: neutral words until the client names its diary', async (t) => {
   const body = linkSuccessPage({ continueUrl: 'https://diary.example/cb?code=abc&state=x' });
   assertSelfContained(t, body);
-  t.match(body, '<p role="status">Отлично! Теперь вы можете входить в Дневник.ру через портал госуслуг.</p>');
-  t.match(body, /<a class="button" href="https:\/\/diary.example\/cb\?code=abc&amp;state=x">Перейти в Дневник.ру<\/a>/);
+  t.match(body, '<p role="status">Отлично! Теперь вы можете входить в электронный дневник через портал госуслуг.</p>');
+  t.match(body, /<a class="button" href="https:\/\/diary.example\/cb\?code=abc&amp;state=x">Перейти в электронный дневник<\/a>/);
+  t.notMatch(body, /Дневник\.ру/);
 });
 
-t.test('another diary service can name itself', async (t) => {
-  t.match(manualLinkPage({ action: '/l', xsrf: 'x', diaryName: 'ЭлЖур' }), /найти Ваш профиль ЭлЖур/);
-  t.match(linkSuccessPage({ continueUrl: '/x', diaryName: 'ЭлЖур' }), /входить в ЭлЖур через портал госуслуг/);
+t.test('each diary names itself through its registration, its name after «электронный дневник» in every case', async (t) => {
+  const brand = { productName: 'ЭлЖур', supportContact: '8-800-000-00-00', helpUri: 'https://eljur.example/help' };
+  const manual = manualLinkPage({ action: '/l', xsrf: 'x', brand });
+  t.match(manual, '<h1>Войти в электронный дневник «ЭлЖур»</h1>');
+  t.match(manual, 'найти Ваш профиль электронного дневника «ЭлЖур»');
+  t.match(manual, 'ФИО и СНИЛС в электронном дневнике «ЭлЖур» должны совпадать');
+  t.match(manual, '<a href="https://eljur.example/help">Справка о входе через госуслуги</a> · Служба поддержки электронного дневника «ЭлЖур»: 8-800-000-00-00');
+  t.match(linkSuccessPage({ continueUrl: '/x', brand }), /входить в электронный дневник «ЭлЖур» через портал госуслуг/);
+  t.match(refusalPage('profile_not_attached', { backUrl: '/x', brand }), '>Вернуться в электронный дневник «ЭлЖур»</a>');
+  t.notMatch(manualLinkPage({ action: '/l', xsrf: 'x' }), /id="diary-support"/, 'no support line without a registration');
 });
 
 t.test('every refusal reason has a page that says what is wrong and what to do', async (t) => {
