@@ -10,6 +10,13 @@ export const coreEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().min(1).default('esia-broker:'),
+  // Redis Sentinel: the primary is asked of these (host:port, comma-separated); REDIS_URL then
+  // gives only the password, database number and TLS.
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, { error: 'must be host:port[,host:port…]' })
+    .optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   // Client-side deadlines, well below the 30 s HTTP request timeout: a store that accepts but
   // never answers fails the request with 503 instead of holding it.
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(20_000).default(5000),

@@ -42,6 +42,8 @@ export interface Config {
     readonly databaseUrl: string | undefined;
     readonly redisUrl: string | undefined;
     readonly redisKeyPrefix: string;
+    /** REDIS_SENTINELS and REDIS_SENTINEL_NAME: where to ask for the primary, if Sentinel runs. */
+    readonly redisSentinel: { readonly sentinels: ReadonlyArray<{ host: string; port: number }>; readonly name: string } | undefined;
     /** pg query_timeout (statement_timeout a little below): DATABASE_QUERY_TIMEOUT_MS. */
     readonly databaseQueryTimeoutMs: number;
     /** The pg pool: DATABASE_POOL_SIZE, DATABASE_CONNECT_TIMEOUT_MS, DATABASE_IDLE_TIMEOUT_MS, DATABASE_PGBOUNCER. */
@@ -133,6 +135,15 @@ export function loadConfig(env: Env = process.env): Config {
       databaseUrl: e.DATABASE_URL,
       redisUrl: e.REDIS_URL,
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
+      redisSentinel: e.REDIS_SENTINELS
+        ? {
+            sentinels: e.REDIS_SENTINELS.split(',').map((entry) => {
+              const [host = '', port = ''] = entry.trim().split(':');
+              return { host, port: Number(port) };
+            }),
+            name: e.REDIS_SENTINEL_NAME,
+          }
+        : undefined,
       databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
       databasePool: {
         size: e.DATABASE_POOL_SIZE,

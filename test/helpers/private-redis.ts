@@ -1,4 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,8 +19,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrivateRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/**
+ * No snapshots, and a directory of its own: a replica writes the RDB it receives from its primary
+ * (dump.rdb) whatever --save says, and must not write it into the working directory.
+ */
+export async function startPrivateRedis(port: number, ...extraArgs: string[]): Promise<ChildProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'esia-redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
     if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) return child;
     await sleep(100);

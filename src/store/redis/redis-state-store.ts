@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { StateStore } from '../state-store.js';
 import { StoreUnavailable } from '../unavailable.js';
 
@@ -33,6 +33,8 @@ export interface RedisStateStoreOptions {
   keyPrefix: string;
   /** Each command fails after this long instead of hanging while Redis is away (REDIS_COMMAND_TIMEOUT_MS). */
   commandTimeoutMs?: number;
+  /** Redis Sentinel: the primary is asked of these; url then gives only password, db and TLS. */
+  sentinel?: { sentinels: ReadonlyArray<{ host: string; port: number }>; name: string } | undefined;
 }
 
 // Redis answered, but says it cannot serve now (loading, read-only replica, out of memory, …).
@@ -49,8 +51,24 @@ function translated(error: unknown): unknown {
   return new StoreUnavailable('redis', error.message.slice(0, 120), { cause: error });
 }
 
+/** Redis Sentinel: the primary the sentinels name, with the URL's credentials, database and TLS. */
+function sentinelConnection(url: URL, sentinel: NonNullable<RedisStateStoreOptions['sentinel']>): RedisOptions {
+  return {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    db: Number(url.pathname.slice(1) || 0),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    sentinels: sentinel.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: sentinel.name,
+    // No failoverDetector: a dead primary closes the connection anyway, and every reconnect asks
+    // the sentinels afresh. (With it, the detector's disconnect racing that reconnect has left the
+    // client not ready for good in the failover test.)
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  };
+}
+
 export async function createRedisStateStore(options: RedisStateStoreOptions): Promise<StateStore> {
-  const redis = new Redis(options.url, {
+  const settings: RedisOptions = {
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
     // Fail fast while disconnected (readiness must report it, requests answer 503) instead of
@@ -65,7 +83,8 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     // Commands issued in the same tick (the two revocation marks of one /userinfo, and those of
     // concurrent requests) leave in one write: fewer syscalls and round trips under load.
     enableAutoPipelining: true,
-  });
+  };
+  const redis = options.sentinel ? new Redis({ ...sentinelConnection(new URL(options.url), options.sentinel), ...settings }) : new Redis(options.url, settings);
   redis.on('error', () => {
     // Connection errors surface through failed commands and /readyz; ioredis reconnects.
   });
