@@ -1,8 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon } from './daemon.js';
 import { scratchDir } from './emulator.js';
 
 /** Debian puts haproxy in /usr/sbin, which a non-root PATH may lack. */
@@ -48,39 +47,6 @@ export async function startHaproxy(bin: string, port: number, servers: Array<{ n
       '',
     ].join('\n'),
   );
-  const child = spawn(bin, ['-f', config, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i += 1) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited:\n${out}`);
-    if (await accepts(port)) break;
-    if (i > 100) {
-      child.kill('SIGKILL');
-      throw new Error(`haproxy did not listen on ${port}:\n${out}`);
-    }
-    await sleep(100);
-  }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => out,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  const daemon = await startDaemon('haproxy', bin, ['-f', config, '-db'], port, 'SIGTERM');
+  return { url: `http://127.0.0.1:${port}`, ...daemon };
 }

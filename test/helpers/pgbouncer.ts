@@ -1,8 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon } from './daemon.js';
 import { scratchDir } from './emulator.js';
 
 /** Debian puts pgbouncer in /usr/sbin, which a non-root PATH may lack. */
@@ -46,39 +45,6 @@ export async function startPgbouncer(bin: string, port: number, target: { host: 
     { mode: 0o644 },
   );
   const asRoot = process.getuid?.() === 0;
-  const child = spawn(bin, [...(asRoot ? ['-u', 'nobody'] : []), config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; ; i += 1) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited:\n${out}`);
-    if (await accepts(port)) break;
-    if (i > 100) {
-      child.kill('SIGKILL');
-      throw new Error(`pgbouncer did not listen on ${port}:\n${out}`);
-    }
-    await sleep(100);
-  }
-  return {
-    port,
-    output: () => out,
-    async close() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT');
-        await exited;
-      }
-    },
-  };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+  const daemon = await startDaemon('pgbouncer', bin, [...(asRoot ? ['-u', 'nobody'] : []), config], port, 'SIGINT');
+  return { port, ...daemon };
 }
