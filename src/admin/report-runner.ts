@@ -11,13 +11,13 @@ import { ReportRefused, reportFilterSchema, reportPageSchema, type AdminQueries,
 const REPORTS = {
   logins: {
     title: 'Активность входа через госуслуги',
-    columns: ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count'],
+    columns: ['profile_id', 'full_name', 'roles', 'classes', 'schools', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count'],
     paged: true,
     run: (q: AdminQueries, f: ReportFilter, p?: ReportPage) => q.loginActivity(f, p),
   },
   completeness: {
     title: 'Наполненность данными',
-    columns: ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated'],
+    columns: ['profile_id', 'full_name', 'roles', 'classes', 'schools', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated'],
     paged: true,
     run: (q: AdminQueries, f: ReportFilter, p?: ReportPage) => q.completeness(f, p),
   },

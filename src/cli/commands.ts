@@ -9,7 +9,7 @@ import { UsageError, type CliIo } from './cli-io.js';
 
 /** Each `esia-broker` command: the same admin functions the API calls, printed for scripts. */
 export interface CommandArgs {
-  values: Partial<Record<'json' | 'csv' | 'now' | 'dry-run' | 'help', boolean> & Record<'format' | 'region' | 'school' | 'role' | 'from' | 'to' | 'esia-oid' | 'profile', string>>;
+  values: Partial<Record<'json' | 'csv' | 'now' | 'dry-run' | 'help', boolean> & Record<'format' | 'region' | 'municipality' | 'school' | 'class' | 'role' | 'school-year' | 'month' | 'from' | 'to' | 'esia-oid' | 'profile', string>>;
   positionals: string[];
 }
 
@@ -183,8 +183,9 @@ export const COMMANDS: Record<string, Command> = {
 for (const name of ['logins', 'completeness', 'outcomes'] as const) {
   COMMANDS[`report ${name}`] = async (args, ctx, io, call) => {
     if (args.positionals.length > 0) throw new UsageError(`report ${name} takes options only`);
-    const { region, school, role, from, to } = args.values;
-    const result = await runReport({ queries: ctx.adminQueries, audit: ctx.audit }, reportNameSchema.parse(name), { region, school, role, from, to }, call);
+    const { region, municipality, school, class: className, role, month, from, to } = args.values;
+    const filter = { region, municipality, school, class: className, role, school_year: args.values['school-year'], month, from, to };
+    const result = await runReport({ queries: ctx.adminQueries, audit: ctx.audit }, reportNameSchema.parse(name), filter, call);
     io.out(args.values.csv ? toCsv(result.columns as never[], result.rows as never[]) : json(result.rows));
     return 0;
   };

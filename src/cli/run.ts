@@ -38,7 +38,8 @@ export const USAGE = `usage: esia-broker <command> [options]
   person show|erase (PROFILE_ID | --esia-oid OID)
                                            everything stored about one person (JSON); erasure
   purge                                    delete login/audit events and grants past their retention (a CronJob)
-  report logins|completeness|outcomes [--csv] [--region NN] [--school ID] [--role ROLE] [--from DATE] [--to DATE]
+  report logins|completeness|outcomes [--csv] [--region NN] [--municipality NAME] [--school ID] [--class 5-в]
+                                           [--role ROLE] [--school-year 2025/2026 [--month 1-12] | --from DATE --to DATE]
 
 Settings come from the environment as for the server (DATABASE_URL, else the embedded database
 under DATA_DIR: stop the server first, PGlite is single-process). Exit codes: 0 ok, 1 failure,
@@ -53,6 +54,10 @@ const OPTIONS = {
   format: { type: 'string' },
   region: { type: 'string' },
   school: { type: 'string' },
+  municipality: { type: 'string' },
+  class: { type: 'string' },
+  'school-year': { type: 'string' },
+  month: { type: 'string' },
   role: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },

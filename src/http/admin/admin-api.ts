@@ -58,5 +58,6 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     publicUrl: deps.publicUrl,
     people: deps.people,
     timeZones: deps.timeZones,
+    schools: { store: deps.schools, importSchools: deps.importSchools },
   });
 }

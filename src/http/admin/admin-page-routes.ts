@@ -10,11 +10,14 @@ import type { RegionTimeZones } from '../../policy/region-time.js';
 import { randomToken, safeEqual } from '../../crypto/random.js';
 import { OAuthError } from '../../errors/oauth-errors.js';
 import { readSignedCookie } from '../oidc/cookies.js';
-import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, refusedFilter, type AdminReportView } from '../pages/admin-page.js';
+import { adminLoginPage, adminReportPage, MAX_TABLE_ROWS, REPORT_FILTER_FIELDS, refusedFilter, type AdminReportView } from '../pages/admin-page.js';
 import { html, page } from '../pages/html.js';
 import type { PeopleAdmin } from '../../admin/people-admin.js';
 import { registerPersonPage } from './person-page-routes.js';
+import { registerSchoolPage } from './school-page-routes.js';
 import { reportChart } from './report-charts.js';
+import type { SchoolImport } from '../../admin/school-import.js';
+import type { SchoolStore } from '../../admin/school-store.js';
 
 /**
  * /admin: the reports page behind the admin token, typed once on a form and then kept as a
@@ -32,11 +35,13 @@ export interface AdminPageDeps {
   people?: PeopleAdmin | undefined;
   /** Region → time zone (the region table's); absent: every time reads Moscow time. */
   timeZones?: (() => RegionTimeZones) | undefined;
+  /** The school directory page (/admin/school-directory). */
+  schools?: { store: SchoolStore; importSchools: SchoolImport } | undefined;
 }
 
 const SESSION_COOKIE = 'eb_admin';
 const FORM_COOKIE = 'eb_admin_form';
-const FILTERS = ['region', 'school', 'role', 'from', 'to'] as const;
+const FILTERS = REPORT_FILTER_FIELDS;
 const loginForm = z.object({ xsrf: z.string().max(128).default(''), token: z.string().max(512).default('') });
 const logoutForm = z.object({ xsrf: z.string().max(128).default('') });
 const pageCall = (request: FastifyRequest): AdminCall => ({ actor: ADMIN_ACTORS.page, requestId: request.id });
@@ -130,6 +135,7 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
     });
 
     if (deps.people) registerPersonPage(scope, { people: deps.people, sessionOf, send });
+    if (deps.schools) registerSchoolPage(scope, { schools: deps.schools.store, importSchools: deps.schools.importSchools, sessionOf, send });
 
     scope.get('/admin/export/:file', surface, async (request, reply) => {
       const session = await sessionOf(request);

@@ -10,12 +10,17 @@ import { html, page, type SafeHtml } from './html.js';
  * link per report. Plain server-rendered HTML in Russian, no scripts, no external assets.
  */
 export const ADMIN_FORM_FIELD = 'xsrf';
+/** The report filters the page carries (the domain validates them: src/admin/reports.ts). */
+export const REPORT_FILTER_FIELDS = ['region', 'municipality', 'school', 'class', 'role', 'school_year', 'month', 'from', 'to'] as const;
+export type ReportFilterField = (typeof REPORT_FILTER_FIELDS)[number];
+const MONTHS = ['сентябрь', 'октябрь', 'ноябрь', 'декабрь', 'январь', 'февраль', 'март', 'апрель', 'май', 'июнь', 'июль', 'август'];
+const MONTH_NUMBERS = [9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8];
 /** Rows per page of the table (the API's largest page); the CSV has them all. */
 export const MAX_TABLE_ROWS = 1000;
 
 const LABELS: Record<string, string> = {
-  profile_id: 'Профиль', full_name: 'ФИО', roles: 'Роли', school_ids: 'ОО', region: 'Регион',
-  esia_login: 'Входил через госуслуги', first_esia_login: 'Первый вход', last_esia_login: 'Последний вход',
+  profile_id: 'Профиль', full_name: 'Пользователь', roles: 'Роли', classes: 'Классы', schools: 'ОО', school_ids: 'Код ОО', region: 'Регион',
+  esia_login: 'Вход через ЕСИА', first_esia_login: 'Первый вход', last_esia_login: 'Последний вход',
   esia_login_count: 'Входов', has_snils: 'СНИЛС', has_birth_date: 'Дата рождения', activated: 'Активирован',
   day: 'День', outcome: 'Итог', count: 'Количество',
 };
@@ -41,15 +46,21 @@ function cell(column: string, row: Readonly<Record<string, unknown>>, timeZones:
 /** The page's own words for a refused filter (the API's stay English, for integrators). */
 const FIELD_PROBLEMS: Record<string, string> = {
   region: 'Регион: нужен код региона из двух цифр, например 38.',
+  municipality: 'Муниципалитет: название как в справочнике школ — до 200 знаков, без служебных символов.',
   school: 'ОО: идентификатор организации — до 100 знаков, без служебных символов.',
+  class: 'Класс: буквы и цифры, например 5-в.',
   role: 'Роль: выберите роль из списка.',
   from: 'Период с: такой даты нет в календаре (нужна дата с 1900 по 2999 год).',
+  school_year: 'Учебный год: нужен вид 2025/2026 (с 1 августа по 31 июля).',
+  month: 'Месяц: выберите месяц из списка.',
   to: 'Период по: такой даты нет в календаре (нужна дата с 1900 по 2999 год).',
   after: 'Страница: ссылка на страницу отчёта испорчена; откройте отчёт с начала.',
   limit: 'Строк на странице: нужно целое число от 1 до 1000.',
 };
 const RULE_PROBLEMS: Record<string, string> = {
   period_order: 'Период: дата «с» позже даты «по».',
+  month_needs_year: 'Месяц: выбирается внутри учебного года — укажите и учебный год.',
+  year_or_period: 'Учебный год: укажите либо учебный год (и месяц), либо период «с»/«по», не оба.',
   cursor_gone: 'Страница: профиль, после которого начиналась страница, удалён; откройте отчёт с начала.',
 };
 
@@ -79,7 +90,7 @@ ${error ? html`<p class="error" role="alert" id="form-error">${error}</p>` : fal
 
 export interface AdminReportView {
   report: ReportName;
-  filter: Partial<Record<'region' | 'school' | 'role' | 'from' | 'to', string>>;
+  filter: Partial<Record<ReportFilterField, string>>;
   columns: readonly string[];
   rows: ReadonlyArray<Record<string, unknown>>;
   /** Keyset paging of the per-person reports: where this page starts and the next one would. */
@@ -106,8 +117,12 @@ function filters(view: AdminReportView): SafeHtml {
   return html`<form class="filters" method="get" action="/admin">
 <div><label for="report">Отчёт</label><select id="report" name="report">${REPORT_NAMES.map((name) => option(name, reportTitle(name), name === view.report))}</select></div>
 <div><label for="region">Регион</label><input id="region" name="region" inputmode="numeric" pattern="\\d{2}" maxlength="2" size="3" value="${f.region ?? ''}"></div>
-<div><label for="school">ОО</label><input id="school" name="school" maxlength="100" size="14" value="${f.school ?? ''}"></div>
+<div><label for="municipality">Муниципалитет</label><input id="municipality" name="municipality" maxlength="200" size="14" value="${f.municipality ?? ''}"></div>
+<div><label for="school">Код ОО</label><input id="school" name="school" maxlength="100" size="10" value="${f.school ?? ''}"></div>
+<div><label for="class">Класс</label><input id="class" name="class" maxlength="32" size="5" value="${f.class ?? ''}"></div>
 <div><label for="role">Роль</label><select id="role" name="role">${option('', 'все', !f.role)}${ROLES.map((role) => option(role, ROLE_NAMES[role] ?? role, role === f.role))}</select></div>
+<div><label for="school_year">Учебный год</label><input id="school_year" name="school_year" placeholder="2025/2026" pattern="\\d{4}/\\d{4}" maxlength="9" size="9" value="${f.school_year ?? ''}"></div>
+<div><label for="month">Месяц</label><select id="month" name="month">${option('', 'весь учебный год', !f.month)}${MONTH_NUMBERS.map((m, i) => option(String(m), MONTHS[i]!, String(m) === f.month))}</select></div>
 <div><label for="from">Период с</label><input id="from" name="from" type="date" value="${f.from ?? ''}"></div>
 <div><label for="to">по</label><input id="to" name="to" type="date" value="${f.to ?? ''}"></div>
 <div><button type="submit">Показать</button></div>
@@ -146,7 +161,7 @@ export function refusedFilter(problems: readonly FieldProblem[]): SafeHtml {
 }
 
 export function adminReportPage(view: AdminReportView): string {
-  return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <a href="/admin/person">Данные человека</a> · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
+  return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <a href="/admin/person">Данные человека</a> · <a href="/admin/school-directory">Справочник школ</a> · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
 <h1>${reportTitle(view.report)}</h1>
 ${filters(view)}
 ${view.problems ? refusedFilter(view.problems) : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>

@@ -7,7 +7,9 @@ import type { Database } from './schema.js';
 
 const fullName = sql<string>`concat_ws(' ', p.last_name, p.first_name, p.middle_name)`;
 const yesNo = (condition: ReturnType<typeof sql>) => sql<'yes' | 'no'>`case when ${condition} then 'yes' else 'no' end`;
-const asText = (json: 'roles' | 'school_ids') => sql<string>`(select coalesce(string_agg(value, ' '), '') from jsonb_array_elements_text(p.${sql.ref(json)}))`;
+const asText = (json: 'roles' | 'school_ids' | 'classes') => sql<string>`(select coalesce(string_agg(value, ' '), '') from jsonb_array_elements_text(p.${sql.ref(json)}))`;
+/** The directory's short names of the profile's schools, in its order; a school it lacks as «организация <id>». */
+const schoolNames = sql<string>`(select coalesce(string_agg(coalesce(s.short_name, 'организация ' || x.id), '; ' order by x.n), '') from jsonb_array_elements_text(p.school_ids) with ordinality as x(id, n) left join schools s on s.id = x.id)`;
 
 /**
  * The IANA zone of a region column as SQL: one CASE over the regions whose zone is not Moscow
@@ -34,6 +36,9 @@ function profileFilter(filter: ReportFilter) {
     const conditions = [];
     if (filter.region) conditions.push(eb('p.region', '=', filter.region));
     if (filter.school) conditions.push(sql<boolean>`p.school_ids @> ${JSON.stringify([filter.school])}::jsonb`);
+    if (filter.class) conditions.push(sql<boolean>`p.classes @> ${JSON.stringify([filter.class])}::jsonb`);
+    // A profile is in the municipality when one of its schools is (by the school directory).
+    if (filter.municipality) conditions.push(sql<boolean>`exists (select 1 from schools s where s.municipality = ${filter.municipality} and p.school_ids @> jsonb_build_array(s.id))`);
     if (filter.role) conditions.push(sql<boolean>`p.roles @> ${JSON.stringify([filter.role])}::jsonb`);
     return eb.and(conditions);
   };
@@ -91,7 +96,7 @@ export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = ()
               .as('l'),
           (join) => join.onTrue(),
         )
-        .select(['p.id', fullName.as('full_name'), asText('roles').as('roles'), asText('school_ids').as('school_ids'), 'p.region', 'l.first_at', 'l.last_at', 'l.count'])
+        .select(['p.id', fullName.as('full_name'), asText('roles').as('roles'), asText('classes').as('classes'), schoolNames.as('schools'), asText('school_ids').as('school_ids'), 'p.region', 'l.first_at', 'l.last_at', 'l.count'])
         .where(profileFilter(filter))
         .$call(inProfileOrder(page, anchor))
         .execute();
@@ -101,6 +106,8 @@ export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = ()
           profile_id: r.id,
           full_name: r.full_name,
           roles: r.roles,
+          classes: r.classes,
+          schools: r.schools,
           school_ids: r.school_ids,
           region: r.region,
           esia_login: count > 0 ? 'yes' : 'no',
@@ -119,6 +126,8 @@ export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = ()
           'p.id as profile_id',
           fullName.as('full_name'),
           asText('roles').as('roles'),
+          asText('classes').as('classes'),
+          schoolNames.as('schools'),
           asText('school_ids').as('school_ids'),
           'p.region',
           yesNo(sql`p.snils_hmac is not null`).as('has_snils'),

@@ -94,7 +94,7 @@ t.test('the /admin page', async (t) => {
 
     const report = await b.request('GET', '/admin?report=logins&region=38&role=teacher');
     t.equal(report.status, 200);
-    t.match(report.text, /<td data-label="ФИО">Андреева Кармела Егоровна<\/td>/, 'each cell names its column for the phone layout');
+    t.match(report.text, /<td data-label="Пользователь">Андреева Кармела Егоровна<\/td>/, 'each cell names its column for the phone layout');
     t.match(bare(report.text), /<td>2<\/td>/, 'two ESIA logins counted');
     t.notMatch(report.text, /Борисов|Андреева Мария/);
     t.match(report.text, /href="\/admin\/export\/logins\.csv\?region=38&amp;role=teacher"/);
@@ -110,6 +110,14 @@ t.test('the /admin page', async (t) => {
     const badPeriod = await b.request('GET', '/admin?report=logins&from=2026-11-30&to=2026-11-01');
     t.equal(badPeriod.status, 400);
     t.match(badPeriod.text, /<li>Период: дата «с» позже даты «по»\.<\/li>/);
+    const badNew = await b.request('GET', '/admin?report=logins&municipality=a%00b&class=' + encodeURIComponent('5 "в"') + '&school_year=2025-2026&month=13');
+    t.equal(badNew.status, 400);
+    t.match(badNew.text, /<li>Муниципалитет: название как в справочнике школ[^<]*<\/li><li>Класс: буквы и цифры, например 5-в\.<\/li><li>Учебный год: нужен вид 2025\/2026 \(с 1 августа по 31 июля\)\.<\/li><li>Месяц: выберите месяц из списка\.<\/li>/, 'the new filters, field by field in Russian');
+    t.notMatch(badNew.text, /must|Invalid/);
+    const badMonth = await b.request('GET', '/admin?report=logins&month=3');
+    t.match(badMonth.text, /<li>Месяц: выбирается внутри учебного года — укажите и учебный год\.<\/li>/);
+    const badBoth = await b.request('GET', '/admin?report=logins&school_year=2025/2026&from=2025-09-01');
+    t.match(badBoth.text, /<li>Учебный год: укажите либо учебный год \(и месяц\), либо период «с»\/«по», не оба\.<\/li>/);
     const badExport = await b.request('GET', '/admin/export/logins.csv?to=2023-02-29');
     t.equal(badExport.status, 400);
     t.match(badExport.text, /Период по: такой даты нет в календаре/);
@@ -126,7 +134,7 @@ t.test('the /admin page', async (t) => {
     t.equal(csv.status, 200);
     t.match(csv.headers.get('content-disposition'), /attachment; filename="completeness.csv"/);
     const records = parse(csv.text, { columns: true, bom: true }) as Array<Record<string, string>>;
-    t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated']);
+    t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'classes', 'schools', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated']);
     t.same(records.map((r) => r['profile_id']), ['pg-teacher', 'pg-student'], 'no SNILS anywhere in region 38');
 
     const logout = await b.request('POST', '/admin/logout', { xsrf: b.field(report.text, 'xsrf') });
@@ -138,6 +146,32 @@ t.test('the /admin page', async (t) => {
 
     const audit = await call<{ events: Array<{ action: string; actor: string }> }>('GET', '/admin/audit?actor=admin:page');
     t.same(audit.body.events.map((e) => e.action), ['admin.logout', 'report.read', 'report.read', 'report.read', 'admin.login']);
+  });
+
+  t.test('the school directory: pasted CSV imported (audited as the page), names then shown in the reports', async (t) => {
+    const b = cookieJar(broker.url);
+    const form = await b.request('GET', '/admin');
+    t.equal((await b.request('POST', '/admin/login', { xsrf: b.field(form.text, 'xsrf'), token: ADMIN_TOKEN })).status, 303);
+    const before = await b.request('GET', '/admin/school-directory');
+    t.equal(before.status, 200);
+    t.match(before.text, /Школ в справочнике: 0/);
+    const xsrf = b.field(before.text, 'xsrf');
+    t.equal((await b.request('POST', '/admin/school-directory', { xsrf: 'forged', csv: 'id\nx\n' })).status, 401, 'a forged form token is refused');
+    const csv = 'Код ОО;Полное наименование;Краткое наименование;Муниципалитет;Регион\nschool-7;МБОУ «Средняя школа № 7»;МБОУ «СОШ № 7»;г. Иркутск;38\n;Без кода;Без кода;г. Иркутск;38\n';
+    const dry = await b.request('POST', '/admin/school-directory', { xsrf, csv, dry_run: '1' });
+    t.match(dry.text, /Проверка, ничего не сохранено: строк 2: добавлено 1, изменено 0, без изменений 0, отклонено 1/);
+    t.match(dry.text, /строка 3: id: is required/);
+    const done = await b.request('POST', '/admin/school-directory', { xsrf, csv });
+    t.equal(done.status, 200);
+    t.match(done.text, /Школ в справочнике: 1/);
+    t.match(done.text, /<td>school-7<\/td><td>МБОУ «СОШ № 7»<\/td><td>г. Иркутск<\/td>/);
+    const bad = await b.request('POST', '/admin/school-directory', { xsrf, csv: 'id;director\nx;y\n' });
+    t.equal(bad.status, 400);
+    t.match(bad.text, /Файл не принят: import: unknown column &quot;director&quot;/);
+    const report = await b.request('GET', '/admin?report=logins&region=38&municipality=' + encodeURIComponent('г. Иркутск'));
+    t.match(bare(report.text), /<td>МБОУ «СОШ № 7»<\/td>/, 'the report shows the school by name');
+    const audit = await call<{ events: Array<{ actor: string; outcome: string }> }>('GET', '/admin/audit?action=school.import&limit=1');
+    t.match(audit.body.events[0], { actor: 'admin:page', outcome: 'partial' });
   });
 
   t.test('a long report shows 1,000 rows a page with a link to the next page', async (t) => {
@@ -192,13 +226,13 @@ t.test('the /admin page', async (t) => {
     await page.getByRole('heading', { name: 'Наполненность данными' }).waitFor();
     const rows = await page.locator('tbody tr').allInnerTexts();
     t.equal(rows.length, 1, rows.join(' | '));
-    t.match(rows[0], /pg-student\s+Андреева Мария\s+ученик\s+school-7\s+38\s+нет\s+нет\s+нет/);
+    t.match(rows[0], /pg-student\s+Андреева Мария\s+ученик\s+—\s+МБОУ «СОШ № 7»\s+school-7\s+38\s+нет\s+нет\s+нет/);
     await saveScreenshot(page, 'admin-completeness');
 
     const href = await page.getByRole('link', { name: 'Скачать CSV' }).getAttribute('href');
     t.equal(href, '/admin/export/completeness.csv?region=38&role=student');
     const download = await context.request.get(`${broker.url}${href}`);
-    t.same(parse(await download.text(), { columns: true, bom: true }), [{ profile_id: 'pg-student', full_name: 'Андреева Мария', roles: 'student', school_ids: 'school-7', region: '38', has_snils: 'no', has_birth_date: 'no', activated: 'no' }]);
+    t.same(parse(await download.text(), { columns: true, bom: true }), [{ profile_id: 'pg-student', full_name: 'Андреева Мария', roles: 'student', classes: '', schools: 'МБОУ «СОШ № 7»', school_ids: 'school-7', region: '38', has_snils: 'no', has_birth_date: 'no', activated: 'no' }]);
 
     await page.goto(`${broker.url}/admin?report=logins`);
     t.match(await page.locator('tbody').innerText(), /pg-teacher[^\n]*да[^\n]*20\.11\.2026 16:00 \(UTC\+8\)[^\n]*21\.11\.2026 16:00 \(UTC\+8\)\s+2/, 'times on the Irkutsk clock');

@@ -107,7 +107,7 @@ t.test('esia-broker CLI', async (t) => {
   t.test('reports as JSON or CSV with the exact header', async (t) => {
     const csv = await cli(env, ['report', 'completeness', '--csv', '--region', '38']);
     t.equal(csv.code, 0);
-    t.equal(csv.out.split('\r\n')[0], '\uFEFFprofile_id,full_name,roles,school_ids,region,has_snils,has_birth_date,activated');
+    t.equal(csv.out.split('\r\n')[0], '\uFEFFprofile_id,full_name,roles,classes,schools,school_ids,region,has_snils,has_birth_date,activated');
     const records = parse(csv.out, { columns: true, bom: true }) as Array<Record<string, string>>;
     t.same(records.map((r) => [r['profile_id'], r['has_snils'], r['activated']]), [['cli-3', 'no', 'no'], ['cli-1', 'yes', 'yes'], ['cli-4', 'no', 'no']]);
     const logins = JSON.parse((await cli(env, ['report', 'logins', '--role', 'teacher'])).out) as Array<Record<string, unknown>>;
@@ -151,6 +151,6 @@ t.test('esia-broker CLI', async (t) => {
     t.match(usage.err, /unknown command "nope"/);
     const report = await spawnCli(env, ['report', 'completeness', '--csv', '--role', 'parent']);
     t.equal(report.code, 0, report.err);
-    t.equal(report.out, '\uFEFFprofile_id,full_name,roles,school_ids,region,has_snils,has_birth_date,activated\r\ncli-3,Котов Пётр,parent,school-1,38,no,no,no\r\n');
+    t.equal(report.out, '\uFEFFprofile_id,full_name,roles,classes,schools,school_ids,region,has_snils,has_birth_date,activated\r\ncli-3,Котов Пётр,parent,,организация school-1,school-1,38,no,no,no\r\n');
   });
 });

@@ -86,7 +86,7 @@ t.test('admin reports and audit', async (t) => {
     const csv = await get('/admin/reports/logins?region=38&role=teacher&format=csv');
     t.match(csv.headers.get('content-type'), /^text\/csv/);
     const records = parse(await csv.text(), { columns: true, bom: true }) as Array<Record<string, string>>;
-    t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count']);
+    t.same(Object.keys(records[0]!), ['profile_id', 'full_name', 'roles', 'classes', 'schools', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count']);
     t.same(records.map((r) => [r['profile_id'], r['full_name'], r['roles']]), [['p-teacher', 'Андреева Кармела Егоровна', 'teacher parent']]);
   });
 
@@ -95,7 +95,7 @@ t.test('admin reports and audit', async (t) => {
     const bytes = Buffer.from(await (await get('/admin/reports/logins?region=61&format=csv')).arrayBuffer());
     t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
     const lines = bytes.toString('utf8').slice(1).split('\r\n');
-    t.match(lines[1], /^p-formula,"Тест;'=1\+1 @Имя",teacher,school-9,61,/);
+    t.match(lines[1], /^p-formula,"Тест;'=1\+1 @Имя",teacher,,организация school-9,school-9,61,/);
     t.same((parse(bytes, { columns: true, bom: true }) as Array<Record<string, string>>).map((r) => r['full_name']), [`Тест;'=1+1 @Имя`]);
   });
 
