@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gostDigest, type GostBits } from './certificate.js';
-import { createOpensslSigner } from './openssl-signer.js';
-import type { Openssl } from './openssl.js';
+import { gostDigest } from './certificate.js';
+import { createOpensslSigner, type KeyFileSignerOptions } from './openssl-signer.js';
 import { SignerError, type EsiaSigner } from './signer.js';
 
 /**
@@ -12,15 +11,7 @@ import { SignerError, type EsiaSigner } from './signer.js';
  * come from the same OpenSSL routine `openssl dgst -sign` uses, so the byte order is the same.
  * CMS (legacy v1) has no Node API and still goes through the spawning signer.
  */
-export function createEngineSigner(options: {
-  openssl: Openssl;
-  enginePath: string;
-  keyFile: string;
-  certFile: string;
-  passphrase: string | undefined;
-  certificateHash: () => Promise<string>;
-  bits?: GostBits;
-}): EsiaSigner {
+export function createEngineSigner(options: KeyFileSignerOptions & { enginePath: string }): EsiaSigner {
   loadGostEngine(options.enginePath);
   const digest = gostDigest(options.bits ?? 256);
   let key: crypto.KeyObject;

@@ -8,14 +8,17 @@ import type { EsiaSigner } from './signer.js';
  * A 512-bit key signs with Streebog-512 (-md_gost12_512): the digest follows the key size.
  * The passphrase travels in the child's environment (`-passin env:`), never on the command line.
  */
-export function createOpensslSigner(options: {
+/** A GOST key in a PEM file and its certificate: what the openssl and engine signers both take. */
+export interface KeyFileSignerOptions {
   openssl: Openssl;
   keyFile: string;
   certFile: string;
   passphrase: string | undefined;
   certificateHash: () => Promise<string>;
   bits?: GostBits;
-}): EsiaSigner {
+}
+
+export function createOpensslSigner(options: KeyFileSignerOptions): EsiaSigner {
   const digest = gostDigest(options.bits ?? 256);
   const pass = options.passphrase ? ['-passin', 'env:ESIA_KEY_PASSPHRASE'] : [];
   const env = options.passphrase ? { ESIA_KEY_PASSPHRASE: options.passphrase } : undefined;
