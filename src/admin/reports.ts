@@ -126,6 +126,8 @@ export interface OutcomeRow {
 /** Per school (a profile counts once for each school it is attached to): the /admin page's charts. */
 export interface SchoolSummaryRow {
   school: string;
+  /** The directory's short name, or «организация <id>» for a school it lacks. */
+  school_name: string;
   people: number;
   /** People with at least one successful ESIA login in the period. */
   esia_logged_in: number;

@@ -17,7 +17,7 @@ export async function reportChart(name: ReportName, rows: ReadonlyArray<Record<s
   if (name === 'logins') {
     // Lowest share first: the schools to talk to.
     const bars = schools
-      .map((s) => ({ school: s.school, value: s.esia_logged_in, of: s.people }))
+      .map((s) => ({ school: s.school_name, value: s.esia_logged_in, of: s.people }))
       .sort((a, b) => a.value / a.of - b.value / b.of || a.school.localeCompare(b.school))
       .slice(0, MAX_CHART_SCHOOLS);
     return schoolBarsChart({
@@ -30,7 +30,7 @@ export async function reportChart(name: ReportName, rows: ReadonlyArray<Record<s
   }
   const missing = schools.filter((s) => s.without_snils > 0);
   const bars = missing
-    .map((s) => ({ school: s.school, value: s.without_snils, of: s.people }))
+    .map((s) => ({ school: s.school_name, value: s.without_snils, of: s.people }))
     .sort((a, b) => b.value - a.value || a.school.localeCompare(b.school))
     .slice(0, MAX_CHART_SCHOOLS);
   return schoolBarsChart({

@@ -172,6 +172,7 @@ export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = ()
         .innerJoin(sql<{ school: string }>`jsonb_array_elements_text(p.school_ids)`.as('s'), (join) => join.onTrue())
         .select([
           sql<string>`s.value`.as('school'),
+          sql<string>`coalesce((select sc.short_name from schools sc where sc.id = s.value), 'организация ' || s.value)`.as('school_name'),
           sql<string>`count(*)`.as('people'),
           sql<string>`count(*) filter (where ${loggedIn})`.as('esia_logged_in'),
           sql<string>`count(*) filter (where p.snils_hmac is null)`.as('without_snils'),
@@ -181,7 +182,7 @@ export function createAdminQueries(db: Db, timeZones: () => RegionTimeZones = ()
         .groupBy(sql`s.value`)
         .orderBy(sql`s.value`)
         .execute();
-      return rows.map((r) => ({ school: r.school, people: Number(r.people), esia_logged_in: Number(r.esia_logged_in), without_snils: Number(r.without_snils) }));
+      return rows.map((r) => ({ school: r.school, school_name: r.school_name, people: Number(r.people), esia_logged_in: Number(r.esia_logged_in), without_snils: Number(r.without_snils) }));
     },
 
     async audit(filter: AuditFilter) {

@@ -266,14 +266,14 @@ t.test('the /admin page', async (t) => {
     await page.goto(`${broker.url}/admin?report=logins&region=38`);
     const share = page.getByRole('img', { name: 'Доля людей каждой ОО, входивших через госуслуги' });
     t.ok(((await share.boundingBox())?.height ?? 0) > 20, 'the share chart is drawn');
-    t.same(await page.locator('svg.chart-schools g[data-school]').evaluateAll((groups) => groups.map((g) => (g as unknown as { textContent: string }).textContent.replace(/\s+/g, ' ').trim())), ['school-7: 50 % (1 из 2) school-7 50 % (1 из 2)'], 'school-7: the teacher logged in, the pupil not');
+    t.same(await page.locator('svg.chart-schools g[data-school]').evaluateAll((groups) => groups.map((g) => (g as unknown as { textContent: string }).textContent.replace(/\s+/g, ' ').trim())), ['МБОУ «СОШ № 7»: 50 % (1 из 2) МБОУ «СОШ № 7» 50 % (1 из 2)'], 'school-7 by its name in the directory: the teacher logged in, the pupil not');
     await saveScreenshot(page, 'admin-chart-school-share');
 
     await page.goto(`${broker.url}/admin?report=completeness&role=teacher`);
     const snils = page.getByRole('img', { name: 'Профили без СНИЛС по ОО' });
     t.ok(((await snils.boundingBox())?.height ?? 0) > 20, 'the SNILS chart is drawn');
     const schools = await page.locator('svg.chart-schools g[data-school]').evaluateAll((groups) => groups.map((g) => (g as unknown as { dataset: Record<string, string> }).dataset['school']));
-    t.same(schools, ['school-7', 'school-9'], 'both teachers lack a SNILS, one in each school');
+    t.same(schools, ['МБОУ «СОШ № 7»', 'организация school-9'], 'both teachers lack a SNILS, one in each school (school-9 is not in the directory)');
     await saveScreenshot(page, 'admin-chart-without-snils');
     t.same(refused, [], 'the browser refused nothing under the CSP');
     await context.close();
