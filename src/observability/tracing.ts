@@ -97,8 +97,8 @@ export function incomingContext(headers: Record<string, string | string[] | unde
 }
 
 /** ESIA's paths carry the person's oid (/rs/prns/1000000101/ctts): numbers become {id}. */
-export function pathTemplate(url: string): string {
-  return new URL(url).pathname.replace(/\/\d+(?=\/|$)/g, '/{id}');
+export function pathTemplate(url: URL): string {
+  return url.pathname.replace(/\/\d+(?=\/|$)/g, '/{id}');
 }
 
 /** fetch with a client span per call (ESIA, the http signer). */
@@ -108,9 +108,10 @@ export function tracedFetch(tracing: Tracing, inner: typeof fetch, peer: string)
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
     const target = new URL(url);
+    const template = pathTemplate(target);
     return tracing.inSpan(
-      `${peer} ${method} ${pathTemplate(url)}`,
-      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'server.address': target.hostname, 'url.template': pathTemplate(url), 'peer.service': peer } },
+      `${peer} ${method} ${template}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'server.address': target.hostname, 'url.template': template, 'peer.service': peer } },
       async (span) => {
         const response = await inner(input, init);
         span.setAttribute('http.response.status_code', response.status);

@@ -46,3 +46,27 @@ export function csvFile(header: string[], rows: Array<Array<string | number>>, d
   };
   return [header, ...rows].map((r) => r.map(field).join(delimiter)).join(newline) + newline;
 }
+
+/** A browser-like session over fetch for the /admin page: keeps cookies (and drops expired ones), follows no redirect. */
+export function cookieJar(base: string) {
+  const jar = new Map<string, string>();
+  const setCookies: string[] = [];
+  async function request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      setCookies.push(line);
+      const [pair] = line.split(';');
+      const [name, ...value] = pair!.split('=');
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name!);
+      else jar.set(name!, value.join('='));
+    }
+    return { status: response.status, location: response.headers.get('location'), headers: response.headers, text: await response.text() };
+  }
+  const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+  return { request, field, jar, setCookies };
+}

@@ -9,6 +9,7 @@ import { ensureDevKeys, type DevKeyPaths } from '../../src/esia/dev-keys.js';
 import { INTERACTION_COOKIE, type Interaction, type LoginStarter } from '../../src/oidc/interaction.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
 import { DEFAULT_GOST_ENGINE, createOpenssl, gostConf, type Openssl } from '../../src/esia/openssl.js';
+import { createSigner } from '../../src/esia/signers.js';
 
 /** GOST helpers for tests: our openssl wrapper, and an independent CLI call to check it against. */
 export function testOpenssl(): Openssl {
@@ -184,4 +185,12 @@ export function loginThrough(broker: { url: string; app: FastifyInstance; deps: 
     const response = await browser.fetch(passed.callbackUrl);
     return { browser, interaction: started, esiaUrl, callbackUrl: passed.callbackUrl, sawLoginPage: passed.sawLoginPage, response, callbackMs: Date.now() - began };
   };
+}
+
+/** The development client key as an openssl signer, and its client_certificate_hash: for tests that sign ESIA requests by hand. */
+export async function devClientSigner() {
+  const keys = await sharedDevKeys();
+  const openssl = testOpenssl();
+  const signer = createSigner({ kind: 'openssl', keyFile: keys.clientKey, certFile: keys.clientCert, keyPassphrase: undefined, certHash: undefined }, { openssl, timeoutMs: 5000 });
+  return { keys, openssl, signer, hash: await signer.certificateHash() };
 }

@@ -6,33 +6,9 @@ import { createAdminSessions } from '../../../src/admin/admin-sessions.js';
 import { registerAdminPage } from '../../../src/http/admin/admin-page-routes.js';
 import type { AdminQueries } from '../../../src/admin/reports.js';
 import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
-import { ADMIN_TOKEN, adminClient, csvFile } from '../../helpers/admin.js';
+import { ADMIN_TOKEN, adminClient, cookieJar, csvFile } from '../../helpers/admin.js';
 import { startBroker } from '../../helpers/broker.js';
 import { launchBrowser, newPage, PHONE_VIEWPORT, saveScreenshot } from '../../helpers/browser.js';
-
-/** A browser-like session over fetch: keeps cookies, follows nothing by itself. */
-function cookieJar(base: string) {
-  const jar = new Map<string, string>();
-  const setCookies: string[] = [];
-  async function request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const line of response.headers.getSetCookie()) {
-      setCookies.push(line);
-      const [pair] = line.split(';');
-      const [name, ...value] = pair!.split('=');
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name!);
-      else jar.set(name!, value.join('='));
-    }
-    return { status: response.status, location: response.headers.get('location'), headers: response.headers, text: await response.text() };
-  }
-  const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
-  return { request, field, jar, setCookies };
-}
 
 /** The few DOM calls the browser checks make (the project compiles without the DOM library). */
 type Dom = {

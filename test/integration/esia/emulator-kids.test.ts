@@ -2,14 +2,10 @@ import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { encodeSignature, esiaTimestamp, v2AuthorizeString, v3TokenString } from '../../../src/esia/protocol.js';
-import { createSigner } from '../../../src/esia/signers.js';
-import { Browser, passEsia, sharedDevKeys, startTestEmulator, testOpenssl } from '../../helpers/emulator.js';
+import { Browser, passEsia, devClientSigner, startTestEmulator } from '../../helpers/emulator.js';
 
 // The person API for a parent: /rs/prns/{oid}/kids under the kid_* scopes, and the other collections.
-const keys = await sharedDevKeys();
-const openssl = testOpenssl();
-const signer = createSigner({ kind: 'openssl', keyFile: keys.clientKey, certFile: keys.clientCert, keyPassphrase: undefined, certHash: undefined }, { openssl, timeoutMs: 5000 });
-const hash = await signer.certificateHash();
+const { keys, signer, hash } = await devClientSigner();
 const emulator = await startTestEmulator();
 t.teardown(() => emulator.close());
 const REDIRECT = 'https://rp.example.ru/cb';

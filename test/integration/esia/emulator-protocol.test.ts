@@ -2,14 +2,10 @@ import t from 'tap';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { encodeSignature, esiaTimestamp, v1SignedString, v2AuthorizeString, v3RefreshString, v3TokenString, type SecretEncoding } from '../../../src/esia/protocol.js';
-import { createSigner } from '../../../src/esia/signers.js';
-import { ALL_TEST_SCOPES, Browser, passEsia, sharedDevKeys, startTestEmulator, testOpenssl } from '../../helpers/emulator.js';
+import { ALL_TEST_SCOPES, Browser, passEsia, devClientSigner, startTestEmulator } from '../../helpers/emulator.js';
 
 // The emulator on its own, as strict as ESIA (docs/emulator.md), driven by hand-made requests.
-const keys = await sharedDevKeys();
-const openssl = testOpenssl();
-const signer = createSigner({ kind: 'openssl', keyFile: keys.clientKey, certFile: keys.clientCert, keyPassphrase: undefined, certHash: undefined }, { openssl, timeoutMs: 5000 });
-const hash = await signer.certificateHash();
+const { keys, signer, hash } = await devClientSigner();
 const emulator = await startTestEmulator();
 t.teardown(() => emulator.close());
 const REDIRECT = 'https://rp.example.ru/esia/callback';

@@ -1,26 +1,6 @@
 import t from 'tap';
-import { ADMIN_TOKEN, adminClient, csvFile } from '../../helpers/admin.js';
+import { ADMIN_TOKEN, adminClient, cookieJar, csvFile } from '../../helpers/admin.js';
 import { startBroker } from '../../helpers/broker.js';
-
-/** Cookies kept by hand, redirects not followed: the page as a browser sees it. */
-function browser(base: string) {
-  const jar = new Map<string, string>();
-  async function request(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      redirect: 'manual',
-      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [name, ...value] = line.split(';')[0]!.split('=');
-      jar.set(name!, value.join('='));
-    }
-    return { status: response.status, text: await response.text() };
-  }
-  const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
-  return { request, field };
-}
 
 t.test('/admin/person: the person as JSON, erasure only after the id is typed again', async (t) => {
   const broker = await startBroker();
@@ -29,7 +9,7 @@ t.test('/admin/person: the person as JSON, erasure only after the id is typed ag
     text: csvFile(['id', 'login', 'last_name', 'first_name', 'roles', 'school_ids', 'activated', 'region', 'birth_date', 'email'], [['pp-1', 'pp.login', 'Андреева', 'Кармела', 'teacher', 'school-7', 'true', '38', '1980-02-01', 'karmela@example.ru']]),
   });
   t.equal(imported.status, 200);
-  const b = browser(broker.url);
+  const b = cookieJar(broker.url);
   t.equal((await b.request('GET', '/admin/person?profile=pp-1')).status, 401, 'no session, no data');
   const form = await b.request('GET', '/admin');
   t.equal((await b.request('POST', '/admin/login', { xsrf: b.field(form.text, 'xsrf'), token: ADMIN_TOKEN })).status, 303);
