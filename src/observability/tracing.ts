@@ -59,7 +59,9 @@ export function createTracing(config: TracingConfig, logger: Logger): Tracing {
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
   });
   const tracer = provider.getTracer('esia-broker');
-  logger.info({ tracesUrl: config.tracesUrl, sampler: config.sampler }, 'OpenTelemetry tracing on');
+  // The collector's address without user:password or query (a key can ride in either).
+  const shown = new URL(config.tracesUrl);
+  logger.info({ tracesUrl: `${shown.origin}${shown.pathname}`, sampler: config.sampler }, 'OpenTelemetry tracing on');
 
   const fail = (span: Span, error: unknown) => {
     // The error's class or code only: messages can quote values (a Postgres key, an ESIA body).

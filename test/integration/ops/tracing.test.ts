@@ -5,6 +5,11 @@ import { beginLogin, exchange, timedFetch } from '../../helpers/fault-flow.js';
 import { startFlowEnvironment } from '../../helpers/login-flow.js';
 import { configProblems } from '../../helpers/config-problems.js';
 import { startBroker } from '../../helpers/broker.js';
+import { createTestLogger } from '../../helpers/log-capture.js';
+import { createTracing } from '../../../src/observability/tracing.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // OpenTelemetry end to end: a broker with OTEL_EXPORTER_OTLP_ENDPOINT sends its spans, OTLP over
 // HTTP (JSON), to a receiver in this test. One login must come out as server spans with the ESIA
@@ -104,6 +109,15 @@ t.test('off by default and when switched off; bad settings are named', async (t)
   t.equal(broker.deps.tracing.enabled, false, 'no OTEL_* endpoint: off');
   t.equal(broker.deps.config.tracing.tracesUrl, undefined);
   const off = await startBroker({ embedded: true, env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_SDK_DISABLED: 'true' } });
+  t.teardown(() => off.close());
+  t.equal(off.deps.tracing.enabled, false, 'OTEL_SDK_DISABLED=true wins');
+  // A collector URL can carry a key (user:password, or a query parameter): the start log omits both.
+  const logFile = join(mkdtempSync(join(tmpdir(), 'tracing-log-')), 'log.ndjson');
+  const keyed = createTracing({ tracesUrl: 'http://collector-user:collector-secret@127.0.0.1:1/v1/traces?api_key=query-secret', headers: {}, serviceName: 'esia-broker', sampler: 'parentbased_always_on', ratio: 1 }, createTestLogger(logFile));
+  await keyed.shutdown();
+  const startLog = readFileSync(logFile, 'utf8');
+  t.match(startLog, /"tracesUrl":"http:\/\/127\.0\.0\.1:1\/v1\/traces".*OpenTelemetry tracing on/, 'where spans go is still logged');
+  t.notMatch(startLog, /collector-user|collector-secret|query-secret/, 'the collector URL is logged without its credentials');
   t.teardown(() => off.close());
   t.equal(off.deps.tracing.enabled, false, 'OTEL_SDK_DISABLED=true wins');
   t.match(configProblems({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }).join('\n'), /OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/);
