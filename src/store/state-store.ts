@@ -19,6 +19,7 @@ export interface StateStore {
    * every counter is below its limit each gets 1 more (a window starts with a key's first count)
    * and the new counts come back; when any is at its limit nothing changes and `full` is the
    * index of the first such counter. Many concurrent callers never push a counter past its limit.
+   * The keys must share one `{hash tag}` (store/hash-tag.ts), so Redis Cluster keeps them in one slot.
    */
   incrementAllBelow(counters: readonly BoundedCounter[]): Promise<{ counted: true; counts: number[] } | { counted: false; full: number }>;
   /** Takes 1 back from a counter, keeping its window; at zero the key goes. Absent keys stay absent. */

@@ -1,3 +1,4 @@
+import { assertOneSlot } from '../hash-tag.js';
 import type { StateStore } from '../state-store.js';
 
 interface Entry {
@@ -55,6 +56,7 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       return count;
     },
     async incrementAllBelow(counters) {
+      assertOneSlot('incrementAllBelow', counters.map((c) => c.key));
       const current = counters.map((c) => live(c.key));
       const full = counters.findIndex((c, i) => Number(current[i]?.value ?? 0) >= c.limit);
       if (full >= 0) return { counted: false, full };

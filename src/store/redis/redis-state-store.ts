@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { assertOneSlot } from '../hash-tag.js';
 import type { StateStore } from '../state-store.js';
 import { StoreUnavailable } from '../unavailable.js';
 
@@ -119,12 +120,13 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
       return Number(await run(() => redis.eval(INCREMENT_IN_WINDOW, 1, key, windowMs)));
     },
     async incrementAllBelow(counters) {
+      assertOneSlot('incrementAllBelow', counters.map((c) => c.key));
       const args = counters.flatMap((c) => [String(c.limit), String(c.windowMs)]);
-      const answer = (await redis.eval(INCREMENT_ALL_BELOW, counters.length, ...counters.map((c) => c.key), ...args)) as number | number[];
+      const answer = (await run(() => redis.eval(INCREMENT_ALL_BELOW, counters.length, ...counters.map((c) => c.key), ...args))) as number | number[];
       return typeof answer === 'number' ? { counted: false, full: -answer - 1 } : { counted: true, counts: answer.map(Number) };
     },
     async decrement(key) {
-      await redis.eval(DECREMENT, 1, key);
+      await run(() => redis.eval(DECREMENT, 1, key));
     },
     async ttl(key) {
       const ms = await run(() => redis.pttl(key));

@@ -144,6 +144,6 @@ t.test('the daily cap locks the account for the rest of its day, and a right pas
 t.test('keys hold no login or address in clear', async (t) => {
   const key = linkFailuresKey('login', 'victim.login');
   t.notOk(key.includes('victim'));
-  t.match(key, /^accounts:link-failures:login:[\w-]{43}$/);
+  t.match(key, /^\{accounts:link-failures\}:login:[\w-]{43}$/);
   t.notOk(linkFailuresKey('ip', '203.0.113.9').includes('203.0.113'));
 });

@@ -1,0 +1,98 @@
+import type { Test } from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StateStore } from '../../src/store/state-store.js';
+
+/**
+ * The one state-store contract every backend passes: the in-process store, a single Redis
+ * (state-store.contract.test.ts) and a Redis Cluster (redis-cluster.test.ts). The caller opens
+ * and closes the store.
+ */
+export function stateStoreContract(t: Test, store: StateStore): void {
+  t.test('put, get, delete', async (t) => {
+    await store.put('a', 'one', 10_000);
+    t.equal(await store.get('a'), 'one');
+    await store.put('a', 'two', 10_000);
+    t.equal(await store.get('a'), 'two', 'put replaces');
+    await store.delete('a');
+    t.equal(await store.get('a'), null);
+  });
+
+  t.test('values expire after their TTL', async (t) => {
+    // Windows wide enough that a loaded CI machine does not blur them.
+    await store.put('short', 'x', 600);
+    t.equal(await store.get('short'), 'x');
+    const ttl = await store.ttl('short');
+    t.ok(ttl !== null && ttl > 0 && ttl <= 600, 'ttl reported');
+    await sleep(900);
+    t.equal(await store.get('short'), null, 'gone after TTL');
+    t.equal(await store.take('short'), null, 'cannot be taken after TTL');
+    t.equal(await store.ttl('short'), null);
+  });
+
+  t.test('take-once: of 50 concurrent takers exactly one wins', async (t) => {
+    for (let round = 0; round < 3; round++) {
+      await store.put(`code-${round}`, `value-${round}`, 10_000);
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.take(`code-${round}`)));
+      const winners = results.filter((r) => r !== null);
+      t.same(winners, [`value-${round}`], `round ${round}: one winner with the value`);
+      t.equal(await store.get(`code-${round}`), null, 'nothing left behind');
+    }
+  });
+
+  t.test('putIfAbsent stores once', async (t) => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putIfAbsent('jti', String(i), 10_000)));
+    t.equal(results.filter(Boolean).length, 1, 'exactly one writer');
+    t.equal(await store.putIfAbsent('jti', 'again', 10_000), false);
+  });
+
+  t.test('counters count within a window that starts at the first hit', async (t) => {
+    const counts = await Promise.all(Array.from({ length: 10 }, () => store.increment('hits', 1200)));
+    t.same([...counts].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'atomic increments');
+    await sleep(500);
+    t.equal(await store.increment('hits', 1200), 11, 'later hits do not extend the window');
+    await sleep(800); // past the first hit's window, inside the one the 11th hit would have opened
+    t.equal(await store.increment('hits', 1200), 1, 'a new window after expiry');
+  });
+
+  t.test('incrementAllBelow: of 50 concurrent callers exactly the limit count, on every key or none', async (t) => {
+    const counters = [
+      { key: '{bounded}:a', limit: 5, windowMs: 10_000 },
+      { key: '{bounded}:b', limit: 8, windowMs: 10_000 },
+    ];
+    const results = await Promise.all(Array.from({ length: 50 }, () => store.incrementAllBelow(counters)));
+    const counted = results.filter((r) => r.counted);
+    t.equal(counted.length, 5, 'five counted');
+    t.same(counted.map((r) => (r.counted ? r.counts[0] : 0)).sort(), [1, 2, 3, 4, 5]);
+    t.ok(results.every((r) => r.counted || r.full === 0), 'the others name the full counter');
+    t.equal(await store.get('{bounded}:a'), '5', 'never past its limit');
+    t.equal(await store.get('{bounded}:b'), '5', 'the other key moved only with counted calls');
+    const ttl = await store.ttl('{bounded}:b');
+    t.ok(ttl !== null && ttl > 0 && ttl <= 10_000, 'a first count starts the window');
+    t.same(await store.incrementAllBelow([{ key: '{bounded}:c', limit: 3, windowMs: 10_000 }, counters[0]!]), { counted: false, full: 1 });
+    t.equal(await store.get('{bounded}:c'), null, 'a refused call leaves no key behind');
+  });
+
+  t.test('decrement takes one back, keeps the window, and drops the key at zero', async (t) => {
+    await store.increment('down', 1000);
+    await store.increment('down', 1000);
+    await store.decrement('down');
+    t.equal(await store.get('down'), '1');
+    const ttl = await store.ttl('down');
+    t.ok(ttl !== null && ttl > 0 && ttl <= 1000, 'the window is kept');
+    await store.decrement('down');
+    t.equal(await store.get('down'), null, 'gone at zero');
+    await store.decrement('down');
+    t.equal(await store.get('down'), null, 'an absent key stays absent');
+    t.equal(await store.increment('down', 1000), 1);
+  });
+
+  t.test('ping answers', async (t) => {
+    await t.resolves(store.ping());
+  });
+
+  t.test('incrementAllBelow refuses keys of different slots and counts nothing', async (t) => {
+    await t.rejects(store.incrementAllBelow([{ key: 'slot-a', limit: 5, windowMs: 10_000 }, { key: 'slot-b', limit: 5, windowMs: 10_000 }]), /hash tag/);
+    t.equal(await store.get('slot-a'), null);
+    t.equal(await store.get('slot-b'), null);
+  });
+}
