@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { scheduleRetentionPurge } from './admin/retention-schedule.js';
 import { buildDeps } from './deps.js';
 import { createLogger } from './observability/logger.js';
 import { createLogSink } from './observability/stdout-sink.js';
@@ -28,14 +29,7 @@ async function main(): Promise<void> {
   logger.info({ issuer: config.server.publicUrl, address: address.replace('0.0.0.0', '127.0.0.1'), brokerPid: process.pid }, 'esia-broker ready');
 
   // Retention (docs/personal-data.md): old login and audit events, expired and revoked grants.
-  // Every replica runs it hourly; an advisory lock lets one of them do it at a time.
-  const purge = setInterval(() => {
-    deps.retention
-      .purge({ actor: 'system' })
-      .then((report) => report.ran && logger.info({ deleted: report.deleted, windows: report.windows }, 'retention purge done'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'retention purge failed'));
-  }, 3600 * 1000);
-  purge.unref();
+  const purge = scheduleRetentionPurge({ retention: deps.retention, logger });
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -51,7 +45,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.server.shutdownGraceMs);
     force.unref();
-    clearInterval(purge);
+    purge.stop();
     await app.close();
     await deps.close();
     logger.info('stopped');

@@ -2,6 +2,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { createRetention } from '../../../src/admin/retention.js';
 import { runCli } from '../../../src/cli/run.js';
@@ -10,6 +11,8 @@ import { openDatabase, type Db } from '../../../src/store/postgres/database.js';
 import { createPostgresAuditLog } from '../../../src/store/postgres/audit-repo.js';
 import { createPostgresRetentionStore } from '../../../src/store/postgres/retention-repo.js';
 import { createTestDatabaseUrl, databaseBackends } from '../../helpers/backends.js';
+import { ROOT, spawnBroker } from '../../helpers/spawn-broker.js';
+import { migrateToLatest } from '../../../src/store/postgres/database.js';
 
 const DAY = 24 * 3600 * 1000;
 const T0 = new Date('2026-01-10T12:00:00Z');
@@ -84,6 +87,65 @@ t.test('one purge at a time across replicas (Postgres advisory lock)', { skip: p
   const after = await retention.purge({ actor: 'system' }, later(400));
   t.equal(after.ran, true, 'once the lock is free the next purge runs');
   t.equal(after.deleted?.login_events, 2);
+});
+
+t.test('two replicas purge at the same moment: one deletes, the other skips at once', { skip: process.env['DATABASE_URL'] ? false : 'DATABASE_URL not set' }, async (t) => {
+  const database = await createTestDatabaseUrl();
+  // Two replicas: two processes' pools on one database, and a third connection for the test.
+  const [a, b, observer] = await Promise.all([0, 1, 2].map(() => openDatabase({ url: database.url, dataDir: '', poolSize: 2 })));
+  t.teardown(async () => {
+    await Promise.all([a!, b!, observer!].map((h) => h.close()));
+    await database.drop();
+  });
+  await migrateToLatest(observer!.db);
+  await seed(observer!.db);
+  const replica = (h: typeof a) => createRetention({ store: createPostgresRetentionStore(h!.db), audit: createPostgresAuditLog(h!.db), windows: { loginEventsDays: 1, auditDays: 1 } });
+  // Keep replica A's purge busy (a row it must delete is locked), so B starts while A holds the purge.
+  let first: Promise<Awaited<ReturnType<ReturnType<typeof replica>['purge']>>> | undefined;
+  await observer!.db.connection().execute(async (blocker) => {
+    await sql`begin`.execute(blocker);
+    await sql`select id from audit_events where action = 'login' for update`.execute(blocker);
+    first = replica(a).purge({ actor: 'system' }, later(400));
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and granted`.execute(observer!.db);
+      if (Number(rows[0]!.n) > 0) break;
+      await sleep(25);
+    }
+    const second = await Promise.race([replica(b).purge({ actor: 'system' }, later(400)), sleep(5000).then(() => 'waited' as const)]);
+    t.not(second, 'waited', 'the second replica does not queue behind the first');
+    t.match(second, { ran: false, deleted: null }, 'the second replica skips this pass');
+    await sql`commit`.execute(blocker);
+  });
+  const done = await first!;
+  t.equal(done.ran, true, 'the first replica purged');
+  t.same(done.deleted, { login_events: 2, audit_events: 1, grants: 3 }, 'everything old went, once');
+  t.equal(await count(observer!.db), 2, 'left: the recent event and the purge\'s own audit record');
+});
+
+t.test('the running broker purges on its own timer soon after start', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'esia-broker-purge-timer-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = { NODE_ENV: 'development', DATA_DIR: dataDir, CONFIG_DIR: join(ROOT, 'config'), RETENTION_LOGIN_EVENTS_DAYS: '10' };
+  const io: CliIo = { out: () => undefined, err: () => undefined, read: async () => '' };
+  t.equal(await runCli(['migrate'], io, env), 0);
+  {
+    const handle = await openDatabase({ url: undefined, dataDir });
+    await handle.db.insertInto('audit_events').values([{ actor: 'esia:1', action: 'login', outcome: 'success', at: new Date(Date.now() - 11 * DAY) }, { actor: 'esia:1', action: 'login', outcome: 'success' }]).execute();
+    await handle.close();
+  }
+  const broker = spawnBroker({ ...env, PORT: '0', HOST: '127.0.0.1' });
+  t.teardown(() => void broker.child.kill('SIGKILL'));
+  await broker.ready;
+  const deadline = Date.now() + 30_000;
+  while (!broker.output().includes('retention purge done') && Date.now() < deadline) await sleep(100);
+  const line = broker.output().split('\n').find((l) => l.includes('retention purge done'));
+  t.ok(line, 'the broker logged its purge without anyone asking');
+  t.match(JSON.parse(line ?? '{}'), { deleted: { login_events: 1 }, windows: { login_events: { days: 10 } } });
+  broker.child.kill('SIGTERM');
+  await broker.exit;
+  const handle = await openDatabase({ url: undefined, dataDir });
+  t.teardown(() => handle.close());
+  t.equal(await count(handle.db, 'login'), 1, 'the 11-day-old login went, today\'s stayed');
 });
 
 t.test('esia-broker purge (the CronJob command)', async (t) => {
