@@ -24,9 +24,11 @@ export function registerAuthorizeRoutes(app: FastifyInstance, ctx: EmulatorConte
     const sessionId = request.cookies[SESSION_COOKIE];
     const { values: q, duplicated } = readParams(request.query);
     const client = q['client_id'] ? ctx.registry.get(q['client_id']) : undefined;
-    if (!q['client_id'] || !q['redirect_uri']) return page(reply, esiaError('007014', 'client_id, redirect_uri').error_description);
-    if (!client) return page(reply, esiaError('007005').error_description);
+    // Only the names actually missing, in brackets, as for every other 007014 (ekapusta/oauth2-esia issue 23).
+    const unknownTarget = ['client_id', 'redirect_uri'].filter((name) => !q[name]);
+    if (unknownTarget.length > 0) return page(reply, esiaError('007014', unknownTarget.join(', ')).error_description);
     const redirectUri = q['redirect_uri'];
+    if (!client || !redirectUri) return page(reply, esiaError('007005').error_description);
     if (!client.redirectUris.includes(redirectUri)) return page(reply, esiaError('007023').error_description);
     const state = q['state'];
     try {
