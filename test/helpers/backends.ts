@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createMemoryStateStore } from '../../src/store/memory/memory-state-store.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/postgres/database.js';
 import { createRedisStateStore } from '../../src/store/redis/redis-state-store.js';
+import { recordSnilsCheckBeforeDrop } from './store-dump.js';
 import type { StateStore } from '../../src/store/state-store.js';
 
 /**
@@ -44,7 +45,7 @@ export async function openFreshPglite(): Promise<DatabaseHandle> {
   return handle;
 }
 
-/** Creates esia_test_<suffix> next to DATABASE_URL's database and drops it on close. */
+/** Creates esia_test_<suffix> next to DATABASE_URL's database and drops it on close (searched for SNILS first: store-dump.ts). */
 export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env['DATABASE_URL'];
   if (!base) throw new Error('DATABASE_URL is not set');
@@ -61,6 +62,7 @@ export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Pr
   return {
     url: url.toString(),
     async drop() {
+      await recordSnilsCheckBeforeDrop(url.toString(), name);
       const client = new pg.Client({ connectionString: base });
       await client.connect();
       try {
