@@ -18,6 +18,11 @@ export type PersonRef = { by: 'profile'; id: string } | { by: 'esia'; oid: strin
 export interface PersonScope {
   profileIds: string[];
   esiaOids: string[];
+  /**
+   * ESIA accounts once linked to the profiles and no longer: their SSO sessions end and they are
+   * pseudonymised in the events about the profiles on erasure; their links elsewhere stay.
+   */
+  formerEsiaOids?: string[];
 }
 
 export interface PersonGrant {
@@ -49,6 +54,8 @@ export interface EraseCounts {
 }
 
 export interface PeopleStore {
+  /** ESIA accounts ever linked to the profiles (links made, logins, grants), as the audit trail and grants say. */
+  accountsEverLinked(profileIds: string[]): Promise<string[]>;
   /** Live grants (not revoked, not expired); never a token or its hash. */
   grants(scope: PersonScope): Promise<PersonGrant[]>;
   /** Audit events naming any of the ids, newest first (at most 1000). */
@@ -96,7 +103,10 @@ export function createPeopleAdmin(deps: PeopleAdminDeps) {
     if (ref.by === 'profile') {
       if (!(await deps.profiles.find(ref.id))) throw new NotFoundError(`profile ${ref.id}`);
       const link = await deps.links.linkOfProfile(ref.id);
-      return { profileIds: [ref.id], esiaOids: link ? [link.esiaOid] : [] };
+      const esiaOids = link ? [link.esiaOid] : [];
+      // Unlinked before the erasure: the account's logins into this profile still name it.
+      const formerEsiaOids = (await deps.people.accountsEverLinked([ref.id])).filter((oid) => !esiaOids.includes(oid));
+      return { profileIds: [ref.id], esiaOids, formerEsiaOids };
     }
     const links = await deps.links.linksOf(ref.oid);
     return { profileIds: links.map((l) => l.profileId), esiaOids: [ref.oid] };
@@ -129,11 +139,11 @@ export function createPeopleAdmin(deps: PeopleAdminDeps) {
      */
     async erase(ref: PersonRef, call: AdminCall): Promise<{ erased: string; profiles: number; links: number; grants: number; sessions: number; audit_events: number }> {
       const scope = await scopeOf(ref);
-      const ids = new Set([...scope.profileIds, ...scope.esiaOids]);
+      const ids = new Set([...scope.profileIds, ...scope.esiaOids, ...(scope.formerEsiaOids ?? [])]);
       const pseudonym = (v: string) => (ids.has(v) ? `~${deps.pseudonymOf(v)}` : v);
       const plan: ErasePlan = { pseudonym, pseudonymActor: (v) => (v.startsWith('esia:') ? `esia:${pseudonym(v.slice(5))}` : pseudonym(v)) };
       let sessions = 0;
-      for (const oid of scope.esiaOids) sessions += (await deps.endSessionsOf?.(oid)) ?? 0;
+      for (const oid of [...scope.esiaOids, ...(scope.formerEsiaOids ?? [])]) sessions += (await deps.endSessionsOf?.(oid)) ?? 0;
       const erased = plan.pseudonymActor(targetOf(ref));
       const counts = await deps.people.erase(scope, plan, { actor: call.actor, action: 'person.erase', target: erased, outcome: 'ok', requestId: call.requestId, details: { profiles: scope.profileIds.length, accounts: scope.esiaOids.length } });
       // The same transaction owed each client with a backchannel_logout_uri a logout token per

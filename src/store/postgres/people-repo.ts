@@ -25,6 +25,23 @@ function naming(db: Db, ids: string[]) {
 /** Everything stored about one person (their profile ids and ESIA oids), and their erasure. */
 export function createPostgresPeopleStore(db: Db): PeopleStore {
   return {
+    async accountsEverLinked(profileIds) {
+      if (profileIds.length === 0) return [];
+      // Only accounts that were linked (a link made, a login, a default chosen; an unlink names
+      // the account in details): a stranger's refused attempt at the profile is their own record.
+      const { rows } = await sql<{ oid: string }>`
+        select substr(actor, 6) as oid from audit_events
+          where target = any(${profileIds}::text[]) and actor like 'esia:%'
+            and ((action in ('link.create', 'link.manual_attempt') and outcome = 'linked') or (action = 'login' and outcome = 'success') or action = 'link.default')
+        union
+        select details->>'esiaOid' from audit_events
+          where target = any(${profileIds}::text[]) and details->>'esiaOid' is not null
+            and (action = 'link.delete' or (action = 'link.create' and outcome = 'linked'))
+        union
+        select esia_oid from refresh_token_families where profile_id = any(${profileIds}::text[])`.execute(db);
+      return rows.map((r) => r.oid).filter((oid) => /^\d{1,20}$/.test(oid));
+    },
+
     async grants(scope) {
       const rows = await db
         .selectFrom('refresh_token_families')

@@ -59,6 +59,7 @@ t.test('everything stored about the person, by profile id and by ESIA oid; the r
 });
 
 t.test('erasure leaves nothing of the person in Postgres or Redis', async (t) => {
+  const outcomesBefore = await admin.call<{ rows: unknown[] }>('GET', '/admin/reports/outcomes?region=38');
   const loginsBefore = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('action', '=', 'login').executeTakeFirstOrThrow();
   const erased = await admin.call<Record<string, number | string>>('DELETE', `/admin/people/${profile.id}`);
   t.equal(erased.status, 200);
@@ -73,6 +74,9 @@ t.test('erasure leaves nothing of the person in Postgres or Redis', async (t) =>
 
   const loginsAfter = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).where('action', '=', 'login').executeTakeFirstOrThrow();
   t.equal(loginsAfter.n, loginsBefore.n, 'login counts stay right (events pseudonymised, not deleted)');
+  const outcomesAfter = await admin.call<{ rows: unknown[] }>('GET', '/admin/reports/outcomes?region=38');
+  t.ok(outcomesBefore.body.rows.length > 0, 'the outcomes report counted the logins');
+  t.same(outcomesAfter.body.rows, outcomesBefore.body.rows, 'the outcomes report counts the same after the erasure');
 
   const needles = [person.lastName, person.firstName, person.middleName, person.birthDate, '12.05.1984', person.email, person.login, OID, ...snilsForms(person.snils)];
   const rows = await dumpDatabase(db as never);
@@ -88,6 +92,25 @@ t.test('erasure leaves nothing of the person in Postgres or Redis', async (t) =>
   t.ok(entries.length > 0, `dumped Redis (${entries.length} keys)`);
   for (const needle of needles) t.same(entries.filter((e) => e.key.includes(needle) || e.value.includes(needle)).map((e) => e.key), [], `no "${needle}" in any Redis key or value`);
   t.same(entries.filter((e) => e.ttl < 0).map((e) => e.key), [], 'every key expires');
+});
+
+t.test('a profile whose ESIA account was unlinked first: the erasure finds the account in the trail', async (t) => {
+  const oid = '1000000107';
+  const someone = { lastName: 'Соколова', firstName: 'Ольга', middleName: 'Николаевна', birthDate: '1982-08-22', snils: '171-834-205 61', email: 'o.sokolova.diary@example.ru', login: 'sokolova.olga.82' };
+  const theirs = await env.harness.profile({ ...someone, roles: ['parent'], region: '38' });
+  await (await login(oid)).tokens();
+  t.equal((await admin.call('DELETE', `/admin/links/${oid}/${theirs.id}`)).status, 204, 'unlinked by an admin');
+  const erased = await admin.call<Record<string, number | string>>('DELETE', `/admin/people/${theirs.id}`);
+  t.equal(erased.status, 200);
+  t.match(erased.body, { profiles: 1, links: 0, sessions: 1 }, 'no link left to delete; the account\'s SSO session still ended');
+
+  const needles = [someone.lastName, someone.firstName, someone.middleName, someone.birthDate, '22.08.1982', someone.email, someone.login, oid, ...snilsForms(someone.snils)];
+  const rows = await dumpDatabase(db as never);
+  for (const needle of needles) t.same(rows.filter((r) => r.row.includes(needle)).map((r) => r.table), [], `no "${needle}" in any table`);
+  const redisUrl = env.broker.config.storage.redisUrl;
+  if (!redisUrl) return;
+  const entries = await dumpRedis(redisUrl, `${env.broker.config.storage.redisKeyPrefix}*`);
+  for (const needle of needles) t.same(entries.filter((e) => e.key.includes(needle) || e.value.includes(needle)).map((e) => e.key), [], `no "${needle}" in any Redis key or value`);
 });
 
 t.test('esia-broker person show / person erase (CLI, same functions)', { skip: env.broker.config.storage.databaseUrl ? false : 'DATABASE_URL not set: the CLI cannot reach an in-memory database' }, async (t) => {
