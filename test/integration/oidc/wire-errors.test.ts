@@ -340,6 +340,30 @@ t.test('/token is rate limited per client, on refused requests only', async (t) 
   t.ok(answered.every((s) => s === 200), '40 answered introspections, limit 30, none refused');
 });
 
+t.test('/token, /introspect and /revoke: 100 parallel wrong secrets, at most the limit (30) are checked', async (t) => {
+  // Reserve first, check after: a read-then-count limiter lets every parallel request read "0
+  // refused" and go on to check its secret. Checked = 401 invalid_client; refused uncounted = 429.
+  const windowOf = () => Math.floor(Date.now() / 60_000);
+  for (const path of ['/token', '/introspect', '/revoke']) {
+    let statuses: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const target = await registerClient(broker.deps);
+      const window = windowOf();
+      const form: Record<string, string> = path === '/token' ? { grant_type: 'refresh_token', refresh_token: 'nope' } : { token: 'nope' };
+      statuses = await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const response = await fetch(`${broker.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(target, 'wrong-secret') }, body: new URLSearchParams(form) });
+          await response.body?.cancel();
+          return response.status;
+        }),
+      );
+      if (windowOf() === window) break; // a burst across a minute boundary meets two windows: once more
+    }
+    t.equal(statuses.filter((s) => s === 401).length, 30, `${path}: exactly the limit checked`);
+    t.equal(statuses.filter((s) => s === 429).length, 70, `${path}: the rest refused before any check`);
+  }
+});
+
 t.test('/userinfo, /introspect and /revoke refusals', async (t) => {
   const none = await fetch(`${broker.url}/userinfo`);
   t.equal(none.status, 401);
