@@ -17,14 +17,16 @@ export interface RefreshParams {
 
 /**
  * grant_type=refresh_token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2):
- * requireToken → rotate (reuse: the family is revoked) → assertGrantStands → narrowScope →
+ * requireToken → assertGrantStands → rotate (reuse: the family is revoked) → narrowScope →
  * narrowResources → issueTokens. Within the grace window a retried or parallel refresh gets the
- * same successor.
+ * same successor. Standing is checked before the rotation, so a refused refresh has used
+ * nothing up and written no successor; a grant that falls in between is revoked in its row,
+ * which the rotation reads under its lock.
  */
 export async function refreshTokenGrant(ctx: OidcContext, client: Client, params: RefreshParams): Promise<TokenResponse> {
   const token = requireToken(params);
+  await assertGrantStands(ctx, client, token, params.dpopJkt);
   const { family, successor } = await rotate(ctx, client, token, params.dpopJkt);
-  await assertGrantStands(ctx, family);
   const scope = narrowScope(family.scope, params.scope);
   const audience = narrowResources(family.resource, params.resource);
   return issueTokens(ctx, { client, family, scope, audience, accessTokenJti: newAccessTokenJti(family.id), refreshToken: successor, dpopJkt: params.dpopJkt });
@@ -66,9 +68,15 @@ function refusalDescription(why: Extract<RotationDecision, { action: 'refuse' }>
 /**
  * The ESIA account must still be allowed into the profile (link, activated, attached, region
  * enabled): a wrongly linked account an admin has unlinked gets nothing more. A fallen grant
- * is revoked whole, so its access tokens die at /userinfo and /introspect too.
+ * is revoked whole, so its access tokens die at /userinfo and /introspect too. Only for a
+ * token its own client presents (with its DPoP key, when bound) to a live family: anything
+ * else the rotation refuses as before, and a stranger holding the token learns nothing.
  */
-async function assertGrantStands(ctx: OidcContext, family: Family): Promise<void> {
+async function assertGrantStands(ctx: OidcContext, client: Client, token: string, dpopJkt: string | undefined): Promise<void> {
+  const found = await ctx.families.findToken(sha256Base64url(token));
+  if (!found) return;
+  const { family } = found;
+  if (family.clientId !== client.clientId || family.revokedAt || (family.dpopJkt !== undefined && family.dpopJkt !== dpopJkt)) return;
   const fallen = await fallenGrant(ctx, family);
   if (fallen) throw new InvalidGrant(fallenDescription(fallen));
 }

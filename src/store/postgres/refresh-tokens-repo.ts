@@ -82,10 +82,15 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
     },
 
     async findToken(tokenHash) {
-      const token = await db.selectFrom('refresh_tokens').select([...TOKEN_COLUMNS, 'family_id']).where('token_hash', '=', tokenHash).executeTakeFirst();
-      if (!token) return null;
-      const family = await db.selectFrom('refresh_token_families').selectAll().where('id', '=', token.family_id).executeTakeFirst();
-      return family ? { token: toToken(token), family: toFamily(family) } : null;
+      // One round trip: every refresh reads its grant here before it rotates.
+      const row = await db
+        .selectFrom('refresh_tokens as t')
+        .innerJoin('refresh_token_families as f', 'f.id', 't.family_id')
+        .select(['t.token_hash', 't.expires_at as token_expires_at', 't.used_at', 't.successor_hash'])
+        .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason', 'f.dpop_jkt'])
+        .where('t.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row ? { token: toToken({ ...row, expires_at: row.token_expires_at }), family: toFamily(row) } : null;
     },
 
     async rotate(tokenHash, successorHash, now, decide) {

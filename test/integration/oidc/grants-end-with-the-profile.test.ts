@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,16 @@ async function twoGrants(p: Person) {
   const first = await enter(victim.id);
   const second = await enter(other.id);
   return { victim, other, victimLogin: first.result, victimTokens: first.tokens, otherTokens: second.tokens };
+}
+
+/** The refresh token's row and its family's, as stored: what a refresh wrote. */
+async function rotationOf(refreshToken: string) {
+  const db = env.broker.deps.database.db;
+  const hash = createHash('sha256').update(refreshToken).digest('base64url');
+  const token = await db.selectFrom('refresh_tokens').select(['family_id', 'used_at', 'successor_hash']).where('token_hash', '=', hash).executeTakeFirstOrThrow();
+  const family = await db.selectFrom('refresh_token_families').select(['revoked_at', 'revoked_reason']).where('id', '=', token.family_id).executeTakeFirstOrThrow();
+  const tokens = await db.selectFrom('refresh_tokens').select('token_hash').where('family_id', '=', token.family_id).execute();
+  return { usedAt: token.used_at, successorHash: token.successor_hash, revokedAt: family.revoked_at, revokedReason: family.revoked_reason, tokens: tokens.length };
 }
 
 async function userinfoStatus(accessToken: string): Promise<number> {
@@ -160,7 +171,11 @@ t.test("a region switched off (regions reload) ends the grants of its profiles, 
   writeFileSync(file, JSON.stringify(table));
   t.match(env.broker.deps.regions.reload(), { ok: true }, 'the new table is live');
 
+  // Nothing revoked the family when the region went off: the refresh is the first to find out.
+  const before = await rotationOf(victimTokens.refresh_token!);
+  t.match(before, { usedAt: null, successorHash: null, revokedAt: null }, 'the refresh token is unused and its grant not yet revoked');
   await assertEnded(t, northConfig, victimTokens, /^region_not_enabled \(region_off\): /, { refreshFirst: true });
+  t.match(await rotationOf(victimTokens.refresh_token!), { usedAt: null, successorHash: null, tokens: before.tokens, revokedReason: 'region_off' }, 'the refused refresh rotated nothing: no token used up, no successor written; only the fallen grant is revoked');
   await assertAlive(t, env.config, otherTokens, other.id);
 });
 
