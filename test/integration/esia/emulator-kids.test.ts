@@ -54,3 +54,23 @@ t.test('without a kid_* scope, /kids is 403; a person without children gets an e
   const childless = await accessToken(SCOPES.join(' '), '1000000102');
   t.match((await get('/rs/prns/1000000102/kids', childless)).body, { size: 0, elements: [] });
 });
+
+t.test('organisations with usr_org: /roles inline, /orgs as links to /rs/orgs/{orgOid}; 403 without the scope or for another organisation', async (t) => {
+  const token = await accessToken(SCOPES.join(' '), '1000000107');
+  const org = { oid: 1000300001, fullName: 'Муниципальное общеобразовательное учреждение «Средняя школа № 7»', shortName: 'МОУ СШ № 7', ogrn: '1027600512345' };
+  const roles = await get('/rs/prns/1000000107/roles', token);
+  t.equal(roles.status, 200);
+  t.match(roles.body, { stateFacts: ['hasSize'], size: 1, elements: [{ ...org, chief: false, admin: false }] });
+  const orgs = await get('/rs/prns/1000000107/orgs', token);
+  t.same(orgs.body, { stateFacts: ['hasSize'], size: 1, elements: [`${emulator.url}/rs/orgs/1000300001`] });
+  const one = await get(new URL((orgs.body['elements'] as string[])[0]!).pathname, token);
+  t.equal(one.status, 200);
+  t.same(one.body, org);
+  t.equal((await get('/rs/orgs/1000300099', token)).status, 403, 'an organisation the person is not in');
+  const plain = await accessToken('openid fullname', '1000000107');
+  for (const path of ['/rs/prns/1000000107/roles', '/rs/prns/1000000107/orgs', '/rs/orgs/1000300001']) {
+    t.match(await get(path, plain), { status: 403, body: { code: 'ESIA-007019' } }, `${path} without usr_org`);
+  }
+  t.match(await get('/rs/orgs/1000300001', 'nope'), { status: 401, body: { code: 'ESIA-008010' } });
+  t.match((await get('/rs/prns/1000000102/roles', await accessToken(SCOPES.join(' '), '1000000102'))).body, { size: 0, elements: [] }, 'a person in no organisation');
+});

@@ -51,7 +51,7 @@ t.test('development defaults: no ESIA keys configured, the emulator and the brok
   t.same(await response.json(), { oid: '1000000102', level: 'confirmed', isChild: null });
 });
 
-t.test('a GOST R 34.10-2012 512-bit client certificate: login end to end with the openssl and the CryptoPro signer (v2), and v1 CMS', async (t) => {
+t.test('a GOST R 34.10-2012 512-bit client certificate: login end to end with the openssl, the CryptoPro and the in-process engine signer (v2), and v1 CMS', async (t) => {
   const openssl = testOpenssl();
   const dir = scratchDir('esia-512-');
   const { key, cert } = await generateGostKeyPair(openssl, '/CN=client 512/O=TEST ONLY', 512);
@@ -65,6 +65,7 @@ t.test('a GOST R 34.10-2012 512-bit client certificate: login end to end with th
   for (const signer of [
     { ESIA_SIGNER: 'openssl', ESIA_KEY_FILE: keyFile, ESIA_CERT_FILE: certFile },
     { ESIA_SIGNER: 'cryptopro', ESIA_CRYPTOPRO_CONTAINER: keyFile, ESIA_CSPTEST_BIN: csptestBin, ESIA_CERT_FILE: certFile, ESIA_KEY_FILE: undefined },
+    { ESIA_SIGNER: 'engine', ESIA_KEY_FILE: keyFile, ESIA_CERT_FILE: certFile },
     { ESIA_SIGNER: 'openssl', ESIA_KEY_FILE: keyFile, ESIA_CERT_FILE: certFile, ESIA_PROTOCOL: 'v1' },
   ]) {
     const v1 = 'ESIA_PROTOCOL' in signer;

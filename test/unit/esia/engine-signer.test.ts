@@ -54,7 +54,7 @@ t.test('the spawning signer verifies what the engine signed and the other way ro
   t.equal(fromEngine.length, fromProcess.length);
 });
 
-t.test('a 512-bit key signs with Streebog-512: 128 bytes', async (t) => {
+t.test('a 512-bit key signs with Streebog-512: 128 bytes, a 128-hex certificate hash, v1 CMS with Streebog-512', async (t) => {
   const pair = await generateGostKeyPair(openssl, '/CN=engine 512', 512);
   const keyFile = join(dir, 'k512.pem');
   const certFile = join(dir, 'c512.pem');
@@ -65,7 +65,12 @@ t.test('a 512-bit key signs with Streebog-512: 128 bytes', async (t) => {
   const signature = await signer.signRaw(message);
   t.equal(signature.length, 128);
   t.ok(verifiesWithOpensslCli(certFile, message, signature, 'md_gost12_512'));
+  const der = opensslCli(['x509', '-in', certFile, '-outform', 'DER']);
+  t.equal(await signer.certificateHash(), opensslCli(['dgst', '-md_gost12_512', '-r'], der).toString().split(' ')[0]?.toUpperCase(), 'client_certificate_hash: Streebog-512 of the DER, 128 hex');
   await selfTestSigner(signer, { openssl, certFile, protocol: 'v2' });
+  await selfTestSigner(signer, { openssl, certFile, protocol: 'v1' });
+  const cms = opensslCli(['cms', '-cmsout', '-print', '-inform', 'DER'], await signer.signCms(message)).toString();
+  t.match(cms, /GOST R 34\.11-2012 with 512 bit hash|md_gost12_512/, 'v1 CMS with Streebog-512');
 });
 
 t.test('encrypted key: the passphrase opens it; a wrong one is refused at construction, naming the setting', async (t) => {
