@@ -124,7 +124,7 @@ export async function openAdminContext(config: Config, options: { migrate?: bool
     });
     // `person erase` ends the person's SSO sessions too, when the broker's Redis is configured.
     const state = config.storage.redisUrl
-      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs, sentinel: config.storage.redisSentinel })
+      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs, sentinel: config.storage.redisSentinel, cluster: config.storage.redisCluster })
       : undefined;
     const sessions = state
       ? createSessionService({ state, now: Date.now, idleSeconds: config.oidc.sessionIdleSeconds, absoluteSeconds: config.oidc.sessionAbsoluteSeconds, accountHash: createKeyedHash(config.secrets.keyEncryptionKey, 'sessions-of-account') })

@@ -88,7 +88,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     }
     const state = tracedStore(
       config.storage.redisUrl
-        ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs, sentinel: config.storage.redisSentinel })
+        ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs, sentinel: config.storage.redisSentinel, cluster: config.storage.redisCluster })
         : createMemoryStateStore(),
       tracing,
       config.storage.redisUrl ? 'redis' : 'memory',

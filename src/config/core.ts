@@ -17,6 +17,12 @@ export const coreEnvSchema = z.object({
     .regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, { error: 'must be host:port[,host:port…]' })
     .optional(),
   REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  // Redis Cluster: any of its nodes (host:port, comma-separated) to learn the slot map from;
+  // REDIS_URL then gives only the user, password and TLS.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, { error: 'must be host:port[,host:port…]' })
+    .optional(),
   // Client-side deadlines, well below the 30 s HTTP request timeout: a store that accepts but
   // never answers fails the request with 503 instead of holding it.
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(20_000).default(5000),

@@ -6,6 +6,7 @@ import { coreEnvSchema, type DatabasePoolSettings } from './core.js';
 import { oidcEnvSchema, oidcSection, type OidcConfig } from './oidc.js';
 import { readSetting, type Env } from './env.js';
 import { esiaEnvSchema, esiaProductionProblems, resolveEsiaConfig, type EsiaConfig } from './esia.js';
+import { resolveRedisTopology, type RedisTopology } from './redis.js';
 import { resolveTracingConfig, tracingEnvSchema, type TracingConfig } from './tracing.js';
 import { SECRET_NAMES, loadOrCreateDevSecrets, type SecretName } from './secrets.js';
 
@@ -43,7 +44,9 @@ export interface Config {
     readonly redisUrl: string | undefined;
     readonly redisKeyPrefix: string;
     /** REDIS_SENTINELS and REDIS_SENTINEL_NAME: where to ask for the primary, if Sentinel runs. */
-    readonly redisSentinel: { readonly sentinels: ReadonlyArray<{ host: string; port: number }>; readonly name: string } | undefined;
+    readonly redisSentinel: RedisTopology['sentinel'];
+    /** REDIS_CLUSTER_NODES: the seed nodes, if the state lives in a Redis Cluster. */
+    readonly redisCluster: RedisTopology['cluster'];
     /** pg query_timeout (statement_timeout a little below): DATABASE_QUERY_TIMEOUT_MS. */
     readonly databaseQueryTimeoutMs: number;
     /** The pg pool: DATABASE_POOL_SIZE, DATABASE_CONNECT_TIMEOUT_MS, DATABASE_IDLE_TIMEOUT_MS, DATABASE_PGBOUNCER. */
@@ -112,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = absolute(e.DATA_DIR);
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   const esia = resolveEsiaConfig(e, { isProduction, publicUrl, dataDir }, problems);
+  const redis = resolveRedisTopology(e, problems);
   warnings.push(...esia.warnings);
   if (problems.length > 0) throw new ConfigError(problems);
   if (!isProduction) {
@@ -135,15 +139,8 @@ export function loadConfig(env: Env = process.env): Config {
       databaseUrl: e.DATABASE_URL,
       redisUrl: e.REDIS_URL,
       redisKeyPrefix: e.REDIS_KEY_PREFIX,
-      redisSentinel: e.REDIS_SENTINELS
-        ? {
-            sentinels: e.REDIS_SENTINELS.split(',').map((entry) => {
-              const [host = '', port = ''] = entry.trim().split(':');
-              return { host, port: Number(port) };
-            }),
-            name: e.REDIS_SENTINEL_NAME,
-          }
-        : undefined,
+      redisSentinel: redis.sentinel,
+      redisCluster: redis.cluster,
       databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
       databasePool: {
         size: e.DATABASE_POOL_SIZE,

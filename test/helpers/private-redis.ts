@@ -35,7 +35,8 @@ export async function startPrivateRedis(port: number, ...extraArgs: string[]): P
 }
 
 export async function stopPrivateRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // A process killed by a signal has exitCode null and signalCode set: both mean it is gone.
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;

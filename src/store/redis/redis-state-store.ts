@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { assertOneSlot } from '../hash-tag.js';
 import type { StateStore } from '../state-store.js';
 import { StoreUnavailable } from '../unavailable.js';
@@ -36,6 +36,8 @@ export interface RedisStateStoreOptions {
   commandTimeoutMs?: number;
   /** Redis Sentinel: the primary is asked of these; url then gives only password, db and TLS. */
   sentinel?: { sentinels: ReadonlyArray<{ host: string; port: number }>; name: string } | undefined;
+  /** Redis Cluster: any of its nodes to start from; url then gives only user, password and TLS. */
+  cluster?: { nodes: ReadonlyArray<{ host: string; port: number }> } | undefined;
 }
 
 // Redis answered, but says it cannot serve now (loading, read-only replica, out of memory, …).
@@ -68,6 +70,48 @@ function sentinelConnection(url: URL, sentinel: NonNullable<RedisStateStoreOptio
   };
 }
 
+/**
+ * Redis Cluster: the seed nodes tell the client the slot map; each command goes to its key's
+ * primary. The per-node settings are the single client's (timeouts, no offline queue); a command
+ * that meets a closed connection or CLUSTERDOWN while a shard fails over is retried on the fresh
+ * slot map every 100 ms, at most 16 times (ioredis' maxRedirections), then fails as unavailable.
+ */
+function clusterClient(url: URL, cluster: NonNullable<RedisStateStoreOptions['cluster']>, settings: RedisOptions): Cluster {
+  const { keyPrefix, lazyConnect, enableOfflineQueue, retryStrategy, enableAutoPipelining, ...perNode } = settings;
+  const options: ClusterOptions = {
+    keyPrefix,
+    lazyConnect,
+    enableOfflineQueue,
+    enableAutoPipelining,
+    clusterRetryStrategy: retryStrategy,
+    // Writes and reads both go to the primaries: a replica may lag, and a code taken on one
+    // primary must not still be readable on its replica.
+    scaleReads: 'master',
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: perNode.commandTimeout,
+    redisOptions: {
+      ...perNode,
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  };
+  return new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port })), options);
+}
+
+/**
+ * A cluster serves when every primary the client knows answers and says cluster_state:ok (all
+ * slots covered); a single PING to one node would not see a shard that is down.
+ */
+async function clusterServes(cluster: Cluster): Promise<void> {
+  const primaries = cluster.nodes('master');
+  if (primaries.length === 0) throw new Error('no cluster primary known');
+  const infos = await Promise.all(primaries.map((node) => node.cluster('INFO') as Promise<string>));
+  if (!infos.every((info) => /^cluster_state:ok\b/m.test(info))) throw new Error('cluster_state is not ok (slots uncovered or a failover under way)');
+}
+
 export async function createRedisStateStore(options: RedisStateStoreOptions): Promise<StateStore> {
   const settings: RedisOptions = {
     keyPrefix: options.keyPrefix,
@@ -85,7 +129,9 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     // concurrent requests) leave in one write: fewer syscalls and round trips under load.
     enableAutoPipelining: true,
   };
-  const redis = options.sentinel ? new Redis({ ...sentinelConnection(new URL(options.url), options.sentinel), ...settings }) : new Redis(options.url, settings);
+  const cluster = options.cluster ? clusterClient(new URL(options.url), options.cluster, settings) : undefined;
+  const redis: Redis | Cluster =
+    cluster ?? (options.sentinel ? new Redis({ ...sentinelConnection(new URL(options.url), options.sentinel), ...settings }) : new Redis(options.url, settings));
   redis.on('error', () => {
     // Connection errors surface through failed commands and /readyz; ioredis reconnects.
   });
@@ -133,7 +179,7 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
       return ms < 0 ? null : ms;
     },
     async ping() {
-      await run(() => redis.ping());
+      await run(async () => void (cluster ? await clusterServes(cluster) : await redis.ping()));
     },
     async close() {
       redis.disconnect();

@@ -94,3 +94,16 @@ t.test('manual-link limits: the daily per-account cap defaults to 20 and is sett
   t.equal(loadConfig({ DATA_DIR: dataDir, LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT: '30' }).accounts.linkLimits.perEsiaAccountPerDay, 30);
   t.match(problemsOf({ DATA_DIR: dataDir, LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT: '0' }).join(), /LINK_MAX_DAILY_FAILURES_PER_ESIA_ACCOUNT/);
 });
+
+t.test('Redis Cluster: REDIS_CLUSTER_NODES gives the seed nodes; contradictions are named', async (t) => {
+  const config = loadConfig({ ...production, REDIS_URL: 'rediss://:secret@cluster', REDIS_CLUSTER_NODES: 'redis-0:6379, redis-1:6380' });
+  t.same(config.storage.redisCluster, { nodes: [{ host: 'redis-0', port: 6379 }, { host: 'redis-1', port: 6380 }] });
+  t.equal(config.storage.redisSentinel, undefined);
+  t.equal(loadConfig(production).storage.redisCluster, undefined, 'absent: a single Redis');
+  t.same(problemsOf({ ...production, REDIS_CLUSTER_NODES: 'redis-0' }), ['REDIS_CLUSTER_NODES: must be host:port[,host:port…]']);
+  t.same(problemsOf({ ...production, REDIS_CLUSTER_NODES: 'redis-0:6379', REDIS_SENTINELS: 's:26379' }), ['REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both']);
+  t.same(problemsOf({ ...production, REDIS_URL: 'redis://cluster/2', REDIS_CLUSTER_NODES: 'redis-0:6379' }), ['REDIS_URL: a Redis Cluster has database 0 only; remove the database number']);
+  t.same(problemsOf({ ...production, REDIS_KEY_PREFIX: '{esia}:', REDIS_CLUSTER_NODES: 'redis-0:6379' }), ['REDIS_KEY_PREFIX: must not contain { or } with REDIS_CLUSTER_NODES (the keys carry their own hash tags)']);
+  t.same(problemsOf({ ...production, REDIS_KEY_PREFIX: '{esia}:' }), [], 'braces are nobody\'s business without a cluster');
+  t.same(problemsOf({ DATA_DIR: mkdtempSync(join(tmpdir(), 'cfg-')), ...secrets, REDIS_CLUSTER_NODES: 'redis-0:6379' }), ['REDIS_CLUSTER_NODES: needs REDIS_URL too (its user, password and TLS; its host is not used), e.g. redis://:password@cluster'], 'not silently the in-process store');
+});
