@@ -23,6 +23,8 @@ export interface BrokerSide {
   /** One login's tokens per load-generator connection: refresh chains start from these. */
   tokens: { access_token: string; refresh_token: string }[];
   child: ChildProcess;
+  /** One more whole login of the seeded person, driven from this process. */
+  login(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ async function freePort(): Promise<number> {
  * database and its own Redis key prefix. The ESIA emulator, and the seeding (client, profile,
  * `logins` whole logins), run here, in the load generator's process, and are idle under load.
  */
-export async function startBrokerSide(options: { logins: number; nodeArgs?: string[] }): Promise<BrokerSide> {
+export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string }): Promise<BrokerSide> {
   process.env['DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await createTestDatabaseUrl();
   const keys = await sharedDevKeys();
@@ -64,6 +66,7 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
     ESIA_CERT_FILE: keys.clientCert,
     ESIA_TOKEN_CERT_FILE: keys.esiaTokenCerts,
     ESIA_SCOPES: 'openid fullname birthdate gender snils email mobile id_doc',
+    ESIA_SIGNER: options.signer ?? 'engine',
     COOKIE_SECRET: 'bench-cookie-secret-0123456789abcdef',
     SNILS_HMAC_KEY: 'test-snils-hmac-key-0123456789abcdef',
     KEY_ENCRYPTION_KEY: 'bench-key-encryption-key-0123456789',
@@ -102,6 +105,9 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
     basic: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`,
     tokens,
     child,
+    async login() {
+      await (await login('1000000101')).tokens();
+    },
     async close() {
       child.kill('SIGTERM');
       await exited;

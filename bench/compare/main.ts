@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBrokerSide } from './broker-side.js';
 import { startChild } from './children.js';
+import { measureLoginCpu } from './login-cpu.js';
 import { get, postForm, refreshChains, type LoadOptions, type Measured } from './load.js';
 import { renderMarkdown, type Row } from './report.js';
 
@@ -11,6 +12,8 @@ import { renderMarkdown, type Row } from './report.js';
 // on Postgres + Redis) and a bare Fastify server, each in its own process; this process is the
 // load generator (autocannon). --quick: tiny durations, a smoke run. --record: appends the run
 // to bench/RESULTS.md. --cpu-prof DIR: the broker writes a V8 CPU profile there on exit.
+// --signer openssl|engine (default engine): the broker's ESIA_SIGNER. --logins N: whole logins
+// for the CPU-per-login figure (default 200, 20 with --quick).
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -19,6 +22,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     'cpu-prof': { type: 'string' },
     only: { type: 'string' },
+    signer: { type: 'string', default: 'engine' },
+    logins: { type: 'string' },
   },
 });
 const connections = Number(args.connections);
@@ -30,7 +35,7 @@ type PeerInfo = { url: string; redirectUri: string; clientId: string; clientSecr
 const peer = await startChild<PeerInfo>('peer.ts', [String(connections)]);
 const bare = await startChild<{ url: string }>('bare.ts');
 const profDir = args['cpu-prof'];
-const broker = await startBrokerSide({ logins: connections, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
+const broker = await startBrokerSide({ logins: connections, signer: args.signer, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
 
 const peerBasic = `Basic ${Buffer.from(`${peer.info.clientId}:${peer.info.clientSecret}`).toString('base64')}`;
 const peerTokens = await Promise.all(
@@ -70,6 +75,9 @@ await measure(
   () => refreshChains(`${broker.url}/token`, load, broker.basic, broker.tokens.map((t) => t.refresh_token)),
 );
 
+const loginCpu = wanted('login') ? await measureLoginCpu(broker.child.pid!, () => broker.login(), Number(args.logins ?? (args.quick ? 20 : 200))) : undefined;
+if (loginCpu) process.stderr.write(`broker CPU per login: ${loginCpu.ownMs} ms own, ${loginCpu.childrenMs} ms in spawned processes (ESIA_SIGNER=${args.signer})\n`);
+
 await broker.close();
 await peer.close();
 await bare.close();
@@ -81,6 +89,7 @@ const run = {
   load,
   bare: bareResult,
   rows,
+  loginCpu: loginCpu && { ...loginCpu, signer: args.signer },
 };
 const markdown = renderMarkdown(run);
 console.log(markdown);

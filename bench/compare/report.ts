@@ -1,3 +1,4 @@
+import type { LoginCpu } from './login-cpu.js';
 import type { Measured } from './load.js';
 
 export interface Row {
@@ -15,6 +16,7 @@ export interface Run {
   load: { connections: number; duration: number };
   bare: Measured | undefined;
   rows: Row[];
+  loginCpu?: (LoginCpu & { signer: string | undefined }) | undefined;
 }
 
 const cell = (m: Measured | undefined) => (m ? `${m.rps.toLocaleString('en')}/s, p99 ${m.p99} ms${m.failed ? `, ${m.failed} failed` : ''}` : '—');
@@ -34,6 +36,10 @@ export function renderMarkdown(run: Run): string {
     lines.push(`| ${row.figure} | ${cell(row.peer)} | ${cell(row.broker)} | ${ratio(row.broker.rps, row.peer?.rps)} | ${vsBare} |`);
   }
   if (run.bare) lines.push(`| bare Fastify JSON GET | | ${cell(run.bare)} | | 100% |`);
+  if (run.loginCpu) {
+    const c = run.loginCpu;
+    lines.push(`| broker's own CPU per whole login (authorize → ESIA → callback → token), ESIA_SIGNER=${c.signer}, ${c.logins} logins one at a time | — | ${c.ownMs} ms (+ ${c.childrenMs} ms in spawned openssl) | | |`);
+  }
   const notes = run.rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`);
   return `${[...lines, '', ...notes].join('\n')}\n`;
 }

@@ -26,7 +26,17 @@ const element = z.object({ type: z.string(), vrfStu: z.string().optional() }).pa
 export const rawContactSchema = element.extend({ value: z.string().optional() });
 export const rawDocumentSchema = element.extend({ id: z.number().optional() });
 /** A collection with ?embed=(elements): the elements inline (without embed they are URLs). */
-export const rawCollectionSchema = <T extends z.ZodTypeAny>(item: T) => z.object({ elements: z.array(z.union([item, z.string()])).default([]) }).passthrough();
+const collectionOf = <T extends z.ZodTypeAny>(item: T) => z.object({ elements: z.array(z.union([item, z.string()])).default([]) }).passthrough();
+// Built once per element schema: constructing a zod schema costs more than parsing with it.
+const collections = new WeakMap<z.ZodTypeAny, ReturnType<typeof collectionOf>>();
+export const rawCollectionSchema = <T extends z.ZodTypeAny>(item: T): ReturnType<typeof collectionOf<T>> => {
+  let schema = collections.get(item);
+  if (!schema) {
+    schema = collectionOf(item);
+    collections.set(item, schema);
+  }
+  return schema as ReturnType<typeof collectionOf<T>>;
+};
 
 export type RawPerson = z.infer<typeof rawPersonSchema>;
 export type RawContact = z.infer<typeof rawContactSchema>;

@@ -34,9 +34,18 @@ export function ageBandOf(age: number, adultAge: number): AgeBand {
   return age >= adultAge ? 'adult' : 'minor';
 }
 
+// Building an Intl.DateTimeFormat costs about a millisecond (it loads the zone's rules); a
+// formatter per zone is kept, since there are a few dozen zones and every login asks.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day of `instant` in `timeZone` (e.g. Asia/Irkutsk), as yyyy-mm-dd. */
 export function localDate(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(instant);
 }
 
 export function isIsoDate(value: string): boolean {
