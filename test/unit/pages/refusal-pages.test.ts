@@ -66,11 +66,11 @@ for (const code of REASON_CODES) {
         if (region) t.same([...new Set(ages)].filter((age) => age !== region.adultAge), [], `${where}: every age named is the region's ${region.adultAge}`);
         else t.same([...new Set(ages)].filter((age) => age !== 14 && age !== 18), [], `${where}: without a region, only the general 14 (18 in some regions)`);
 
-        for (const other of regions) {
-          if (other === region) continue;
-          t.notOk(page.includes(other.name), `${where}: does not name ${other.name}`);
-          t.notOk(page.includes(other.loginHost), `${where}: does not send to ${other.loginHost}`);
-        }
+        // One assertion per page for all other regions (one each made 66,000 assertions, and
+        // tap's reporting of them, not the check, was most of this file's time).
+        const others = regions.filter((other) => other !== region);
+        t.same(others.filter((other) => page.includes(other.name)).map((other) => other.name), [], `${where}: names no other region`);
+        t.same(others.filter((other) => page.includes(other.loginHost)).map((other) => other.loginHost), [], `${where}: sends to no other region's login page`);
         const urls = [...page.matchAll(/https?:\/\/[^\s)]+/g)].map((m) => m[0].replace(/[.,;:]$/, ''));
         t.same(urls.filter((url) => url !== `https://${region?.loginHost}` && url !== 'https://diary.test/cb?error=access_denied'), [], `${where}: the only login page named is the region's`);
 
