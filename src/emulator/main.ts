@@ -16,7 +16,7 @@ if (process.argv.includes('--personas-schema')) {
   process.exit(0);
 }
 
-const env = z
+const envSchema = z
   .object({
     EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
     EMULATOR_HOST: z.string().default('127.0.0.1'),
@@ -34,13 +34,14 @@ const env = z
     EMULATOR_CONTROL_API: z.enum(['true', 'false']).default('true'),
     EMULATOR_STRICTNESS: z.enum(['strict', 'lenient']).default('strict'),
     ESIA_GOST_ENGINE: z.string().default(DEFAULT_GOST_ENGINE),
-  })
-  .parse(process.env);
+  });
+const env = readSettings();
 
 const devDir = join(resolve(env.DATA_DIR), 'esia-dev');
 const openssl = createOpenssl({ bin: 'openssl', enginePath: env.ESIA_GOST_ENGINE });
 await ensureDevKeys(openssl, devDir);
 const certFile = env.EMULATOR_CLIENT_CERT_FILE ?? devKeyPaths(devDir).clientCert;
+const clientCertificate = readClientCertificate(certFile);
 
 const emulator = await startEmulator({
   port: env.EMULATOR_PORT,
@@ -58,7 +59,7 @@ const emulator = await startEmulator({
     {
       clientId: env.EMULATOR_CLIENT_ID,
       redirectUris: env.EMULATOR_REDIRECT_URIS.split(',').map((uri) => uri.trim()),
-      certificates: [readFileSync(certFile, 'utf8')],
+      certificates: [clientCertificate],
       scopes: env.EMULATOR_SCOPES.split(/\s+/),
       tokenAlg: env.EMULATOR_TOKEN_ALG,
     },
@@ -70,6 +71,31 @@ process.stdout.write(`token certificates: ${emulator.url}/public/esia-token-cert
 const stop = () => void emulator.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+
+/** Bad settings stop the start naming each variable and what it takes, not with a stack trace. */
+function readSettings() {
+  const parsed = envSchema.safeParse(process.env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  process.stderr.write(`ESIA emulator: bad settings (docs/emulator.md, "Running it"):\n${problems.join('\n')}\n`);
+  process.exit(2);
+}
+
+/** The system's certificate must be a PEM certificate the emulator can read (GOST R 34.10-2012). */
+function readClientCertificate(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    process.stderr.write(`ESIA emulator: EMULATOR_CLIENT_CERT_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    process.exit(2);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    process.stderr.write(`ESIA emulator: EMULATOR_CLIENT_CERT_FILE: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)\n`);
+    process.exit(2);
+  }
+  return pem;
+}
 
 /** A bad personas file stops the start with every problem listed, not a stack trace. */
 function readPersonas(file: string) {
