@@ -9,6 +9,7 @@ import * as m0007 from './0007_pushed_authorization_requests.js';
 import * as m0008 from './0008_dpop_bound_families.js';
 import * as m0009 from './0009_backchannel_logout.js';
 import * as m0010 from './0010_client_brand.js';
+import * as m0011 from './0011_grant_change_notifications.js';
 
 /**
  * Every migration, in order. Listed explicitly (not read from disk) so the same list runs
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_dpop_bound_families': m0008,
   '0009_backchannel_logout': m0009,
   '0010_client_brand': m0010,
+  '0011_grant_change_notifications': m0011,
 };

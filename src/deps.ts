@@ -30,6 +30,10 @@ import { createPostgresBackchannelOutbox } from './store/postgres/backchannel-lo
 import { createPostgresClientRepo } from './store/postgres/clients-repo.js';
 import { createPostgresFamilyRepo } from './store/postgres/refresh-tokens-repo.js';
 import { createPostgresSigningKeyRepo } from './store/postgres/signing-keys-repo.js';
+import { sql } from 'kysely';
+import { cachedClients, cachedDirectory, cachedFamilies, cachedLinkOfProfile } from './oidc/cached-reads.js';
+import { createGrantCache, DEFAULT_STALE_AFTER_MS, noGrantCache, type GrantCache } from './oidc/grant-cache.js';
+import { GRANT_CHANNEL, startChangeFeed } from './store/postgres/change-feed.js';
 
 /** Everything the app needs, built once here: the composition root. */
 export interface Deps extends AdminServices {
@@ -104,20 +108,23 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     if (refused.length > 0) logger.warn({ clients: refused }, 'clients.json: not seeded in production, their secret is the published demo secret');
     const audit = createPostgresAuditLog(database.db);
     const links = createPostgresLinkStore(database.db);
+    const grantCache = startGrantCache(config, database, logger, closers);
     const oidc = createOidcProvider({
       config,
       state,
-      directory,
-      clients,
-      families: createPostgresFamilyRepo(database.db),
+      directory: cachedDirectory(directory, grantCache),
+      clients: cachedClients(clients, grantCache),
+      families: cachedFamilies(createPostgresFamilyRepo(database.db), grantCache),
       signingKeys: createPostgresSigningKeyRepo(database.db),
       logger,
       audit,
       linkedProfileIds: async (esiaOid) => (await links.linksOf(esiaOid)).map((link) => link.profileId),
-      grantStanding: createGrantStanding({ links, directory, regions: () => regions.current() }),
+      grantStanding: createGrantStanding({ links: cachedLinkOfProfile(links, grantCache), directory: cachedDirectory(directory, grantCache), regions: () => regions.current() }),
+      grantCache,
     });
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
+    metrics.watchGrantCache(grantCache);
     const esia = await buildEsia(config, { state, metrics, logger, tracing });
     const backchannelLogout = createBackchannelWorker({
       issuer: config.server.publicUrl,
@@ -167,4 +174,25 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The grant cache and the Postgres change feed that keeps it current (src/oidc/grant-cache.ts):
+ * only on a real Postgres with a session to LISTEN on; otherwise no cache at all.
+ */
+function startGrantCache(config: Config, database: DatabaseHandle, logger: Logger, closers: Array<() => Promise<void>>): GrantCache {
+  const url = config.storage.grantCacheFeedUrl;
+  if (!url || database.kind !== 'postgres') return noGrantCache;
+  const cache = createGrantCache({
+    now: Date.now,
+    staleAfterMs: DEFAULT_STALE_AFTER_MS,
+    maxAgeMs: 60_000,
+    maxEntries: 100_000,
+    notify: async (key) => {
+      await sql`select pg_notify(${GRANT_CHANNEL}, ${key})`.execute(database.db);
+    },
+  });
+  const feed = startChangeFeed({ url, cache, now: Date.now, onLost: (reason) => logger.warn({ reason }, 'grant cache: change feed lost; reading the stores until it is back') });
+  closers.push(() => feed.close());
+  return cache;
 }

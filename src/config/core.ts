@@ -34,6 +34,10 @@ export const coreEnvSchema = z.object({
   DATABASE_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   // PgBouncer refuses startup parameters it does not know (statement_timeout among them).
   DATABASE_PGBOUNCER: bool.default(false),
+  // The grant cache's change feed LISTENs on a session of its own: PgBouncer's transaction
+  // pooling loses LISTEN, so behind it this names Postgres (or a session-pooled PgBouncer).
+  DATABASE_LISTEN_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  GRANT_CACHE: bool.default(true),
   CONFIG_DIR: z.string().min(1).default('./config'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),

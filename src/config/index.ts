@@ -53,6 +53,11 @@ export interface Config {
     readonly databasePool: DatabasePoolSettings;
     /** ioredis commandTimeout and connectTimeout: REDIS_COMMAND_TIMEOUT_MS. */
     readonly redisCommandTimeoutMs: number;
+    /**
+     * Where the grant cache's change feed LISTENs (DATABASE_LISTEN_URL; else DATABASE_URL, unless
+     * behind PgBouncer); undefined: the cache stays off and every token call reads the stores.
+     */
+    readonly grantCacheFeedUrl: string | undefined;
     readonly dataDir: string;
     readonly migrateOnStart: boolean;
   };
@@ -149,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
         pgbouncer: e.DATABASE_PGBOUNCER,
       },
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      grantCacheFeedUrl: e.GRANT_CACHE && e.DATABASE_URL ? (e.DATABASE_LISTEN_URL ?? (e.DATABASE_PGBOUNCER ? undefined : e.DATABASE_URL)) : undefined,
       dataDir,
       // The embedded database is always migrated; a shared Postgres only when ops opt in.
       migrateOnStart: e.MIGRATE_ON_START ?? !e.DATABASE_URL,

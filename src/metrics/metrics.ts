@@ -1,10 +1,31 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { noGrantCache, type GrantCache } from '../oidc/grant-cache.js';
 
 /** One registry per app instance (tests run several in one process). */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'esia_broker_' });
   let esiaCircuit: () => 'closed' | 'open' | 'half-open' = () => 'closed';
+  let grantCache: Pick<GrantCache, 'warm' | 'reads'> = noGrantCache;
+  new Gauge({
+    name: 'esia_broker_grant_cache_warm',
+    help: 'The grant cache: 1 answering from memory (its change feed is current), 0 reading the stores on every call',
+    registers: [registry],
+    collect() {
+      this.set(grantCache.warm() ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'esia_broker_grant_cache_reads_total',
+    help: 'Reads through the grant cache: hit (memory), miss (loaded, kept), cold (loaded, the cache being cold)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      // Counted in the cache (no metric call on the hot path), copied here at each scrape.
+      this.reset();
+      for (const [outcome, count] of Object.entries(grantCache.reads)) this.inc({ outcome }, count);
+    },
+  });
   new Gauge({
     name: 'esia_broker_esia_circuit_open',
     help: "ESIA's circuit breaker: 1 open (logins refused at once), 0.5 half-open (one trial call), 0 closed",
@@ -19,6 +40,9 @@ export function createMetrics() {
     /** The ESIA leg hands its breaker's state here; /readyz stays about our own dependencies. */
     watchEsiaCircuit(read: () => 'closed' | 'open' | 'half-open') {
       esiaCircuit = read;
+    },
+    watchGrantCache(cache: Pick<GrantCache, 'warm' | 'reads'>) {
+      grantCache = cache;
     },
     httpRequests: new Counter({
       name: 'esia_broker_http_requests_total',

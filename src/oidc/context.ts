@@ -3,6 +3,7 @@ import type { OidcConfig } from '../config/oidc.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ClientRepo } from './clients.js';
 import type { CodeStore } from './codes.js';
+import type { GrantCache } from './grant-cache.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import type { SessionService } from './sessions.js';
 import type { KeyRing } from './signing-keys.js';
@@ -29,6 +30,11 @@ export interface OidcContext {
    * authorization server alone).
    */
   readonly grantStanding: ((esiaOid: string, profileId: string) => Promise<GrantRefusal | undefined>) | undefined;
+  /**
+   * What the token side reads on every call, kept in memory while a change feed keeps it
+   * current (grant-cache.ts); ctx.clients, families and directory already read through it.
+   */
+  readonly grantCache: GrantCache;
   /** Keyed hash: the MAC of a DPoP nonce's time slot (dpop.ts), the same on every instance. */
   readonly dpopNonceMac: (slot: string) => string;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */

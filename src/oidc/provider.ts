@@ -7,6 +7,7 @@ import type { StateStore } from '../store/state-store.js';
 import type { ClientRepo } from './clients.js';
 import { createCodeStore } from './codes.js';
 import type { OidcContext } from './context.js';
+import { noGrantCache, type GrantCache } from './grant-cache.js';
 import { createInteractions, type Interactions } from './interactions.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import { createSessionService } from './sessions.js';
@@ -30,6 +31,8 @@ export interface OidcProviderDeps {
   linkedProfileIds?: (esiaOid: string) => Promise<string[]>;
   /** Whether the ESIA account may still enter a grant's profile (accounts/grant-standing.ts). */
   grantStanding?: OidcContext['grantStanding'];
+  /** The cache clients, families, directory and grantStanding already read through; absent: none. */
+  grantCache?: GrantCache;
 }
 
 /** Our authorization server: the context its steps share and the interaction service. */
@@ -78,6 +81,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     directory: deps.directory,
     linkedProfileIds: deps.linkedProfileIds,
     grantStanding: deps.grantStanding,
+    grantCache: deps.grantCache ?? noGrantCache,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
     dpopNonceMac: createKeyedHash(config.secrets.keyEncryptionKey, 'dpop-nonce'),
     securityEvent: async (event) => {

@@ -1,5 +1,6 @@
 import type { GrantRefusal, OidcContext } from './context.js';
 import type { Family } from './refresh-tokens.js';
+import { grantKeys } from './grant-cache.js';
 import { stateKeys } from './state-keys.js';
 
 /**
@@ -15,12 +16,15 @@ export async function revokeFamily(ctx: OidcContext, familyId: string, reason: s
 
 export async function revokeAccessToken(ctx: OidcContext, jti: string, expiresAtSeconds: number): Promise<void> {
   const ttlMs = expiresAtSeconds * 1000 - ctx.now() + 60_000;
-  if (ttlMs > 0) await ctx.state.put(stateKeys.revokedAccessToken(jti), reasonless, ttlMs);
+  if (ttlMs <= 0) return;
+  await ctx.state.put(stateKeys.revokedAccessToken(jti), reasonless, ttlMs);
+  // No trigger sees a Redis mark: every replica's cached "not revoked" is dropped by this notice.
+  await ctx.grantCache.announce(grantKeys.revokedAccessToken(jti));
 }
 
 /** An access token revoked alone (RFC 7009); a revoked family is read from its row (access-tokens.ts). */
 export async function isAccessTokenRevoked(ctx: OidcContext, jti: string): Promise<boolean> {
-  return (await ctx.state.get(stateKeys.revokedAccessToken(jti))) !== null;
+  return ctx.grantCache.read(grantKeys.revokedAccessToken(jti), async () => (await ctx.state.get(stateKeys.revokedAccessToken(jti))) !== null);
 }
 
 /**
