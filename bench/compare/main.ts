@@ -34,8 +34,6 @@ const loadBefore = loadavg();
 type PeerInfo = { url: string; redirectUri: string; clientId: string; clientSecret: string; codes: { code: string; verifier: string }[] };
 const peer = await startChild<PeerInfo>('peer.ts', [String(connections)]);
 const bare = await startChild<{ url: string }>('bare.ts');
-const profDir = args['cpu-prof'];
-const broker = await startBrokerSide({ logins: connections, signer: args.signer, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
 
 const peerBasic = `Basic ${Buffer.from(`${peer.info.clientId}:${peer.info.clientSecret}`).toString('base64')}`;
 const peerTokens = await Promise.all(
@@ -46,6 +44,11 @@ const peerTokens = await Promise.all(
     return (await response.json()) as { access_token: string; refresh_token: string };
   }),
 );
+
+// After the peer's codes are exchanged: they live 60 s, and seeding the broker side (whole
+// logins through the ESIA emulator) takes longer than that on a loaded machine.
+const profDir = args['cpu-prof'];
+const broker = await startBrokerSide({ logins: connections, signer: args.signer, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
 
 const rows: Row[] = [];
 async function measure(name: string, figure: string, peerRun: (() => Promise<Measured>) | undefined, ours: () => Promise<Measured>, note = '') {

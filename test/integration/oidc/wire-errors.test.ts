@@ -338,6 +338,20 @@ t.test('/token is rate limited per client, on refused requests only', async (t) 
     answered.push(response.status);
   }
   t.ok(answered.every((s) => s === 200), '40 answered introspections, limit 30, none refused');
+
+  // Over the limit nothing is checked at /introspect: even the right secret is refused.
+  const guessed = await registerClient(broker.deps);
+  const introspectAs = (secret: string) =>
+    fetch(`${broker.url}/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${guessed.clientId}:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ token: 'unknown' }),
+    }).then((response) => response.status);
+  const guesses: number[] = [];
+  for (let i = 0; i < 30; i += 1) guesses.push(await introspectAs(`wrong-secret-${i}`));
+  t.ok(guesses.every((s) => s === 401), '30 wrong secrets: 401 each');
+  t.equal(await introspectAs('wrong-secret-31'), 429, 'then slow_down');
+  t.equal(await introspectAs(guessed.secret), 429, 'the right secret too, once over the limit: a guess that hits learns nothing');
 });
 
 t.test('/token, /introspect and /revoke: 100 parallel wrong secrets, at most the limit (30) are checked', async (t) => {
