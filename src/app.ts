@@ -101,6 +101,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await registerAdminApi(app, {
     adminToken: deps.config.secrets.adminToken,
     queries: deps.adminQueries,
+    loginEventsKeptDays: deps.config.admin.retention.loginEventsDays,
     clients: deps.clientAdmin,
     keys: deps.oidc.ctx.keys,
     audit: deps.audit,

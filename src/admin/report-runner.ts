@@ -13,12 +13,14 @@ const REPORTS = {
     title: 'Активность входа через госуслуги',
     columns: ['profile_id', 'full_name', 'roles', 'classes', 'schools', 'school_ids', 'region', 'esia_login', 'first_esia_login', 'last_esia_login', 'esia_login_count'],
     paged: true,
+    fromLoginEvents: true,
     run: (q: AdminQueries, f: ReportFilter, p?: ReportPage) => q.loginActivity(f, p),
   },
   completeness: {
     title: 'Наполненность данными',
     columns: ['profile_id', 'full_name', 'roles', 'classes', 'schools', 'school_ids', 'region', 'has_snils', 'has_birth_date', 'activated'],
     paged: true,
+    fromLoginEvents: false,
     run: (q: AdminQueries, f: ReportFilter, p?: ReportPage) => q.completeness(f, p),
   },
   outcomes: {
@@ -26,6 +28,7 @@ const REPORTS = {
     columns: ['day', 'region', 'outcome', 'count'],
     // One row per day, region and outcome: a year of a busy region is a few thousand rows.
     paged: false,
+    fromLoginEvents: true,
     run: (q: AdminQueries, f: ReportFilter) => q.loginOutcomes(f),
   },
 } as const;
@@ -64,6 +67,33 @@ export interface ReportResult {
   next: string | null;
   /** The filter as validated. */
   filter: ReportFilter;
+  covers: ReportCoverage;
+}
+
+/**
+ * The window a report's rows stand for. Reports counted from login events can see no further
+ * back than RETENTION_LOGIN_EVENTS_DAYS keeps them: `from` is the later of the filter's first
+ * day and the first day still kept, and `cut_by_retention` says the filter asked for more.
+ * The completeness report is the directory as it stands (`as_of`).
+ */
+export type ReportCoverage =
+  | { from: string; to: string; retention_days: number; cut_by_retention: boolean }
+  | { as_of: string };
+
+const DAY_MS = 24 * 3600 * 1000;
+const dayOf = (at: Date) => at.toISOString().slice(0, 10);
+
+export function reportCoverage(name: ReportName, filter: ReportFilter, loginEventsKeptDays: number, now: Date = new Date()): ReportCoverage {
+  if (!REPORTS[name].fromLoginEvents) return { as_of: now.toISOString() };
+  // The purge deletes what is older than now − days, to the millisecond: the next whole day is wholly kept.
+  const firstKept = dayOf(new Date(now.getTime() - loginEventsKeptDays * DAY_MS + DAY_MS));
+  const asked = filter.from;
+  return {
+    from: asked && asked > firstKept ? asked : firstKept,
+    to: filter.to ?? dayOf(now),
+    retention_days: loginEventsKeptDays,
+    cut_by_retention: !asked || asked < firstKept,
+  };
 }
 
 /** `{limit?, after?}` as typed; undefined = the whole report (CSV, CLI). */
@@ -78,7 +108,7 @@ function parsePage(name: ReportName, input: PageInput): ReportPage | undefined {
   return parseOrRefuse(reportPageSchema, input);
 }
 
-export async function runReport(deps: { queries: AdminQueries; audit: AuditLog }, name: ReportName, filterInput: unknown, call: AdminCall, pageInput?: PageInput): Promise<ReportResult> {
+export async function runReport(deps: { queries: AdminQueries; audit: AuditLog; loginEventsKeptDays: number }, name: ReportName, filterInput: unknown, call: AdminCall, pageInput?: PageInput): Promise<ReportResult> {
   const filter = parseOrRefuse(reportFilterSchema, filterInput);
   const page = parsePage(name, pageInput);
   const report = REPORTS[name];
@@ -87,5 +117,5 @@ export async function runReport(deps: { queries: AdminQueries; audit: AuditLog }
   const next = page && found.length > page.limit ? String(rows[rows.length - 1]!['profile_id']) : null;
   const details = Object.fromEntries(Object.entries({ report: name, rows: rows.length, ...filter, ...page }).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
   await deps.audit.record({ actor: call.actor, action: 'report.read', target: name, outcome: 'ok', requestId: call.requestId, details });
-  return { name, columns: report.columns, rows, next, filter };
+  return { name, columns: report.columns, rows, next, filter, covers: reportCoverage(name, filter, deps.loginEventsKeptDays) };
 }

@@ -185,7 +185,9 @@ for (const name of ['logins', 'completeness', 'outcomes'] as const) {
     if (args.positionals.length > 0) throw new UsageError(`report ${name} takes options only`);
     const { region, municipality, school, class: className, role, month, from, to } = args.values;
     const filter = { region, municipality, school, class: className, role, school_year: args.values['school-year'], month, from, to };
-    const result = await runReport({ queries: ctx.adminQueries, audit: ctx.audit }, reportNameSchema.parse(name), filter, call);
+    const result = await runReport({ queries: ctx.adminQueries, audit: ctx.audit, loginEventsKeptDays: ctx.config.admin.retention.loginEventsDays }, reportNameSchema.parse(name), filter, call);
+    // stdout stays the rows (JSON or CSV, for pipes); the window they stand for goes to stderr.
+    io.err(`covers: ${JSON.stringify(result.covers)}\n`);
     io.out(args.values.csv ? toCsv(result.columns as never[], result.rows as never[]) : json(result.rows));
     return 0;
   };

@@ -18,6 +18,8 @@ import { registerSchoolRoutes, type SchoolRoutesDeps } from './school-routes.js'
 export interface AdminApiDeps extends ProfileRoutesDeps, SchoolRoutesDeps {
   adminToken: string | undefined;
   queries: AdminQueries;
+  /** RETENTION_LOGIN_EVENTS_DAYS: how far back the reports counted from login events can see. */
+  loginEventsKeptDays: number;
   clients: ClientAdmin;
   /** Per-person access and erasure (docs/personal-data.md). */
   people: PeopleAdmin;
@@ -54,6 +56,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
     adminToken: deps.adminToken,
     sessions: createAdminSessions(deps.state, { adminToken: deps.adminToken, ttlMs: deps.sessionTtlMs }),
     queries: deps.queries,
+    loginEventsKeptDays: deps.loginEventsKeptDays,
     audit: deps.audit,
     publicUrl: deps.publicUrl,
     people: deps.people,

@@ -29,6 +29,8 @@ export interface AdminPageDeps {
   adminToken: string | undefined;
   sessions: AdminSessions;
   queries: AdminQueries;
+  /** RETENTION_LOGIN_EVENTS_DAYS: the window the reports state. */
+  loginEventsKeptDays: number;
   audit: AuditLog;
   publicUrl: string;
   /** The person view and erasure (/admin/person). */
@@ -100,7 +102,7 @@ export function registerAdminPage(app: FastifyInstance, deps: AdminPageDeps): vo
       try {
         const result = await runReport(deps, report, filter, pageCall(request), pageInput);
         const chart = after ? false : await reportChart(report, result.rows, deps.queries, result.filter);
-        return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows, next: result.next, chart }));
+        return send(reply, 200, adminReportPage({ ...view, columns: result.columns, rows: result.rows, next: result.next, chart, covers: result.covers }));
       } catch (error) {
         if (!(error instanceof OAuthError) || !error.expose) throw error;
         return send(reply, 400, adminReportPage({ ...view, problems: problemsOf(error) }));

@@ -13,7 +13,7 @@ const formatSchema = z.object({ format: z.enum(['json', 'csv']).default('json') 
  * Reports as JSON (the per-person ones keyset-paged: `limit`, `after`, answered with `next`) or
  * as CSV (?format=csv, always whole: a download), and the paged audit trail (not audited).
  */
-export function registerReportRoutes(app: FastifyInstance, deps: { queries: AdminQueries; audit: AuditLog }): void {
+export function registerReportRoutes(app: FastifyInstance, deps: { queries: AdminQueries; audit: AuditLog; loginEventsKeptDays: number }): void {
   app.get('/admin/reports/:name', async (request, reply: FastifyReply) => {
     const { name } = parseOrRefuse(z.object({ name: reportNameSchema }), request.params);
     const { format, limit, after, ...filterQuery } = request.query as Record<string, unknown>;
@@ -21,7 +21,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { queries: Admi
     const call = { actor: ADMIN_ACTORS.api, requestId: request.id };
     if (wanted.format === 'csv' && (limit !== undefined || after !== undefined)) throw new InvalidRequest('limit, after: CSV is the whole report; paging is for JSON');
     const pageInput = wanted.format === 'json' ? { limit, after } : undefined;
-    const { columns, rows, next } = await runReport(deps, name, filterQuery, call, pageInput);
+    const { columns, rows, next, covers } = await runReport(deps, name, filterQuery, call, pageInput);
     reply.header('cache-control', 'no-store');
     if (wanted.format === 'csv') {
       return reply
@@ -29,7 +29,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { queries: Admi
         .header('content-disposition', `attachment; filename="${name}.csv"`)
         .send(toCsv(columns as never[], rows as never[]));
     }
-    return reply.send({ report: name, columns, rows, next });
+    return reply.send({ report: name, covers, columns, rows, next });
   });
 
   app.get('/admin/audit', async (request, reply) => {

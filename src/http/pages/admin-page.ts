@@ -1,5 +1,5 @@
 import { ROLES } from '../../accounts/directory.js';
-import { REPORT_NAMES, reportTitle, type ReportName } from '../../admin/report-runner.js';
+import { REPORT_NAMES, reportTitle, type ReportCoverage, type ReportName } from '../../admin/report-runner.js';
 import type { FieldProblem } from '../../admin/reports.js';
 import { isLoginOutcome, OUTCOME_NAMES } from '../../policy/outcomes.js';
 import { formatRegionTime, timeZoneOf, type RegionTimeZones } from '../../policy/region-time.js';
@@ -100,6 +100,8 @@ export interface AdminReportView {
   problems?: readonly FieldProblem[] | undefined;
   /** The report's chart (SVG drawn here), above its table. */
   chart?: SafeHtml | false | undefined;
+  /** The window the rows stand for (retention cuts the login history). */
+  covers?: ReportCoverage | undefined;
   /** Region → time zone: times are shown on the row's region clock. */
   timeZones: RegionTimeZones;
   xsrf: string;
@@ -160,11 +162,22 @@ export function refusedFilter(problems: readonly FieldProblem[]): SafeHtml {
   return html`<div class="error" role="alert"><p>Условия отбора не приняты:</p><ul>${lines.map((line) => html`<li>${line}</li>`)}</ul></div>`;
 }
 
+const ruDay = (day: string) => `${day.slice(8, 10)}.${day.slice(5, 7)}.${day.slice(0, 4)}`;
+
+/** Which days the rows count, and that older logins are no longer kept when the filter asked for them. */
+function coverage(covers: ReportCoverage | undefined): SafeHtml | false {
+  if (!covers) return false;
+  if ('as_of' in covers) return html`<p class="hint" id="covers">Данные на ${ruDay(covers.as_of.slice(0, 10))}.</p>`;
+  const cut = covers.cut_by_retention ? html` Входы старше ${covers.retention_days} дн. удалены по сроку хранения (RETENTION_LOGIN_EVENTS_DAYS) и в отчёт не входят.` : '';
+  return html`<p class="hint" id="covers">Отчёт охватывает входы с ${ruDay(covers.from)} по ${ruDay(covers.to)}.${cut}</p>`;
+}
+
 export function adminReportPage(view: AdminReportView): string {
   return page(`${reportTitle(view.report)} — администрирование`, html`<form method="post" action="/admin/logout" class="hint">Администрирование сервиса входа · <a href="/admin/person">Данные человека</a> · <a href="/admin/school-directory">Справочник школ</a> · <input type="hidden" name="${ADMIN_FORM_FIELD}" value="${view.xsrf}"><button type="submit" class="link">Выйти</button></form>
 <h1>${reportTitle(view.report)}</h1>
 ${filters(view)}
 ${view.problems ? refusedFilter(view.problems) : html`<p><a class="button secondary" href="/admin/export/${view.report}.csv?${query(view.filter)}" download>Скачать CSV</a></p>
+${coverage(view.covers)}
 ${view.chart ?? false}
 ${table(view)}`}`, { wide: true });
 }

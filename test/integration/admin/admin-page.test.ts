@@ -288,7 +288,7 @@ t.test('without ADMIN_TOKEN the page does not exist; failed token entries lock o
   const state = createMemoryStateStore();
   const off = Fastify();
   await off.register(cookie, { secret: 'cookie-secret-0123456789abcdef' });
-  registerAdminPage(off, { adminToken: undefined, sessions: createAdminSessions(state, { adminToken: undefined, ttlMs: 1000 }), queries, audit, publicUrl: 'http://localhost' });
+  registerAdminPage(off, { adminToken: undefined, sessions: createAdminSessions(state, { adminToken: undefined, ttlMs: 1000 }), queries, loginEventsKeptDays: 365, audit, publicUrl: 'http://localhost' });
   t.equal((await off.inject({ url: '/admin' })).statusCode, 404);
   t.equal((await off.inject({ method: 'POST', url: '/admin/login', payload: { token: 'x' } })).statusCode, 404);
 
