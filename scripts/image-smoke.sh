@@ -111,12 +111,12 @@ ESIA_TOKEN_CERT_FILE=/var/lib/esia-dev/esia-dev/esia-token-certs.pem
 EOF
 broker_args=(--network host --env-file "$work/broker.env" -v "$work/secrets:/run/secrets:ro" -v "$id-dev:/var/lib/esia-dev:ro")
 
-say "ESIA emulator on $esia_url (generates the development GOST keys into a volume)"
+say "ESIA emulator on $esia_url, started with the command docs/emulator.md gives (generates the development GOST keys into a volume)"
 docker volume create "$id-dev" >/dev/null
 docker run -d --name "$id-emulator" --network host -v "$id-dev:/var/lib/esia-broker" \
   -e EMULATOR_HOST=127.0.0.1 -e EMULATOR_PORT="$esia_port" -e EMULATOR_PUBLIC_URL="$esia_url" \
   -e EMULATOR_REDIRECT_URIS="$broker_url/esia/callback" -e EMULATOR_PERSONAS_FILE=/app/config/esia-personas.json \
-  -e DATA_DIR=/var/lib/esia-broker "$image" node dist/src/emulator/main.js >/dev/null
+  -e DATA_DIR=/var/lib/esia-broker "$image" esia-emulator >/dev/null
 wait_for 120 "the emulator's token certificates" http_ok "$esia_url/public/esia-token-certs.pem"
 
 say "esia-broker doctor in the image (the broker's settings, against the emulator)"

@@ -157,3 +157,13 @@ t.test('`npm run test:image` is the image smoke script, and CI does not run it',
   const ciCommands = readFileSync(join(root, '.ci', 'run'), 'utf8').split('\n').filter((line) => !line.trimStart().startsWith('#'));
   t.notMatch(ciCommands.join('\n'), /test:image|image-smoke/, 'too slow for every CI run');
 });
+
+t.test('the image command docs/emulator.md gives is the one the image puts on the PATH, and the image smoke test runs it', async (t) => {
+  const doc = readFileSync(join(root, 'docs', 'emulator.md'), 'utf8');
+  const command = /`docker run [^`]*? esia-broker (\S+)`/.exec(doc)?.[1];
+  t.equal(command, 'esia-emulator', 'docs/emulator.md: docker run … esia-broker esia-emulator');
+  t.equal(packageJson.bin[command!], 'bin/esia-emulator.js', 'the package bin');
+  t.match(dockerfile, new RegExp(`ln -s \\.\\./lib/node_modules/esia-broker/bin/esia-emulator\\.js /usr/local/bin/${command}\\b`), 'linked onto the PATH in the image');
+  const smoke = readFileSync(join(root, 'scripts', 'image-smoke.sh'), 'utf8');
+  t.match(smoke, new RegExp(`"\\$image" ${command} >/dev/null`), 'scripts/image-smoke.sh starts the emulator with that command');
+});
