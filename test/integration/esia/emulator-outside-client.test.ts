@@ -1,22 +1,33 @@
 import t from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
 import { X509Certificate, createVerify, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // An ESIA client as an outside team would write it from docs/emulator.md alone: the emulator
-// started through its bin, plain fetch, and the openssl CLI for GOST. No project code imported.
+// started through its bin, plain fetch, and the doc's own openssl configuration and commands
+// (its `gost-conf` and `gost-cli` snippets, run as printed). No project code imported.
+const DOC = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'emulator.md'), 'utf8');
+function snippet(id: string): string {
+  const found = new RegExp(`<!-- snippet: ${id} -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\\n\`\`\`\\n`).exec(DOC);
+  if (!found?.[1]) throw new Error(`docs/emulator.md has no snippet ${id}`);
+  return found[1];
+}
 const dir = mkdtempSync(join(tmpdir(), 'outside-client-'));
 const conf = join(dir, 'gost.cnf');
-writeFileSync(conf, 'openssl_conf = d\n[d]\nengines = e\n[e]\ngost = g\n[g]\nengine_id = gost\ndynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/gost.so\ndefault_algorithms = ALL\n');
-const openssl = (args: string[], input?: string | Buffer) => execFileSync('openssl', args, { input: input ?? '', env: { ...process.env, OPENSSL_CONF: conf } });
-const keyFile = join(dir, 'key.pem');
+writeFileSync(conf, `${snippet('gost-conf')}\n`);
+const env = { ...process.env, OPENSSL_CONF: conf };
+const openssl = (args: string[], input?: string | Buffer) => execFileSync('openssl', args, { input: input ?? '', env });
+// The doc's commands, in its order: certificate hash, v2/v3 client_secret, v1 client_secret.
+const [hashCommand, signCommand, cmsCommand] = snippet('gost-cli').split('\n').filter((line) => line && !line.startsWith('#'));
+const shell = (command: string | undefined, STRING = '') => execFileSync('bash', ['-o', 'pipefail', '-c', command ?? 'false'], { cwd: dir, env: { ...env, STRING } }).toString();
+writeFileSync(join(dir, 'key.pem'), openssl(['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A']));
 const certFile = join(dir, 'cert.pem');
-writeFileSync(keyFile, openssl(['genpkey', '-algorithm', 'gost2012_256', '-pkeyopt', 'paramset:A']));
-writeFileSync(certFile, openssl(['req', '-new', '-x509', '-key', keyFile, '-days', '30', '-md_gost12_256', '-subj', '/CN=outside system']));
-const certHash = openssl(['dgst', '-md_gost12_256', '-r'], openssl(['x509', '-in', certFile, '-outform', 'DER'])).toString().split(' ')[0]!.toUpperCase();
-const sign = (text: string) => openssl(['dgst', '-md_gost12_256', '-sign', keyFile], Buffer.from(text, 'utf8')).toString('base64url');
+writeFileSync(certFile, openssl(['req', '-new', '-x509', '-key', join(dir, 'key.pem'), '-days', '30', '-md_gost12_256', '-subj', '/CN=outside system']));
+const certHash = shell(hashCommand).trim();
+const sign = (text: string) => shell(signCommand, text);
+const signCms = (text: string) => shell(cmsCommand, text);
 
 const CLIENT = 'OUTSIDE_IS';
 const REDIRECT = 'https://outside.example/esia/cb';
@@ -149,4 +160,27 @@ t.test('lenient: a bad signature is logged as tolerated and the login goes on', 
   t.equal(new URL(response.headers.get('location')!, lenient).pathname, '/login', 'on to the login page');
   const log = (await (await fetch(`${lenient}/__emulator/violations?request=${response.headers.get('x-emulator-request-id')}`)).json()) as { strictness: string; violations: unknown[] };
   t.match(log, { strictness: 'lenient', violations: [{ code: '007053', enforced: false }] });
+});
+
+t.test('the doc\'s commands print what the emulator wants: one line each, an uppercase 64-hex hash', async (t) => {
+  t.match(certHash, /^[0-9A-F]{64}$/);
+  t.match(sign('x'), /^[A-Za-z0-9_-]+=*$/, 'client_secret on one line, base64url');
+  t.match(signCms('x'), /^[A-Za-z0-9_-]+=*$/, 'v1 client_secret on one line, base64url');
+});
+
+t.test('legacy v1 as documented: /ac with a detached CMS of scope + timestamp + client_id + state, then /te', async (t) => {
+  const state = randomUUID();
+  const ts = timestamp();
+  const params = new URLSearchParams({ client_id: CLIENT, scope: SCOPE, response_type: 'code', state, timestamp: ts, access_type: 'online', redirect_uri: REDIRECT, client_secret: signCms(SCOPE + ts + CLIENT + state) });
+  const back = await userGrants(`${base}/aas/oauth2/ac?${params}`);
+  t.equal(back.searchParams.get('state'), state);
+  const tokenState = randomUUID();
+  const tokenTs = timestamp();
+  const token = await fetch(`${base}/aas/oauth2/te`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: CLIENT, code: back.searchParams.get('code')!, grant_type: 'authorization_code', redirect_uri: REDIRECT, scope: SCOPE, state: tokenState, timestamp: tokenTs, token_type: 'Bearer', client_secret: signCms(SCOPE + tokenTs + CLIENT + tokenState) }),
+  });
+  t.equal(token.status, 200);
+  t.match(await token.json(), { state: tokenState, token_type: 'Bearer', id_token: String, access_token: String });
 });
