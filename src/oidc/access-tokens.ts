@@ -1,6 +1,6 @@
 import { errors, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { verifyJwt } from '../crypto/jws.js';
+import { verifyJwt, type VerificationKey } from '../crypto/jws.js';
 import { InvalidToken } from '../errors/oauth-errors.js';
 import type { OidcContext } from './context.js';
 import type { Family } from './refresh-tokens.js';
@@ -28,9 +28,37 @@ export type AccessTokenClaims = z.infer<typeof accessTokenClaims> & JWTPayload;
  * revocation, and that its grant still stands (assertGrantStands).
  */
 export async function verifyAccessToken(ctx: OidcContext, token: string): Promise<AccessTokenClaims> {
+  const claims = signedClaims(ctx, await ctx.keys.verificationKeys(), token);
+  const { jti } = claims;
+  // One round trip to each store at once (none while the grant cache holds both): the token's own revocation mark and the family's row.
+  const [revoked, family] = await Promise.all([isAccessTokenRevoked(ctx, jti), ctx.families.findFamily(familyOfJti(jti))]);
+  if (revoked) throw new InvalidToken('the access token has been revoked');
+  await assertGrantStands(ctx, family);
+  return { ...claims };
+}
+
+/**
+ * Tokens whose signature, header, issuer and claims already checked out, per key set: a diary
+ * backend introspects the same token on every API call, and the signature check was the largest
+ * cost left on that path. Only what cannot change is remembered: exp and nbf are checked again
+ * at every use, and a new key set (a rotation, a key withdrawn) starts empty. Bounded, the oldest
+ * going first; refused tokens are never kept.
+ */
+const checkedTokens = new WeakMap<VerificationKey[], Map<string, AccessTokenClaims>>();
+const MAX_CHECKED_TOKENS = 10_000;
+
+function signedClaims(ctx: OidcContext, keys: VerificationKey[], token: string): AccessTokenClaims {
+  let checked = checkedTokens.get(keys);
+  const known = checked?.get(token);
+  if (known) {
+    const now = Math.floor(ctx.now() / 1000);
+    if (known.exp <= now) throw new InvalidToken('the access token has expired');
+    if (typeof known.nbf === 'number' && known.nbf > now) throw new InvalidToken('the access token is not valid');
+    return known;
+  }
   let payload: JWTPayload;
   try {
-    payload = verifyJwt(token, await ctx.keys.verificationKeys(), {
+    payload = verifyJwt(token, keys, {
       issuer: ctx.issuer,
       typ: 'at+jwt',
       algorithms: ['ES256', 'RS256'],
@@ -40,14 +68,13 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
     if (error instanceof errors.JOSEError) throw new InvalidToken(error instanceof errors.JWTExpired ? 'the access token has expired' : 'the access token is not valid');
     throw error;
   }
-  const claims = accessTokenClaims.safeParse(payload);
-  if (!claims.success) throw new InvalidToken('the access token is not valid');
-  const { jti } = claims.data;
-  // One round trip to each store at once: the token's own revocation mark and the family's row.
-  const [revoked, family] = await Promise.all([isAccessTokenRevoked(ctx, jti), ctx.families.findFamily(familyOfJti(jti))]);
-  if (revoked) throw new InvalidToken('the access token has been revoked');
-  await assertGrantStands(ctx, family);
-  return { ...payload, ...claims.data };
+  const parsed = accessTokenClaims.safeParse(payload);
+  if (!parsed.success) throw new InvalidToken('the access token is not valid');
+  const claims: AccessTokenClaims = { ...payload, ...parsed.data };
+  if (!checked) checkedTokens.set(keys, (checked = new Map()));
+  if (checked.size >= MAX_CHECKED_TOKENS) checked.delete(checked.keys().next().value as string);
+  checked.set(token, claims);
+  return claims;
 }
 
 /**
