@@ -21,7 +21,11 @@ const pendingLoginSchema = z.object({ interactionId: z.string(), esiaState: z.st
 export type PendingLogin = z.infer<typeof pendingLoginSchema>;
 
 export class LoginStateError extends Error {
-  constructor(readonly detail: 'unknown_state' | 'cookie_mismatch' | 'bad_request') {
+  constructor(
+    readonly detail: 'unknown_state' | 'cookie_mismatch' | 'bad_request',
+    /** cookie_mismatch: the login the state belongs to (its browser may have given it up for newer ones). */
+    readonly interactionId?: string,
+  ) {
     super(`ESIA callback refused: ${detail}`);
     this.name = 'LoginStateError';
   }
@@ -94,7 +98,7 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
       const esiaState = validState(input.state);
       const found = await findPendingLogin(esiaState);
       // The browser's cookie must list this login's interaction (it may list other tabs' too).
-      if (!input.boundInteractionIds.some((id) => safeEqual(id, found.interactionId))) throw new LoginStateError('cookie_mismatch');
+      if (!input.boundInteractionIds.some((id) => safeEqual(id, found.interactionId))) throw new LoginStateError('cookie_mismatch', found.interactionId);
       const pending = await takePendingLogin(esiaState, found);
       if (input.error || !input.code) {
         throw new EsiaLoginFailure(pending, input.error || input.errorDescription ? translateEsiaError({ error: input.error, description: input.errorDescription }) : new EsiaError('bad_response', 'callback without code or error'));

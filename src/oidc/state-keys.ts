@@ -5,13 +5,15 @@ import { sha256Base64url } from '../crypto/random.js';
  * session ids) appear only hashed, so a store dump does not hand out usable credentials.
  */
 export const stateKeys: {
-  readonly [K in 'interaction' | 'session' | 'sessionByHash' | 'sessionsOf' | 'code' | 'redeemedCode' | 'revokedAccessToken' | 'pushedRequest']: (id: string) => string;
+  readonly [K in 'interaction' | 'supersededInteraction' | 'session' | 'sessionByHash' | 'sessionsOf' | 'code' | 'redeemedCode' | 'revokedAccessToken' | 'pushedRequest']: (id: string) => string;
 } & {
   readonly clientAssertion: (clientId: string, jti: string) => string;
   readonly dpopProof: (jkt: string, jti: string) => string;
   readonly tokenRate: (clientId: string, window: number) => string;
 } = {
   interaction: (id: string) => `oidc:interaction:${id}`,
+  /** An interaction given up for newer ones in its browser: the redirect that tells its diary so. */
+  supersededInteraction: (id: string) => `oidc:interaction-superseded:${id}`,
   /** The SSO session id is the eb_session cookie's value: the key holds its SHA-256 only. */
   session: (id: string) => stateKeys.sessionByHash(sha256Base64url(id)),
   sessionByHash: (idHash: string) => `oidc:session:${idHash}`,

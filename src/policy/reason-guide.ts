@@ -19,7 +19,7 @@ const SHOW_AND_STOP = 'Show its start page; the person already read the reason a
  * Codes the diary gets in error_description with no page of ours before it: the browser goes
  * straight back to the diary, so the diary says everything the person reads.
  */
-export const REDIRECT_ONLY_CODES = ['acr_not_satisfied'] as const;
+export const REDIRECT_ONLY_CODES = ['acr_not_satisfied', 'login_superseded'] as const;
 export type RedirectOnlyCode = (typeof REDIRECT_ONLY_CODES)[number];
 /** Every code a refused login can carry back to the diary: the catalogue in docs/oidc.md. */
 export type CatalogueCode = ReasonCode | RedirectOnlyCode;
@@ -29,6 +29,11 @@ export const REDIRECT_ONLY_GUIDE: Readonly<Record<RedirectOnlyCode, ReasonGuide 
     error: 'access_denied',
     when: 'The request\'s `acr_values` asks for a higher ESIA account level than the person has (also with an existing SSO session).',
     diaryShould: 'Tell the person (in Russian) that this part of the diary needs a higher Gosuslugi account level, confirmed at Gosuslugi; logging in again does not help. Offer what the lower level allows.',
+  },
+  login_superseded: {
+    error: 'access_denied',
+    when: 'The browser started more logins than it may keep pending at once (five: tabs, or the diary opened again and again), so this one, its oldest, was given up. Its tab gets here when it comes back from ESIA or posts a login step.',
+    diaryShould: 'Show its start page with the way in: the person finishes the login in a newer tab or simply starts again. Not an error to report.',
   },
 };
 

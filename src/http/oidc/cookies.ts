@@ -28,7 +28,8 @@ export function readSignedCookie(request: FastifyRequest, name: string): string 
 
 /**
  * Logins one browser may have pending at once: two tabs (or a diary opened twice) each keep
- * their own; beyond this the oldest is forgotten, and finishing it shows the "expired" page.
+ * their own; beyond this the oldest is given up, and its tab is sent back to its diary with
+ * access_denied (login_superseded) instead of the "expired" page (eb_superseded, below).
  */
 export const MAX_PENDING_INTERACTIONS = 5;
 const SEPARATOR = '~';
@@ -46,6 +47,23 @@ export function setInteractionCookie(reply: FastifyReply, provider: OidcProvider
   const kept = [...new Set(interactionIds)].slice(-MAX_PENDING_INTERACTIONS);
   if (kept.length === 0) return clearInteractionCookie(reply, provider);
   reply.setCookie(INTERACTION_COOKIE, kept.join(SEPARATOR), options(provider, provider.ctx.config.interactionTtlSeconds));
+}
+
+/**
+ * eb_superseded: the interactions this browser gave up for newer ones (the ids only, newest
+ * last, as many as it may keep pending), so a tab coming back to one of them is told so.
+ */
+export const SUPERSEDED_COOKIE = 'eb_superseded';
+
+export function readSupersededCookie(request: FastifyRequest): string[] {
+  const value = readSignedCookie(request, SUPERSEDED_COOKIE);
+  if (!value) return [];
+  return value.split(SEPARATOR).filter((id) => INTERACTION_ID.test(id)).slice(-MAX_PENDING_INTERACTIONS);
+}
+
+export function setSupersededCookie(reply: FastifyReply, provider: OidcProvider, interactionIds: readonly string[]): void {
+  const kept = [...new Set(interactionIds)].slice(-MAX_PENDING_INTERACTIONS);
+  reply.setCookie(SUPERSEDED_COOKIE, kept.join(SEPARATOR), options(provider, provider.ctx.config.interactionTtlSeconds));
 }
 
 export function clearInteractionCookie(reply: FastifyReply, provider: OidcProvider): void {

@@ -4,7 +4,8 @@ import { SESSION_COOKIE, type AuthenticatedProfile, type InteractionFailure } fr
 import { InteractionNotFound } from '../../oidc/interactions.js';
 import type { OidcProvider } from '../../oidc/provider.js';
 import type { SessionInput, SsoSession } from '../../oidc/sessions.js';
-import { LAST_CLIENT_COOKIE, readInteractionCookie, readSignedCookie, setInteractionCookie, setLastClientCookie, setSessionCookie } from './cookies.js';
+import { LAST_CLIENT_COOKIE, MAX_PENDING_INTERACTIONS, readInteractionCookie, readSignedCookie, readSupersededCookie, setInteractionCookie, setLastClientCookie, setSessionCookie, setSupersededCookie } from './cookies.js';
+import { stateKeys } from '../../oidc/state-keys.js';
 import { alreadyLoggedInPage, interactionExpiredPage as expiredPage } from '../pages/oidc-pages.js';
 
 /**
@@ -35,9 +36,55 @@ export function holdsInteraction(request: FastifyRequest, interactionId: string)
   return readInteractionIds(request).some((id) => safeEqual(id, interactionId));
 }
 
-/** /authorize started a login in this browser: add it to the browser's list. */
-export function bindInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string): void {
-  setInteractionCookie(reply, request.server.oidcProvider, [...readInteractionIds(request), interactionId]);
+/**
+ * /authorize started a login in this browser: add it to the browser's list. A list already
+ * full gives up its oldest login here, for good: its interaction is failed with
+ * login_superseded (nothing can finish it any more) and the redirect telling its diary so is
+ * kept for the rest of its lifetime, so the tab that comes back to it goes home with a clear
+ * answer (supersededRedirect) instead of the "expired" page.
+ */
+export async function bindInteraction(request: FastifyRequest, reply: FastifyReply, interactionId: string): Promise<void> {
+  const provider = request.server.oidcProvider;
+  const all = [...readInteractionIds(request), interactionId];
+  const evicted = all.slice(0, Math.max(0, all.length - MAX_PENDING_INTERACTIONS));
+  setInteractionCookie(reply, provider, all);
+  if (evicted.length === 0) return;
+  const ttlMs = provider.ctx.config.interactionTtlSeconds * 1000;
+  for (const id of evicted) {
+    const redirectUrl = await provider.interactions.fail(id, SUPERSEDED).catch((error: unknown) => {
+      if (error instanceof InteractionNotFound) return undefined; // finished or expired meanwhile: nothing to tell
+      throw error;
+    });
+    if (redirectUrl) await provider.ctx.state.put(stateKeys.supersededInteraction(id), redirectUrl, ttlMs);
+  }
+  setSupersededCookie(reply, provider, [...readSupersededCookie(request), ...evicted]);
+}
+
+const SUPERSEDED: InteractionFailure = {
+  error: 'access_denied',
+  reason: 'login_superseded',
+  description: 'a newer login started in this browser replaced this one; finish that one or start again',
+};
+
+/** The interactions this browser gave up for newer ones (eb_superseded). */
+export function readSupersededIds(request: FastifyRequest): string[] {
+  return readSupersededCookie(request);
+}
+
+/**
+ * The way home for a login this browser gave up for newer ones: its diary's redirect with
+ * access_denied (login_superseded), state and iss. Undefined for any other login, or another
+ * browser's: those keep the pages they had.
+ */
+export async function supersededRedirect(request: FastifyRequest, interactionId: string): Promise<string | undefined> {
+  if (!readSupersededIds(request).some((id) => safeEqual(id, interactionId))) return undefined;
+  return (await request.server.oidcProvider.ctx.state.get(stateKeys.supersededInteraction(interactionId))) ?? undefined;
+}
+
+/** Sends the tab of a given-up login back to its diary. */
+export function sendSuperseded(request: FastifyRequest, reply: FastifyReply, redirectUrl: string): FastifyReply {
+  request.log.info('login given up for newer ones in this browser: back to the diary with login_superseded');
+  return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
 }
 
 /** The interaction finished: the other tabs' logins stay listed. */

@@ -42,7 +42,7 @@ export function registerAuthorizeRoutes(
         case 'unavailable':
           return sendUnavailable(request, reply, outcome.error, outcome.backUrl);
         case 'login': {
-          bindInteraction(request, reply, outcome.interaction.id);
+          await bindInteraction(request, reply, outcome.interaction.id);
           try {
             return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
           } catch (error) {

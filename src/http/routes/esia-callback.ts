@@ -11,7 +11,7 @@ import type { LoginOutcomes } from '../login/login-outcome.js';
 import { reasonFailure } from '../login/reason-failure.js';
 import { refusalSituation } from '../login/refusal-situation.js';
 import type { RegionsHolder } from '../../config/regions.js';
-import { finishedLoginHome, readInteractionIds, sendAlreadyLoggedIn } from '../oidc/interaction-http.js';
+import { finishedLoginHome, readInteractionIds, sendAlreadyLoggedIn, sendSuperseded, supersededRedirect } from '../oidc/interaction-http.js';
 import { refusalPage } from '../pages/refusal-page.js';
 import { readable } from '../../validation/readable-text.js';
 
@@ -61,6 +61,9 @@ export function registerEsiaRoutes(app: FastifyInstance, deps: EsiaRoutesDeps): 
       const down = infrastructureFailure(error);
       if (down) return unavailable(request, reply, down, taken);
       if (error instanceof LoginStateError) {
+        // A login this browser gave up for newer ones (more tabs than it may keep): home to its diary, saying so.
+        const superseded = error.interactionId === undefined ? undefined : await supersededRedirect(request, error.interactionId).catch(() => undefined);
+        if (superseded) return sendSuperseded(request, reply, superseded);
         // Back to this callback after the login finished: the person is logged in, show the way to the diary.
         const home = error.detail === 'unknown_state' ? await finishedLoginHome(request).catch(() => undefined) : undefined;
         if (home) return sendAlreadyLoggedIn(reply, home);

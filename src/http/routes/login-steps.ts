@@ -4,7 +4,7 @@ import type { Accounts } from '../../accounts/accounts.js';
 import type { InteractionService } from '../../oidc/interaction.js';
 import { LOGIN_PATHS, cancelUrl, type LoginFlow } from '../login/login-flow.js';
 import type { PendingResolutions, PendingStep } from '../login/pending-resolution.js';
-import { readInteractionIds } from '../oidc/interaction-http.js';
+import { readInteractionIds, readSupersededIds, sendSuperseded, supersededRedirect } from '../oidc/interaction-http.js';
 import { linkSuccessPage } from '../pages/link-success-page.js';
 import { manualLinkPage } from '../pages/manual-link-page.js';
 import { readable } from '../../validation/readable-text.js';
@@ -38,10 +38,20 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
     return { interaction, pending, ctx: flow.context(interaction, request) };
   }
 
+  /**
+   * No step of this browser's: the "expired" page, unless the page was a login the browser
+   * gave up for newer ones, whose tab goes home to its diary saying so.
+   */
+  async function gone(request: FastifyRequest, reply: FastifyReply, xsrf: string | undefined) {
+    const pending = await deps.pending.findListed(readSupersededIds(request), xsrf);
+    const redirectUrl = pending && (await supersededRedirect(request, pending.interactionId));
+    return redirectUrl ? sendSuperseded(request, reply, redirectUrl) : flow.expired(request, reply);
+  }
+
   app.post(LOGIN_PATHS.choose, page, async (request, reply) => {
     const form = chooseForm.parse(request.body);
     const step = await current(request, form.xsrf, 'choose');
-    if (!step) return flow.expired(request, reply);
+    if (!step) return gone(request, reply, form.xsrf);
     const resolution = await deps.accounts.chooseProfile(step.pending.person, form.profile_id, step.ctx);
     return flow.respond(request, reply, step.interaction, step.pending.person, resolution, step.ctx);
   });
@@ -49,7 +59,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.post(LOGIN_PATHS.link, page, async (request, reply) => {
     const form = linkForm.parse(request.body);
     const step = await current(request, form.xsrf, 'manual-link');
-    if (!step) return flow.expired(request, reply);
+    if (!step) return gone(request, reply, form.xsrf);
     const { interaction, pending, ctx } = step;
     const brand = await flow.brandFor(interaction);
     const again = (status: number, error: Parameters<typeof manualLinkPage>[0]['error']) =>
@@ -78,7 +88,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.get(LOGIN_PATHS.proceed, page, async (request, reply) => {
     const { xsrf } = tokenQuery.parse(request.query);
     const step = await current(request, xsrf, 'linked');
-    if (!step || step.pending.step.kind !== 'linked') return flow.expired(request, reply);
+    if (!step || step.pending.step.kind !== 'linked') return gone(request, reply, xsrf);
     // The rules run again: the link may have been removed or the profile changed meanwhile.
     const resolution = await deps.accounts.resolve(step.pending.person, step.ctx);
     const entered = resolution.kind === 'linked' && resolution.profile.id === step.pending.step.profileId;
@@ -89,7 +99,7 @@ export function registerLoginSteps(app: FastifyInstance, deps: LoginStepsDeps): 
   app.get(LOGIN_PATHS.cancel, page, async (request, reply: FastifyReply) => {
     const { xsrf } = tokenQuery.parse(request.query);
     const step = await current(request, xsrf, 'manual-link');
-    if (!step) return flow.expired(request, reply);
+    if (!step) return gone(request, reply, xsrf);
     return flow.refuse(request, reply, step.interaction, step.pending.person, { reason: 'profile_not_found', detail: 'manual_link_cancelled' }, step.ctx);
   });
 }

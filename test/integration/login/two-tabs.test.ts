@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as oidc from 'openid-client';
 import { Browser, passEsia } from '../../helpers/emulator.js';
 import { startFlowEnvironment } from '../../helpers/login-flow.js';
@@ -14,6 +14,8 @@ const region = '38';
 interface Tab {
   /** Where the tab's /authorize sent the browser (ESIA). */
   esiaUrl: string;
+  /** The state the diary sent with this tab's request. */
+  state: string;
   exchange(redirect: URL): ReturnType<typeof oidc.authorizationCodeGrant>;
 }
 
@@ -32,14 +34,30 @@ async function openTab(browser: Browser): Promise<Tab> {
   const started = await browser.fetch(url.href);
   return {
     esiaUrl: Browser.location(started, url.href),
+    state,
     exchange: (redirect) => oidc.authorizationCodeGrant(env.config, redirect, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }),
   };
 }
 
 /** The tab goes through ESIA and lands on the broker's callback: its answer. */
 async function throughEsia(browser: Browser, tab: Tab, oid: string): Promise<Response> {
-  const { callbackUrl } = await passEsia(browser, tab.esiaUrl, { oid, callbackPrefix: `${env.broker.url}/esia/callback` });
-  return browser.fetch(callbackUrl);
+  return browser.fetch(await esiaCallback(browser, tab, oid));
+}
+
+/** The tab goes through ESIA: the broker callback URL ESIA sends it to. */
+async function esiaCallback(browser: Browser, tab: Tab, oid: string): Promise<string> {
+  return (await passEsia(browser, tab.esiaUrl, { oid, callbackPrefix: `${env.broker.url}/esia/callback` })).callbackUrl;
+}
+
+/** Back to the diary with access_denied, login_superseded, the tab's own state and iss: never the generic page. */
+function assertSuperseded(t: Test, response: Response, tab: Tab) {
+  t.equal(response.status, 302, 'not the generic 400 page: back to the diary');
+  const back = backToDiary(response);
+  t.equal(back.searchParams.get('error'), 'access_denied');
+  t.match(back.searchParams.get('error_description'), /^login_superseded: a newer login started in this browser replaced this one/, 'saying why');
+  t.equal(back.searchParams.get('state'), tab.state, 'the tab’s own state, so the diary knows which request ended');
+  t.equal(back.searchParams.get('iss'), env.broker.url);
+  return back;
 }
 
 function backToDiary(response: Response): URL {
@@ -87,14 +105,37 @@ t.test('two tabs on the profile chooser: each page posts for its own login', asy
   t.equal(newerTokens.claims()!.sub, parent.id, 'the newer tab enters its own choice');
 });
 
-t.test('at most five pending logins per browser: a sixth tab forgets the first', async (t) => {
-  await harness.profile({ lastName: 'Кузнецов', firstName: 'Андрей', middleName: 'Сергеевич', birthDate: '1979-11-03', snils: '153-624-871 70', roles: ['parent'], region });
+t.test('at most five pending logins per browser: a sixth tab gives up the first, which goes home to its diary saying so', async (t) => {
+  const profile = await harness.profile({ lastName: 'Кузнецов', firstName: 'Андрей', middleName: 'Сергеевич', birthDate: '1979-11-03', snils: '153-624-871 70', roles: ['parent'], region });
   const browser = new Browser();
   const tabs: Tab[] = [];
   for (let i = 0; i < 6; i += 1) tabs.push(await openTab(browser));
-  const forgotten = await throughEsia(browser, tabs[0]!, '1000000102');
-  t.equal(forgotten.status, 400, 'the first of six is no longer this browser’s');
-  t.match(await forgotten.text(), /составлен неверно или устарел/, 'it gets the stale-login page');
+  const callback = await esiaCallback(browser, tabs[0]!, '1000000102');
+
+  const stranger = await new Browser().fetch(callback);
+  t.equal(stranger.status, 400, 'another browser with the given-up login’s callback gets the stale page, not its diary redirect');
+  await stranger.body?.cancel();
+
+  const givenUp = await browser.fetch(callback);
+  const back = assertSuperseded(t, givenUp, tabs[0]!);
+  const failure = await tabs[0]!.exchange(back).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  t.match(failure, { error: 'access_denied' }, 'openid-client reads it as the OAuth error it is');
+
   const kept = await throughEsia(browser, tabs[1]!, '1000000102');
-  t.equal(kept.status, 302, 'the second still is');
+  t.equal((await tabs[1]!.exchange(backToDiary(kept))).claims()!.sub, profile.id, 'the second of six still logs in');
+});
+
+t.test('a tab on the profile chooser given up for five newer ones: its choice goes home to its diary saying so', async (t) => {
+  const person = { lastName: 'Соколова', firstName: 'Ольга', middleName: 'Николаевна', birthDate: '1982-08-22', snils: '171-834-205 61', region };
+  const parent = await harness.profile({ ...person, roles: ['parent'], schoolIds: ['school-1'] });
+  await harness.profile({ ...person, roles: ['teacher'], schoolIds: ['school-2'] });
+  const browser = new Browser();
+  const oldest = await openTab(browser);
+  const page = await (await throughEsia(browser, oldest, '1000000107')).text();
+  t.match(page, /Выберите профиль/);
+  for (let i = 0; i < 5; i += 1) await openTab(browser);
+  assertSuperseded(t, await choose(browser, page, parent.id), oldest);
 });
