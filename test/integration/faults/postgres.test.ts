@@ -2,7 +2,9 @@ import t from 'tap';
 import pg from 'pg';
 import type { ProfileSeed } from '../../helpers/accounts.js';
 import { sha256Base64url } from '../../../src/crypto/random.js';
-import { migrateToLatest, openDatabase } from '../../../src/store/postgres/database.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { databasePoolOptions, migrateToLatest, openDatabase, type DatabaseHandle } from '../../../src/store/postgres/database.js';
+import { infrastructureFailure } from '../../../src/store/unavailable.js';
 import { createTestDatabaseUrl } from '../../helpers/backends.js';
 import { Browser } from '../../helpers/emulator.js';
 import { startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.js';
@@ -124,5 +126,33 @@ if (!databaseUrl) {
     t.equal(await tokenRows(), before, 'no successor was written');
     const after = await refreshRaw(env, tokens.refresh_token!);
     t.equal(after.status, 200, 'the same refresh token rotates once Postgres is back');
+  });
+
+  t.test('with the default deadlines a black-holed Postgres fails a query as unavailable in about 5 s and a connection in 2 s, far below the 30 s request timeout', async (t) => {
+    // The suite above runs the broker at 800 ms to check the 2 s answer quickly; this is what a
+    // broker with no DATABASE_*_TIMEOUT_MS set does (README: why the defaults are not lower).
+    const config = loadConfig({ DATABASE_URL: proxied.toString() });
+    t.equal(config.storage.databaseQueryTimeoutMs, 5000, 'the default query deadline');
+    t.equal(config.storage.databasePool.connectTimeoutMs, 2000, 'the default connect deadline');
+    const open = () => openDatabase({ url: proxied.toString(), dataDir: '', queryTimeoutMs: config.storage.databaseQueryTimeoutMs, ...databasePoolOptions(config) });
+    const timed = async (handle: DatabaseHandle) => {
+      const started = Date.now();
+      const error = await handle.ping().then(() => undefined, (failure: unknown) => failure);
+      return { ms: Date.now() - started, down: infrastructureFailure(error)?.backend };
+    };
+    const pooled = await open();
+    await pooled.ping(); // a live pooled connection for the black hole to swallow
+    proxy.blackhole();
+    const fresh = await open();
+    try {
+      const [query, connect] = await Promise.all([timed(pooled), timed(fresh)]);
+      t.equal(query.down, 'postgres', 'a query on a live connection: Postgres unavailable (503)');
+      t.ok(query.ms >= 4500 && query.ms < 7000, `after ${query.ms} ms (deadline 5000)`);
+      t.equal(connect.down, 'postgres', 'a new connection: Postgres unavailable (503)');
+      t.ok(connect.ms >= 1500 && connect.ms < 4000, `after ${connect.ms} ms (deadline 2000)`);
+    } finally {
+      await proxy.restore();
+      await Promise.all([pooled.close(), fresh.close()]);
+    }
   });
 }
