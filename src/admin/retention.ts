@@ -14,12 +14,15 @@ export interface PurgeCutoffs {
   loginEvents: Date;
   audit: Date;
   grants: Date;
+  /** Logout tokens given up on: kept for operators as long as a revoked grant. */
+  backchannelLogouts: Date;
 }
 
 export interface PurgeCounts {
   login_events: number;
   audit_events: number;
   grants: number;
+  backchannel_logouts: number;
 }
 
 export interface RetentionStore {
@@ -42,9 +45,9 @@ export function createRetention(deps: { store: RetentionStore; audit: AuditLog; 
   return {
     /** One purge pass; `now` is injectable so tests can move time forward. */
     async purge(call: AdminCall, now: Date = new Date()): Promise<PurgeReport> {
-      const days = { login_events: deps.windows.loginEventsDays, audit_events: deps.windows.auditDays, grants: GRANT_REMNANT_DAYS };
+      const days = { login_events: deps.windows.loginEventsDays, audit_events: deps.windows.auditDays, grants: GRANT_REMNANT_DAYS, backchannel_logouts: GRANT_REMNANT_DAYS };
       const before = (d: number) => new Date(now.getTime() - d * DAY_MS);
-      const deleted = await deps.store.purge({ loginEvents: before(days.login_events), audit: before(days.audit_events), grants: before(days.grants) });
+      const deleted = await deps.store.purge({ loginEvents: before(days.login_events), audit: before(days.audit_events), grants: before(days.grants), backchannelLogouts: before(days.backchannel_logouts) });
       const windows = Object.fromEntries(Object.entries(days).map(([k, d]) => [k, { days: d, before: before(d).toISOString() }])) as PurgeReport['windows'];
       const report: PurgeReport = { ran: deleted !== null, at: now.toISOString(), windows, deleted };
       // The hourly pass that found nothing leaves no trace; a purge by an admin always does.

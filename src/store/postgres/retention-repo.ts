@@ -22,8 +22,8 @@ export function createPostgresRetentionStore(db: Db): RetentionStore {
           .where((eb) => eb.or([eb('expires_at', '<', cutoffs.grants), eb('revoked_at', '<', cutoffs.grants)]))
           .executeTakeFirst();
         // Logout tokens given up on: kept for operators as long as a revoked grant would be.
-        await tx.deleteFrom('backchannel_logouts').where('gave_up_at', '<', cutoffs.grants).execute();
-        return { login_events: Number(logins.numDeletedRows), audit_events: Number(audit.numDeletedRows), grants: Number(families.numDeletedRows) };
+        const logouts = await tx.deleteFrom('backchannel_logouts').where('gave_up_at', '<', cutoffs.backchannelLogouts).executeTakeFirst();
+        return { login_events: Number(logins.numDeletedRows), audit_events: Number(audit.numDeletedRows), grants: Number(families.numDeletedRows), backchannel_logouts: Number(logouts.numDeletedRows) };
       });
     },
   };

@@ -27,6 +27,11 @@ async function seed(db: Db) {
   });
   await db.insertInto('refresh_token_families').values([family('expiring', 0.5, false), family('revoked', 30, true), family('active', 30, false)]).execute();
   await db.insertInto('refresh_tokens').values({ token_hash: 'h-expiring', family_id: 'expiring', expires_at: later(0.5) }).execute();
+  // A logout token given up on at T0, and one still owed (never purged: the worker needs it).
+  await db.insertInto('backchannel_logouts').values([
+    { client_id: 'c', sub: 'p1', sid: null, reason: 'logout', next_attempt_at: T0, attempts: 8, last_error: 'timeout', gave_up_at: T0 },
+    { client_id: 'c', sub: 'p1', sid: null, reason: 'logout', next_attempt_at: T0, attempts: 1, last_error: 'timeout', gave_up_at: null },
+  ]).execute();
   const event = (action: string, at: Date) => ({ actor: 'esia:1000', action, outcome: 'success', target: 'p1', at });
   await db.insertInto('audit_events').values([event('login', T0), event('link.manual_attempt', T0), event('link.create', T0), event('profile.read', later(400))]).execute();
 }
@@ -44,17 +49,19 @@ for (const backend of databaseBackends()) {
     const call = { actor: 'system' };
 
     const first = await retention.purge(call, T0);
-    t.same(first.deleted, { login_events: 0, audit_events: 0, grants: 0 }, 'nothing is old yet');
+    t.same(first.deleted, { login_events: 0, audit_events: 0, grants: 0, backchannel_logouts: 0 }, 'nothing is old yet');
     t.equal(first.windows.login_events.before, later(-30).toISOString(), 'the report states the window it covers');
 
     const twoDays = await retention.purge(call, later(2));
-    t.same(twoDays.deleted, { login_events: 0, audit_events: 0, grants: 2 }, 'an expired and a revoked grant go a day after');
+    t.same(twoDays.deleted, { login_events: 0, audit_events: 0, grants: 2, backchannel_logouts: 1 }, 'an expired and a revoked grant go a day after, and a logout token given up on');
+    t.equal(twoDays.windows.backchannel_logouts.before, later(1).toISOString(), 'its window is stated too');
+    t.same((await db.selectFrom('backchannel_logouts').select('gave_up_at').execute()).map((r) => r.gave_up_at), [null], 'a logout token still owed stays');
     const families = await db.selectFrom('refresh_token_families').select('id').execute();
     t.same(families.map((f) => f.id), ['active'], 'the live grant stays');
     t.same(await db.selectFrom('refresh_tokens').select('token_hash').execute(), [], 'the expired grant took its tokens along');
 
     const month = await retention.purge(call, later(31));
-    t.same(month.deleted, { login_events: 2, audit_events: 0, grants: 0 }, 'login events go after RETENTION_LOGIN_EVENTS_DAYS');
+    t.same(month.deleted, { login_events: 2, audit_events: 0, grants: 0, backchannel_logouts: 0 }, 'login events go after RETENTION_LOGIN_EVENTS_DAYS');
     t.equal(month.windows.login_events.days, 30);
     t.equal(month.windows.audit_events.before, later(31 - 365).toISOString());
     t.equal(await count(db, 'link.create'), 1, 'the rest of the trail stays');
@@ -118,7 +125,7 @@ t.test('two replicas purge at the same moment: one deletes, the other skips at o
   });
   const done = await first!;
   t.equal(done.ran, true, 'the first replica purged');
-  t.same(done.deleted, { login_events: 2, audit_events: 1, grants: 3 }, 'everything old went, once');
+  t.same(done.deleted, { login_events: 2, audit_events: 1, grants: 3, backchannel_logouts: 1 }, 'everything old went, once');
   t.equal(await count(observer!.db), 2, 'left: the recent event and the purge\'s own audit record');
 });
 
