@@ -63,3 +63,13 @@ t.test('a missing or non-PEM client certificate: exit 2 naming EMULATOR_CLIENT_C
   t.equal(notPem.code, 2);
   t.match(notPem.stderr, /EMULATOR_CLIENT_CERT_FILE: .*holds no PEM certificate/);
 });
+
+t.test('every setting the emulator reads is in the settings table of docs/emulator.md, and nothing else is', async (t) => {
+  const source = readFileSync(join(root, 'src', 'emulator', 'main.ts'), 'utf8');
+  const read = [...source.matchAll(/^\s+([A-Z][A-Z0-9_]+): z\./gm)].map((m) => m[1]!).sort();
+  const doc = readFileSync(join(root, 'docs', 'emulator.md'), 'utf8');
+  const table = doc.split('| Setting | Default | Meaning |')[1]?.split('\n\n')[0] ?? '';
+  const documented = [...table.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!).sort();
+  t.ok(read.length >= 10, `${read.length} settings read`);
+  t.same(documented, read);
+});
