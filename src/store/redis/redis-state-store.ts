@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { assertOneSlot } from '../hash-tag.js';
 import type { StateStore } from '../state-store.js';
@@ -21,6 +22,13 @@ for i = 1, #KEYS do
   if counts[i] == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i]) end
 end
 return counts`;
+
+const shas = new Map<string, string>();
+const scriptSha = (script: string) => {
+  let sha = shas.get(script);
+  if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+  return sha;
+};
 
 // DECR keeps the TTL; the last count takes the key with it.
 const DECREMENT = `
@@ -137,6 +145,20 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
   });
   await redis.connect();
 
+  /**
+   * A script by its SHA1 (EVALSHA): the failure limit runs two per token call, and sending each
+   * script's text every time showed in the profile. A server that does not have it yet (fresh,
+   * restarted, another cluster node) answers NOSCRIPT, and EVAL sends the text once, caching it.
+   */
+  async function evalScript(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(scriptSha(script), keys.length, ...keys, ...args);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(script, keys.length, ...keys, ...args);
+      throw error;
+    }
+  }
+
   async function run<T>(command: () => Promise<T>): Promise<T> {
     try {
       return await command();
@@ -163,16 +185,16 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
       await run(() => redis.del(key));
     },
     async increment(key, windowMs) {
-      return Number(await run(() => redis.eval(INCREMENT_IN_WINDOW, 1, key, windowMs)));
+      return Number(await run(() => evalScript(INCREMENT_IN_WINDOW, [key], [windowMs])));
     },
     async incrementAllBelow(counters) {
       assertOneSlot('incrementAllBelow', counters.map((c) => c.key));
       const args = counters.flatMap((c) => [String(c.limit), String(c.windowMs)]);
-      const answer = (await run(() => redis.eval(INCREMENT_ALL_BELOW, counters.length, ...counters.map((c) => c.key), ...args))) as number | number[];
+      const answer = (await run(() => evalScript(INCREMENT_ALL_BELOW, counters.map((c) => c.key), args))) as number | number[];
       return typeof answer === 'number' ? { counted: false, full: -answer - 1 } : { counted: true, counts: answer.map(Number) };
     },
     async decrement(key) {
-      await run(() => redis.eval(DECREMENT, 1, key));
+      await run(() => evalScript(DECREMENT, [key], []));
     },
     async ttl(key) {
       const ms = await run(() => redis.pttl(key));

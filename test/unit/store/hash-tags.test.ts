@@ -96,6 +96,8 @@ t.test('the list above is every caller: no other multi-key use of Redis in src/'
   t.same(callers.sort(), ['src/accounts/rate-limit.ts', 'src/admin/admin-sessions.ts', 'src/oidc/token/failure-limit.ts'], 'a new caller of incrementAllBelow belongs in the test above');
   t.same(multiKey, [], 'the Redis store issues no other multi-key command');
   const redisSource = readFileSync(join(ROOT, 'src/store/redis/redis-state-store.ts'), 'utf8');
-  const evals = [...redisSource.matchAll(/redis\.eval\((\w+), ([^,]+),/g)].map((m) => `${m[1]} ${m[2]}`);
-  t.same(evals.sort(), ['DECREMENT 1', 'INCREMENT_ALL_BELOW counters.length', 'INCREMENT_IN_WINDOW 1'], 'scripts: one key each, except the checked one');
+  // Scripts run through evalScript(SCRIPT, keys, args) (EVALSHA, EVAL on NOSCRIPT).
+  const evals = [...redisSource.matchAll(/evalScript\((\w+), ([^,]+),/g)].map((m) => `${m[1]} ${m[2]}`);
+  t.same(evals.sort(), ['DECREMENT [key]', 'INCREMENT_ALL_BELOW counters.map((c) => c.key)', 'INCREMENT_IN_WINDOW [key]'], 'scripts: one key each, except the checked one');
+  t.same(redisSource.match(/redis\.eval\w*\(.*$/gm), ['redis.evalsha(scriptSha(script), keys.length, ...keys, ...args);', 'redis.eval(script, keys.length, ...keys, ...args);'], 'no script run another way than evalScript');
 });
