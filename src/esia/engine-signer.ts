@@ -35,6 +35,26 @@ export function createEngineSigner(options: KeyFileSignerOptions & { enginePath:
 
 let loadedEngine: string | undefined;
 
+/** Whether this process has the gost engine loaded (ESIA_SIGNER=engine), so GOST works in process. */
+export function gostEngineLoaded(): boolean {
+  return loadedEngine !== undefined;
+}
+
+/**
+ * A raw GOST R 34.10-2012 signature checked in this process (the engine must be loaded): the same
+ * EVP_DigestVerify that `openssl dgst -verify` runs, without a process and two temp files per check.
+ */
+export function verifyGostInProcess(publicKeyPem: string, message: Buffer, signature: Buffer, bits: 256 | 512 = 256): Promise<boolean> {
+  if (!gostEngineLoaded()) return Promise.reject(new SignerError('the gost engine is not loaded in this process'));
+  return new Promise((resolve) => {
+    try {
+      crypto.verify(gostDigest(bits), message, publicKeyPem, signature, (error, ok) => resolve(!error && ok));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
 /**
  * Registers the gost engine with Node's OpenSSL, once per process. The engine adds GOST
  * algorithms only (Streebog, GOST R 34.10-2012, Magma/Kuznyechik), so ECDSA, RSA and SHA-2 that

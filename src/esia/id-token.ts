@@ -2,6 +2,7 @@ import { compactVerify, importX509 } from 'jose';
 import { z } from 'zod';
 import type { EsiaTokenAlg } from '../config/esia.js';
 import { certificateKeyType, publicKeyPem, splitPemCertificates, verifyGostSignature } from './certificate.js';
+import { gostEngineLoaded, verifyGostInProcess } from './engine-signer.js';
 import { EsiaError } from './errors.js';
 import type { Openssl } from './openssl.js';
 
@@ -61,7 +62,11 @@ export async function createIdTokenVerifier(options: IdTokenVerifierOptions) {
       keys.push({ alg: 'RS256', verify: (_input, _sig, jwt) => compactVerify(jwt, key, { algorithms: ['RS256'] }).then(() => true, () => false) });
     } else if (type === 'gost' && options.algs.includes('GOST3410_2012_256')) {
       const publicKey = await publicKeyPem(options.openssl, pem);
-      keys.push({ alg: 'GOST3410_2012_256', verify: (input, signature) => verifyGostSignature(options.openssl, publicKey, input, signature) });
+      // In process when ESIA_SIGNER=engine has loaded the gost engine: one spawned openssl fewer per login.
+      keys.push({
+        alg: 'GOST3410_2012_256',
+        verify: (input, signature) => (gostEngineLoaded() ? verifyGostInProcess(publicKey, input, signature) : verifyGostSignature(options.openssl, publicKey, input, signature)),
+      });
     }
   }
   const missing = options.algs.filter((alg) => !keys.some((key) => key.alg === alg));

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { certificateKeyType } from '../../../src/esia/certificate.js';
 import { ensureDevKeys, generateGostKeyPair } from '../../../src/esia/dev-keys.js';
 import { loadGostEngine } from '../../../src/esia/engine-signer.js';
+import { createIdTokenVerifier } from '../../../src/esia/id-token.js';
+import { signJwt, type TokenKeys } from '../../../src/emulator/tokens.js';
 import { DEFAULT_GOST_ENGINE } from '../../../src/esia/openssl.js';
 import { createSigner, selfTestSigner } from '../../../src/esia/signers.js';
 import type { EsiaSignerConfig } from '../../../src/config/esia.js';
@@ -112,4 +114,25 @@ t.test("the broker's own ES256 and RS256 tokens are untouched by the engine", as
     const data = randomBytes(50);
     t.ok(verify('sha256', data, pair.publicKey, sign('sha256', data, pair.privateKey)), kind);
   }
+});
+
+t.test('with the engine loaded, a GOST id_token from ESIA is checked in process: no openssl spawned, tampering and a foreign key refused', async (t) => {
+  loadGostEngine(DEFAULT_GOST_ENGINE);
+  const tokenKeys: TokenKeys = { rsaKeyPem: '', rsaCertPem: '', gostKeyFile: keys.esiaGostKey, gostCertPem: readFileSync(keys.esiaGostCert, 'utf8') };
+  let spawned = 0;
+  const counting = new Proxy(openssl, { get: (target, name, receiver) => (name === 'run' ? (...a: Parameters<typeof openssl.run>) => (spawned++, target.run(...a)) : Reflect.get(target, name, receiver)) });
+  const now = 1_760_000_000;
+  const claims = { aud: 'MNEMONIC', sub: 1000000001, nbf: now, iat: now, exp: now + 3600, iss: 'http://esia.gosuslugi.ru/' };
+  const verifier = await createIdTokenVerifier({ certificatesPem: tokenKeys.gostCertPem, algs: ['GOST3410_2012_256'], issuer: 'http://esia.gosuslugi.ru/', clientId: 'MNEMONIC', leewaySec: 60, openssl: counting, now: () => now * 1000 });
+  const jwt = await signJwt(openssl, tokenKeys, 'GOST3410_2012_256', { ver: 0, typ: 'JWT', sbt: 'id' }, claims);
+  spawned = 0;
+  t.equal((await verifier.verify(jwt)).oid, '1000000001', 'a signature openssl made verifies in process');
+  const tampered = jwt.replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ ...claims, sub: 1000000002 })).toString('base64url')}.`);
+  await t.rejects(verifier.verify(tampered), /signature does not verify/);
+  const foreign = await generateGostKeyPair(openssl, '/CN=not ESIA');
+  writeFileSync(join(dir, 'foreign-esia-key.pem'), foreign.key);
+  const forged = await signJwt(openssl, { ...tokenKeys, gostKeyFile: join(dir, 'foreign-esia-key.pem') }, 'GOST3410_2012_256', { ver: 0, typ: 'JWT', sbt: 'id' }, claims);
+  spawned = 0;
+  await t.rejects(verifier.verify(forged), /signature does not verify/, 'signed by another key');
+  t.equal(spawned, 0, 'no openssl process for the checks');
 });
