@@ -9,7 +9,7 @@ import { freePort, startPrivateRedis, stopPrivateRedis } from './private-redis.j
  */
 export interface PrivateCluster {
   /** host:port of every node, comma-separated: REDIS_CLUSTER_NODES. */
-  readonly seeds: string;
+  readonly nodeList: string;
   readonly ports: readonly number[];
   /** redis-cli against one node. */
   cli(port: number, ...args: string[]): string;
@@ -67,7 +67,7 @@ export async function startPrivateCluster(options: { primaries?: number; nodeTim
       await sleep(200);
     }
     return {
-      seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
+      nodeList: ports.map((p) => `127.0.0.1:${p}`).join(','),
       ports,
       cli,
       roles,

@@ -29,7 +29,7 @@ if (skip) {
 } else {
   const cluster = await startPrivateCluster({ primaries: 3, nodeTimeoutMs: 1000 });
   t.teardown(() => cluster.close());
-  const nodes = cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) }));
+  const nodes = cluster.nodeList.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) }));
 
   t.test('state store contract: redis cluster', async (t) => {
     const store = await createRedisStateStore({ url: 'redis://127.0.0.1', keyPrefix: `test:${uniqueSuffix()}:`, commandTimeoutMs: 2000, cluster: { nodes } });
@@ -47,7 +47,7 @@ if (skip) {
   });
 
   t.test('a primary dies during logins: its replica takes over and logins go on', async (t) => {
-    const env = await startFlowEnvironment({ env: { REDIS_URL: 'redis://127.0.0.1', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_COMMAND_TIMEOUT_MS: '1000' } });
+    const env = await startFlowEnvironment({ env: { REDIS_URL: 'redis://127.0.0.1', REDIS_CLUSTER_NODES: cluster.nodeList, REDIS_COMMAND_TIMEOUT_MS: '1000' } });
     t.teardown(() => env.close());
     const login = flowLogin(env);
     t.same(env.broker.config.storage.redisCluster, { nodes });
