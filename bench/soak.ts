@@ -1,9 +1,10 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBrokerSide } from './compare/broker-side.js';
+import { send } from './compare/load.js';
 import { summarize } from './stats.js';
 
 // A soak of the broker as production runs it (`node dist/src/main.js` on PostgreSQL + Redis, build
@@ -24,21 +25,8 @@ const CHAINS = 32;
 const broker = await startBrokerSide({ logins: CHAINS });
 const pid = broker.child.pid!;
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-const FORM = 'application/x-www-form-urlencoded';
 
-function call(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(`${broker.url}${path}`, { method, agent, headers: { ...headers, ...(body ? { 'content-type': FORM, 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+const call = (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string) => send(agent, `${broker.url}${path}`, method, headers, body);
 
 // The mix a diary backend sends: introspection and userinfo for its API calls, refresh as each
 // access token runs out (chains: the rotated token from each answer, one request in flight per chain).

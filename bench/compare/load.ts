@@ -66,8 +66,14 @@ export async function refreshChains(url: string, load: LoadOptions, authorizatio
 }
 
 function post(agent: Agent, url: URL, authorization: string, body: string): Promise<{ status: number; body: string }> {
+  return send(agent, url, 'POST', { authorization }, body);
+}
+
+/** One request on a keep-alive agent; a form body when `body` is given. The answer as text. */
+export function send(agent: Agent, url: URL | string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: 'POST', agent, headers: { authorization, 'content-type': FORM, 'content-length': Buffer.byteLength(body) } }, (response) => {
+    const formHeaders = body === undefined ? {} : { 'content-type': FORM, 'content-length': String(Buffer.byteLength(body)) };
+    const request = httpRequest(url, { method, agent, headers: { ...headers, ...formHeaders } }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
