@@ -5,6 +5,7 @@ import { gostCertificateHash, splitPemCertificates } from '../esia/certificate.j
 import { createOpenssl, type Openssl } from '../esia/openssl.js';
 import { ENDPOINTS } from '../esia/protocol.js';
 import { createSigner, selfTestSigner } from '../esia/signers.js';
+import { inspectRedis } from '../store/redis/redis-inspect.js';
 import type { CliIo } from './cli-io.js';
 
 /**
@@ -56,6 +57,7 @@ export async function runDoctor(io: CliIo, env: Env, options: { json: boolean; n
   checks.push(tokenCertificates(config, now()));
   checks.push(await signerSelfTest(config, openssl));
   checks.push(...(await reachability(config, now)));
+  checks.push(...(await stateStoreCheck(config)));
   print(io, checks, options.json);
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
 }
@@ -174,6 +176,30 @@ async function reachability(config: Config, now: () => number): Promise<Check[]>
   else if (Math.abs(skewSec) > Math.max(2, leeway / 2)) checks.push(check('clock', 'warn', `local clock is ${skewSec} s off ESIA's`, fix));
   else checks.push(check('clock', 'ok', `local clock within ${Math.max(Math.abs(skewSec), 1)} s of ESIA's`));
   return checks;
+}
+
+/**
+ * The state store's Redis, when REDIS_URL is set: it answers, through Sentinel or the cluster as
+ * configured; a cluster serves every slot, and each of its primaries has a replica to take over.
+ */
+export async function stateStoreCheck(config: Config): Promise<Check[]> {
+  const storage = config.storage;
+  if (!storage.redisUrl) return [];
+  const where = storage.redisCluster ? 'Redis Cluster' : storage.redisSentinel ? `Redis through Sentinel (${storage.redisSentinel.name})` : 'Redis';
+  let found;
+  try {
+    found = await inspectRedis({ url: storage.redisUrl, keyPrefix: storage.redisKeyPrefix, commandTimeoutMs: storage.redisCommandTimeoutMs, sentinel: storage.redisSentinel, cluster: storage.redisCluster });
+  } catch (error) {
+    return [check('redis', 'fail', `${where}: no answer (${message(error)})`, 'check REDIS_URL (password, TLS), REDIS_SENTINELS or REDIS_CLUSTER_NODES, and that this host reaches those ports')];
+  }
+  const summary = `${where}: ${found.primaries} primary(ies), ${found.replicas} replica(s)`;
+  if (found.mode === 'cluster' && found.clusterState !== 'ok') {
+    return [check('redis', 'fail', `${summary}, cluster_state:${found.clusterState}: some slots are served by no one`, 'redis-cli --cluster check <node> names the slots; bring their primary back or fail over to its replica')];
+  }
+  if (found.mode !== 'single' && found.unreplicated.length > 0) {
+    return [check('redis', 'warn', `${summary}; no replica for ${found.unreplicated.join(', ')}: nothing takes over when it dies`, 'give every primary a replica (docs/operations.md, Redis Cluster and Redis Sentinel)')];
+  }
+  return [check('redis', 'ok', summary)];
 }
 
 function print(io: CliIo, checks: Check[], json: boolean): void {

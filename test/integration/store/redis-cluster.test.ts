@@ -2,6 +2,7 @@ import t from 'tap';
 import * as oidc from 'openid-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS } from '../../../src/accounts/rate-limit.js';
+import { stateStoreCheck } from '../../../src/cli/doctor.js';
 import { createRedisStateStore } from '../../../src/store/redis/redis-state-store.js';
 import { uniqueSuffix } from '../../helpers/backends.js';
 import { flowLogin, startFlowEnvironment } from '../../helpers/login-flow.js';
@@ -29,7 +30,7 @@ if (skip) {
 } else {
   const cluster = await startPrivateCluster({ primaries: 3, nodeTimeoutMs: 1000 });
   t.teardown(() => cluster.close());
-  const nodes = cluster.nodeList.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) }));
+  const nodes = cluster.nodeList.split(',').map((address) => ({ host: '127.0.0.1', port: Number(address.split(':')[1]) }));
 
   t.test('state store contract: redis cluster', async (t) => {
     const store = await createRedisStateStore({ url: 'redis://127.0.0.1', keyPrefix: `test:${uniqueSuffix()}:`, commandTimeoutMs: 2000, cluster: { nodes } });
@@ -52,6 +53,8 @@ if (skip) {
     const login = flowLogin(env);
     t.same(env.broker.config.storage.redisCluster, { nodes });
     const profile = await env.harness.profile({ lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' });
+
+    t.same(await stateStoreCheck(env.broker.config), [{ name: 'redis', status: 'ok', detail: 'Redis Cluster: 3 primary(ies), 3 replica(s)' }], 'doctor: the cluster as built');
 
     // Before: one login redeemed (its code to replay later), one kept for a refresh later.
     const redeemed = await login('1000000101');
@@ -137,5 +140,13 @@ if (skip) {
     t.equal(refreshed.claims()?.sub ?? profile.id, profile.id, 'a refresh token from before the failover still refreshes');
     t.match(cluster.cli(replica, 'info', 'replication'), /role:master/);
     t.ok(Number(cluster.cli(replica, 'dbsize').trim()) > 0, 'the promoted replica holds the dead primary\'s keys');
+
+    t.match(await stateStoreCheck(env.broker.config), [{ status: 'warn', detail: `Redis Cluster: 3 primary(ies), 2 replica(s); no replica for 127.0.0.1:${replica}: nothing takes over when it dies` }], 'doctor: the promoted primary stands alone');
+    // Now that primary dies too: its slots are served by no one, and the broker says so.
+    await cluster.kill(replica);
+    const survivor = primaries.find((port) => port !== victim)!;
+    await until('the cluster says it is down', () => /cluster_state:fail/.test(cluster.cli(survivor, 'cluster', 'info')));
+    t.equal((await fetch(`${env.broker.url}/readyz`)).status, 503, '/readyz: not ready while slots are unserved');
+    t.match(await stateStoreCheck(env.broker.config), [{ status: 'fail', detail: /cluster_state:fail: some slots are served by no one/ }], 'doctor: fails, naming the state');
   });
 }
