@@ -50,6 +50,16 @@ function toToken(row: TokenDbRow): TokenRow {
 
 const TOKEN_COLUMNS = ['token_hash', 'expires_at', 'used_at', 'successor_hash'] as const;
 
+/** A refresh token and its family in one round trip (the token's expiry as token_expires_at). */
+function tokenWithFamily(db: Db, tokenHash: string) {
+  return db
+    .selectFrom('refresh_tokens as t')
+    .innerJoin('refresh_token_families as f', 'f.id', 't.family_id')
+    .select(['t.token_hash', 't.expires_at as token_expires_at', 't.used_at', 't.successor_hash'])
+    .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason', 'f.dpop_jkt'])
+    .where('t.token_hash', '=', tokenHash);
+}
+
 /** Refresh token families and hashed refresh tokens in Postgres (migration 0002). */
 export function createPostgresFamilyRepo(db: Db): FamilyRepo {
   return {
@@ -83,13 +93,7 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
 
     async findToken(tokenHash) {
       // One round trip: every refresh reads its grant here before it rotates.
-      const row = await db
-        .selectFrom('refresh_tokens as t')
-        .innerJoin('refresh_token_families as f', 'f.id', 't.family_id')
-        .select(['t.token_hash', 't.expires_at as token_expires_at', 't.used_at', 't.successor_hash'])
-        .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason', 'f.dpop_jkt'])
-        .where('t.token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = await tokenWithFamily(db, tokenHash).executeTakeFirst();
       return row ? { token: toToken({ ...row, expires_at: row.token_expires_at }), family: toFamily(row) } : null;
     },
 
@@ -97,14 +101,7 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
       return db.transaction().execute(async (tx) => {
         // The token and its family, both locked, in one round trip (FOR UPDATE on a join locks
         // the rows of both tables); a token whose family is gone finds nothing, as before.
-        const row = await tx
-          .selectFrom('refresh_tokens as t')
-          .innerJoin('refresh_token_families as f', 'f.id', 't.family_id')
-          .select(['t.token_hash', 't.expires_at as token_expires_at', 't.used_at', 't.successor_hash'])
-          .select(['f.id', 'f.client_id', 'f.profile_id', 'f.esia_oid', 'f.esia_level', 'f.auth_time', 'f.scope', 'f.resource', 'f.session_sid', 'f.expires_at', 'f.revoked_at', 'f.revoked_reason', 'f.dpop_jkt'])
-          .where('t.token_hash', '=', tokenHash)
-          .forUpdate()
-          .executeTakeFirst();
+        const row = await tokenWithFamily(tx, tokenHash).forUpdate().executeTakeFirst();
         const successor = row?.successor_hash
           ? await tx.selectFrom('refresh_tokens').select(TOKEN_COLUMNS).where('token_hash', '=', row.successor_hash).executeTakeFirst()
           : undefined;
