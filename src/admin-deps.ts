@@ -18,6 +18,7 @@ import { loadRegions } from './config/regions.js';
 import { regionTimeZones, type RegionTimeZones } from './policy/region-time.js';
 import { createPasswordDigester } from './crypto/password-digest.js';
 import { createSnilsHasher } from './crypto/snils.js';
+import { createStoreKeyHash } from './crypto/store-key.js';
 import type { ClientRepo } from './oidc/clients.js';
 import { createConfiguredKeyRing } from './oidc/provider.js';
 import type { KeyRing } from './oidc/signing-keys.js';
@@ -120,7 +121,7 @@ export async function openAdminContext(config: Config, options: { migrate?: bool
       audit,
       hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
       // Only unlink is used offline; it counts nothing.
-      limiter: createLinkRateLimiter(createMemoryStateStore(), config.accounts.linkLimits),
+      limiter: createLinkRateLimiter(createMemoryStateStore(), createStoreKeyHash(config.secrets.snilsHmacKey), config.accounts.linkLimits),
     });
     // `person erase` ends the person's SSO sessions too, when the broker's Redis is configured.
     const state = config.storage.redisUrl

@@ -114,6 +114,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     importMaxBytes: deps.config.admin.importMaxBytes,
     importMaxNewPasswords: deps.config.admin.importMaxNewPasswords,
     state: deps.state,
+    storeKey: deps.storeKey,
     sessionTtlMs: deps.config.admin.sessionTtlMs,
     publicUrl: deps.config.server.publicUrl,
     timeZones: deps.timeZones,

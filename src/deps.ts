@@ -11,6 +11,7 @@ import { buildEsia } from './esia/build.js';
 import type { EsiaClient } from './esia/client.js';
 import type { EsiaLogin } from './esia/login.js';
 import { createSnilsHasher } from './crypto/snils.js';
+import type { StoreKeyHash } from './crypto/store-key.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { createTracing, queryLogger, tracedStore, type Tracing } from './observability/tracing.js';
@@ -44,6 +45,8 @@ export interface Deps extends AdminServices {
   readonly metrics: Metrics;
   readonly database: DatabaseHandle;
   readonly state: StateStore;
+  /** Keyed hash of personal data in state-store keys (crypto/store-key.ts). */
+  readonly storeKey: StoreKeyHash;
   readonly directory: Directory;
   /** The region table (config/regions.json); reload() on SIGHUP swaps the snapshot. */
   readonly regions: RegionsHolder;
@@ -143,7 +146,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       links,
       audit,
       hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
-      limiter: createLinkRateLimiter(state, config.accounts.linkLimits),
+      limiter: createLinkRateLimiter(state, oidc.ctx.storeKey, config.accounts.linkLimits),
     });
 
     return {
@@ -153,6 +156,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       metrics,
       database,
       state,
+      storeKey: oidc.ctx.storeKey,
       regions,
       accounts,
       directory,

@@ -1,8 +1,9 @@
-import { sha256Base64url } from '../crypto/random.js';
+import type { StoreKeyHash } from '../crypto/store-key.js';
 
 /**
- * State-store keys of the accounts module. Logins and IP addresses are personal data: keys
- * carry only their SHA-256, so neither Redis nor its dumps hold them in clear. 'esia-day' is
+ * State-store keys of the accounts module. Logins, ESIA oids and IP addresses are personal data:
+ * keys carry only their keyed hash (crypto/store-key.ts), so neither Redis nor its dumps hold
+ * them in clear or in a form one can reverse by trying every value. 'esia-day' is
  * the per-ESIA-account daily cap (rate-limit.ts); the others count in the short window.
  *
  * One attempt counts on all four at once in one atomic script, so they share the hash tag
@@ -11,8 +12,8 @@ import { sha256Base64url } from '../crypto/random.js';
  */
 export type LinkCounter = 'login' | 'esia' | 'esia-day' | 'ip';
 
-export function linkFailuresKey(counter: LinkCounter, id: string): string {
-  return `{accounts:link-failures}:${counter}:${sha256Base64url(id)}`;
+export function linkFailuresKey(storeKey: StoreKeyHash, counter: LinkCounter, id: string): string {
+  return `{accounts:link-failures}:${counter}:${storeKey(id)}`;
 }
 
 /** Diary logins compare without case or surrounding spaces, so variants share one counter. */

@@ -1,3 +1,4 @@
+import type { StoreKeyHash } from '../crypto/store-key.js';
 import type { StateStore } from '../store/state-store.js';
 import { createInFlight, type InFlight } from './in-flight.js';
 import { linkFailuresKey, loginCounterId, type LinkCounter } from './keys.js';
@@ -90,12 +91,12 @@ interface Counter {
   clearedBySuccess: boolean;
 }
 
-export function createLinkRateLimiter(state: StateStore, limits: LinkLimits = DEFAULT_LINK_LIMITS, inFlight: InFlight = createInFlight()): LinkRateLimiter {
+export function createLinkRateLimiter(state: StateStore, storeKey: StoreKeyHash, limits: LinkLimits = DEFAULT_LINK_LIMITS, inFlight: InFlight = createInFlight()): LinkRateLimiter {
   const counters = (attempt: LinkAttempt): Counter[] => [
-    { by: 'login', key: linkFailuresKey('login', loginCounterId(attempt.login)), limit: limits.perLogin, windowMs: limits.windowMs, clearedBySuccess: true },
-    { by: 'esia', key: linkFailuresKey('esia', attempt.esiaOid), limit: limits.perEsiaAccount, windowMs: limits.windowMs, clearedBySuccess: true },
-    { by: 'esia-day', key: linkFailuresKey('esia-day', attempt.esiaOid), limit: limits.perEsiaAccountPerDay, windowMs: DAY_MS, clearedBySuccess: false },
-    { by: 'ip', key: linkFailuresKey('ip', attempt.ip), limit: limits.perIp, windowMs: limits.windowMs, clearedBySuccess: false },
+    { by: 'login', key: linkFailuresKey(storeKey, 'login', loginCounterId(attempt.login)), limit: limits.perLogin, windowMs: limits.windowMs, clearedBySuccess: true },
+    { by: 'esia', key: linkFailuresKey(storeKey, 'esia', attempt.esiaOid), limit: limits.perEsiaAccount, windowMs: limits.windowMs, clearedBySuccess: true },
+    { by: 'esia-day', key: linkFailuresKey(storeKey, 'esia-day', attempt.esiaOid), limit: limits.perEsiaAccountPerDay, windowMs: DAY_MS, clearedBySuccess: false },
+    { by: 'ip', key: linkFailuresKey(storeKey, 'ip', attempt.ip), limit: limits.perIp, windowMs: limits.windowMs, clearedBySuccess: false },
   ];
 
   async function lockOf(counter: Counter): Promise<{ by: LockedBy; retryAfterMs: number }> {

@@ -1,14 +1,16 @@
 import { randomToken, safeEqual, sha256Base64url } from '../crypto/random.js';
+import type { StoreKeyHash } from '../crypto/store-key.js';
 import { jsonState, type StateStore } from '../store/state-store.js';
 
 /**
  * Sessions of the /admin page: the admin token is typed once, then a random session id in a
  * cookie stands for it until the TTL or logout. Stored server-side (StateStore) under the
  * SHA-256 of the id, so a state dump holds no usable session; each carries its form token.
- * Failed token entries are counted per client address: a lockout ends with its window.
+ * Failed token entries are counted per client address (its keyed hash, crypto/store-key.ts):
+ * a lockout ends with its window.
  */
 export const adminSessionKey = (sessionId: string): string => `admin:session:${sha256Base64url(sessionId)}`;
-export const adminLoginFailuresKey = (ip: string): string => `admin:login-failures:${sha256Base64url(ip)}`;
+export const adminLoginFailuresKey = (storeKey: StoreKeyHash, ip: string): string => `admin:login-failures:${storeKey(ip)}`;
 
 export interface AdminSession {
   id: string;
@@ -21,7 +23,7 @@ export const ADMIN_LOGIN_LIMIT = { failures: 10, windowMs: 15 * 60 * 1000 } as c
 
 export type AdminLogin = { kind: 'ok'; session: AdminSession } | { kind: 'wrong-token' } | { kind: 'locked'; retryAfterSeconds: number };
 
-export function createAdminSessions(state: StateStore, options: { adminToken: string | undefined; ttlMs: number; now?: () => number }) {
+export function createAdminSessions(state: StateStore, options: { adminToken: string | undefined; ttlMs: number; storeKey: StoreKeyHash; now?: () => number }) {
   const json = jsonState(state);
   const now = options.now ?? Date.now;
   return {
@@ -35,7 +37,7 @@ export function createAdminSessions(state: StateStore, options: { adminToken: st
      * The right token gives its count back: only failures count.
      */
     async login(token: string, ip: string): Promise<AdminLogin> {
-      const failures = { key: adminLoginFailuresKey(ip), limit: ADMIN_LOGIN_LIMIT.failures, windowMs: ADMIN_LOGIN_LIMIT.windowMs };
+      const failures = { key: adminLoginFailuresKey(options.storeKey, ip), limit: ADMIN_LOGIN_LIMIT.failures, windowMs: ADMIN_LOGIN_LIMIT.windowMs };
       if (!(await state.incrementAllBelow([failures])).counted) {
         return { kind: 'locked', retryAfterSeconds: Math.ceil(((await state.ttl(failures.key)) ?? ADMIN_LOGIN_LIMIT.windowMs) / 1000) };
       }

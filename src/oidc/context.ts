@@ -1,5 +1,6 @@
 import type { Directory } from '../accounts/directory.js';
 import type { OidcConfig } from '../config/oidc.js';
+import type { StoreKeyHash } from '../crypto/store-key.js';
 import type { StateStore } from '../store/state-store.js';
 import type { ClientRepo } from './clients.js';
 import type { CodeStore } from './codes.js';
@@ -35,6 +36,8 @@ export interface OidcContext {
    * current (grant-cache.ts); ctx.clients, families and directory already read through it.
    */
   readonly grantCache: GrantCache;
+  /** Keyed hash of personal data in state-store keys (rate limits; crypto/store-key.ts). */
+  readonly storeKey: StoreKeyHash;
   /** Keyed hash: the MAC of a DPoP nonce's time slot (dpop.ts), the same on every instance. */
   readonly dpopNonceMac: (slot: string) => string;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */

@@ -1,5 +1,6 @@
 import type { Directory } from '../accounts/directory.js';
 import type { Config } from '../config/index.js';
+import { createStoreKeyHash } from '../crypto/store-key.js';
 import { createKeyedHash, createSealer } from '../crypto/key-encryption.js';
 import type { AuditLog } from '../accounts/links.js';
 import type { Logger } from '../observability/logger.js';
@@ -84,6 +85,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     grantCache: deps.grantCache ?? noGrantCache,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
     dpopNonceMac: createKeyedHash(config.secrets.keyEncryptionKey, 'dpop-nonce'),
+    storeKey: createStoreKeyHash(config.secrets.snilsHmacKey),
     securityEvent: async (event) => {
       deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft');
       await deps.audit

@@ -9,7 +9,7 @@ export const stateKeys: {
 } & {
   readonly clientAssertion: (clientId: string, jti: string) => string;
   readonly dpopProof: (jkt: string, jti: string) => string;
-  readonly tokenRate: (clientId: string, window: number) => string;
+  readonly tokenRate: (whoHash: string, window: number) => string;
 } = {
   interaction: (id: string) => `oidc:interaction:${id}`,
   /** An interaction given up for newer ones in its browser: the redirect that tells its diary so. */
@@ -30,7 +30,8 @@ export const stateKeys: {
   dpopProof: (jkt: string, jti: string) => `oidc:dpop-jti:${sha256Base64url(`${jkt}:${jti}`)}`,
   /**
    * Refused calls per caller: `who` is whatever client_id the request claimed plus the address,
-   * both untrusted and possibly personal (a SNILS typed as client_id), so only its hash is kept.
+   * both untrusted and possibly personal (a SNILS typed as client_id), so only its keyed hash
+   * (ctx.storeKey, crypto/store-key.ts) is kept.
    */
-  tokenRate: (who: string, window: number) => `oidc:rate:token:${sha256Base64url(who)}:${window}`,
+  tokenRate: (whoHash: string, window: number) => `oidc:rate:token:${whoHash}:${window}`,
 } as const;

@@ -3,6 +3,7 @@ import { createAccounts } from '../../src/accounts/accounts.js';
 import type { AccountsDeps, LoginContext } from '../../src/accounts/context.js';
 import type { DiaryProfile, Role } from '../../src/accounts/directory.js';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS, type LinkLimits } from '../../src/accounts/rate-limit.js';
+import { createStoreKeyHash } from '../../src/crypto/store-key.js';
 import { hashPassword } from '../../src/crypto/password.js';
 import { createSnilsHasher, snilsChecksum } from '../../src/crypto/snils.js';
 import type { EsiaPerson } from '../../src/esia/person.js';
@@ -60,7 +61,7 @@ export function createHarness(handle: DatabaseHandle, options: { regions?: Regio
     links: createPostgresLinkStore(handle.db),
     audit: createPostgresAuditLog(handle.db),
     hashSnils,
-    limiter: createLinkRateLimiter(state, options.limits ?? DEFAULT_LINK_LIMITS),
+    limiter: createLinkRateLimiter(state, createStoreKeyHash('test-store-key-secret-0123456789'), options.limits ?? DEFAULT_LINK_LIMITS),
   };
   const regions = options.regions ?? shipped;
 

@@ -4,6 +4,7 @@ import { ADMIN_ACTORS } from '../../admin/admin-call.js';
 import type { ClientAdmin } from '../../admin/clients-admin.js';
 import { createAdminSessions } from '../../admin/admin-sessions.js';
 import type { AdminQueries } from '../../admin/reports.js';
+import type { StoreKeyHash } from '../../crypto/store-key.js';
 import type { StateStore } from '../../store/state-store.js';
 import type { RegionTimeZones } from '../../policy/region-time.js';
 import { registerAdminPage } from './admin-page-routes.js';
@@ -27,6 +28,8 @@ export interface AdminApiDeps extends ProfileRoutesDeps, SchoolRoutesDeps {
   audit: AuditLog;
   /** The /admin page: its sessions live in the state store. */
   state: StateStore;
+  /** Keyed hash of the address in the admin login lockout key (crypto/store-key.ts). */
+  storeKey: StoreKeyHash;
   sessionTtlMs: number;
   publicUrl: string;
   /** Region → time zone, for the times the page shows. */
@@ -54,7 +57,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
   });
   registerAdminPage(app, {
     adminToken: deps.adminToken,
-    sessions: createAdminSessions(deps.state, { adminToken: deps.adminToken, ttlMs: deps.sessionTtlMs }),
+    sessions: createAdminSessions(deps.state, { adminToken: deps.adminToken, ttlMs: deps.sessionTtlMs, storeKey: deps.storeKey }),
     queries: deps.queries,
     loginEventsKeptDays: deps.loginEventsKeptDays,
     audit: deps.audit,

@@ -19,7 +19,7 @@ const WINDOW_MS = 60_000;
 
 export async function limitFailures<T>(ctx: OidcContext, who: string, task: () => Promise<T>): Promise<T> {
   const window = Math.floor(ctx.now() / WINDOW_MS);
-  const key = stateKeys.tokenRate(who, window);
+  const key = stateKeys.tokenRate(ctx.storeKey(who), window);
   const reserved = await ctx.state.incrementAllBelow([{ key, limit: ctx.config.tokenRateLimitPerMinute, windowMs: WINDOW_MS }]);
   if (!reserved.counted) {
     throw new SlowDown(`too many refused requests; retry in ${Math.ceil((WINDOW_MS - (ctx.now() % WINDOW_MS)) / 1000)} s`);

@@ -22,7 +22,7 @@ async function openForm(): Promise<{ browser: Browser; xsrf: string }> {
 
 for (const burst of [30, 100]) {
   t.test(`${burst} parallel wrong tokens: at most ${ADMIN_LOGIN_LIMIT.failures} compared, the rest locked out`, async (t) => {
-    await broker.deps.state.delete(adminLoginFailuresKey('127.0.0.1')); // a fresh window for each burst
+    await broker.deps.state.delete(adminLoginFailuresKey(broker.deps.storeKey, '127.0.0.1')); // a fresh window for each burst
     const { browser, xsrf } = await openForm();
     const statuses = await Promise.all(Array.from({ length: burst }, (_, i) => browser.fetch(`${broker.url}/admin/login`, { form: { xsrf, token: `wrong-${i}` } }).then((r) => r.status)));
     const compared = statuses.filter((s) => s === 401).length;

@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import cookie from '@fastify/cookie';
 import { parse } from 'csv-parse/sync';
 import { createAdminSessions } from '../../../src/admin/admin-sessions.js';
+import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
 import { registerAdminPage } from '../../../src/http/admin/admin-page-routes.js';
 import type { AdminQueries } from '../../../src/admin/reports.js';
 import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
@@ -288,11 +289,11 @@ t.test('without ADMIN_TOKEN the page does not exist; failed token entries lock o
   const state = createMemoryStateStore();
   const off = Fastify();
   await off.register(cookie, { secret: 'cookie-secret-0123456789abcdef' });
-  registerAdminPage(off, { adminToken: undefined, sessions: createAdminSessions(state, { adminToken: undefined, ttlMs: 1000 }), queries, loginEventsKeptDays: 365, audit, publicUrl: 'http://localhost' });
+  registerAdminPage(off, { adminToken: undefined, sessions: createAdminSessions(state, { adminToken: undefined, ttlMs: 1000, storeKey: createStoreKeyHash('test-store-key-secret-0123456789') }), queries, loginEventsKeptDays: 365, audit, publicUrl: 'http://localhost' });
   t.equal((await off.inject({ url: '/admin' })).statusCode, 404);
   t.equal((await off.inject({ method: 'POST', url: '/admin/login', payload: { token: 'x' } })).statusCode, 404);
 
-  const sessions = createAdminSessions(state, { adminToken: ADMIN_TOKEN, ttlMs: 60_000 });
+  const sessions = createAdminSessions(state, { adminToken: ADMIN_TOKEN, ttlMs: 60_000, storeKey: createStoreKeyHash('test-store-key-secret-0123456789') });
   for (let i = 0; i < 10; i++) t.match(await sessions.login('wrong-token', '10.0.0.1'), { kind: 'wrong-token' });
   t.match(await sessions.login(ADMIN_TOKEN, '10.0.0.1'), { kind: 'locked' }, 'even the right token waits out the lockout');
   t.match(await sessions.login(ADMIN_TOKEN, '10.0.0.2'), { kind: 'ok' }, 'other addresses are not affected');

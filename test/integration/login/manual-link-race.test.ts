@@ -44,7 +44,7 @@ async function environment(env: Record<string, string>) {
 
 /** The manual-link counters of a person, a login and this test's address start afresh. */
 async function resetCounters(flow: FlowEnvironment, oid: string, logins: string[]) {
-  const keys = [linkFailuresKey('esia', oid), linkFailuresKey('esia-day', oid), linkFailuresKey('ip', '127.0.0.1'), ...logins.map((l) => linkFailuresKey('login', loginCounterId(l)))];
+  const keys = [linkFailuresKey(flow.broker.deps.storeKey, 'esia', oid), linkFailuresKey(flow.broker.deps.storeKey, 'esia-day', oid), linkFailuresKey(flow.broker.deps.storeKey, 'ip', '127.0.0.1'), ...logins.map((l) => linkFailuresKey(flow.broker.deps.storeKey, 'login', loginCounterId(l)))];
   for (const key of keys) await flow.broker.deps.state.delete(key);
 }
 
@@ -72,7 +72,7 @@ t.test('count first: parallel posts from one pending login check at most the lim
       t.ok(checks.count <= LIMITS.perLogin, `${checks.count} passwords checked (limit ${LIMITS.perLogin})`);
       t.ok(statuses.every((s) => s === 401 || s === 429), 'every answer is a wrong password or the lockout');
       t.ok(statuses.filter((s) => s === 429).length >= n - LIMITS.perLogin, 'the rest locked out');
-      const count = Number(await flow.broker.deps.state.get(linkFailuresKey('login', loginCounterId(profile.login))));
+      const count = Number(await flow.broker.deps.state.get(linkFailuresKey(flow.broker.deps.storeKey, 'login', loginCounterId(profile.login))));
       t.ok(count <= LIMITS.perLogin, `the login's counter at ${count}, never past its limit`);
     });
   }
@@ -83,7 +83,7 @@ t.test('count first: parallel posts from one pending login check at most the lim
     checks.count = 0;
     const statuses = await burst(flow, attempt, Array.from({ length: 100 }, (_, i) => ({ login: `nobody-${people.daily}-${i}`, password: `wrong-${i}` })));
     t.ok(checks.count <= LIMITS.perEsiaAccountPerDay, `${checks.count} passwords checked (daily limit ${LIMITS.perEsiaAccountPerDay})`);
-    const daily = Number(await flow.broker.deps.state.get(linkFailuresKey('esia-day', people.daily)));
+    const daily = Number(await flow.broker.deps.state.get(linkFailuresKey(flow.broker.deps.storeKey, 'esia-day', people.daily)));
     t.ok(daily <= LIMITS.perEsiaAccountPerDay, `the daily counter at ${daily}`);
     t.ok(statuses.every((s) => s === 401 || s === 429));
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { databaseBackends } from '../../helpers/backends.js';
 import { REGISTER, REGISTER_MARKERS, renderRegisterTable } from '../../../src/admin/personal-data-register.js';
+import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
 import { stateKeys } from '../../../src/oidc/state-keys.js';
 import { linkFailuresKey, type LinkCounter } from '../../../src/accounts/keys.js';
 import { adminLoginFailuresKey, adminSessionKey } from '../../../src/admin/admin-sessions.js';
@@ -34,9 +35,9 @@ t.test('every state-store key family is in the register', async (t) => {
   const counters: LinkCounter[] = ['login', 'esia', 'esia-day', 'ip'];
   const keys = [
     ...Object.values(stateKeys).map((make) => (make as (...args: unknown[]) => string)('x', 'y')),
-    ...counters.map((c) => linkFailuresKey(c, 'x')),
+    ...counters.map((c) => linkFailuresKey((v) => v, c, 'x')),
     adminSessionKey('x'),
-    adminLoginFailuresKey('x'),
+    adminLoginFailuresKey((v) => v, 'x'),
     esiaKeys.pendingLogin('x'),
     pendingResolutionKey('x'),
   ];
@@ -63,7 +64,7 @@ t.test('every state-store key family is in the register', async (t) => {
 
 t.test('keys built from untrusted input keep only its hash', async (t) => {
   const who = `introspect:${KNOWN_SNILS}@203.0.113.7`;
-  const key = stateKeys.tokenRate(who, 1);
+  const key = stateKeys.tokenRate(createStoreKeyHash('test-store-key-secret-0123456789')(who), 1);
   t.notMatch(key, KNOWN_SNILS, 'a SNILS sent as client_id does not reach Redis');
   t.notMatch(key, '203.0.113.7', 'nor the caller\'s address');
 });

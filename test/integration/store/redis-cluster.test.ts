@@ -1,6 +1,7 @@
 import t from 'tap';
 import * as oidc from 'openid-client';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS } from '../../../src/accounts/rate-limit.js';
 import { stateStoreCheck } from '../../../src/cli/doctor.js';
 import { createRedisStateStore } from '../../../src/store/redis/redis-state-store.js';
@@ -41,7 +42,7 @@ if (skip) {
   t.test('the manual-link limiter counts its four keys in one script on the cluster', async (t) => {
     const store = await createRedisStateStore({ url: 'redis://127.0.0.1', keyPrefix: `test:${uniqueSuffix()}:`, cluster: { nodes: nodes.slice(0, 1) } });
     t.teardown(() => store.close());
-    const limiter = createLinkRateLimiter(store, DEFAULT_LINK_LIMITS);
+    const limiter = createLinkRateLimiter(store, createStoreKeyHash('test-store-key-secret-0123456789'), DEFAULT_LINK_LIMITS);
     const reserved = await limiter.reserve({ esiaOid: '1000000101', login: 'ivanova.m', ip: '10.0.0.1' });
     t.ok(reserved.granted, 'counted (no CROSSSLOT)');
     if (reserved.granted) t.same(await reserved.fail(), { locked: false, attemptsLeft: DEFAULT_LINK_LIMITS.perLogin - 1 });

@@ -1,14 +1,17 @@
 import t from 'tap';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS, type LimitState, type LinkAttempt, type LinkLimits, type LinkRateLimiter } from '../../../src/accounts/rate-limit.js';
 import { linkFailuresKey } from '../../../src/accounts/keys.js';
+import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
 import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
 
 const limits: LinkLimits = { perLogin: 3, perEsiaAccount: 5, perEsiaAccountPerDay: 1000, perIp: 8, windowMs: 60_000, concurrentPerEsiaAccount: 2, concurrentPerIp: 8 };
 
+const storeKey = createStoreKeyHash('test-store-key-secret-0123456789');
+
 function setup(chosen: LinkLimits = limits) {
   let now = 0;
   const state = createMemoryStateStore(() => now);
-  const limiter = createLinkRateLimiter(state, chosen);
+  const limiter = createLinkRateLimiter(state, storeKey, chosen);
   return {
     state,
     limiter,
@@ -60,10 +63,10 @@ t.test('a stored link wipes the login and account counters, and gives back only 
   const right = await limiter.reserve(attempt);
   t.ok(right.granted);
   if (right.granted) await right.succeed();
-  t.equal(await state.get(linkFailuresKey('login', 'l')), null, 'login counter wiped');
-  t.equal(await state.get(linkFailuresKey('esia', 'o')), null, 'account counter wiped');
-  t.equal(await state.get(linkFailuresKey('ip', '10.3.0.1')), '2', 'the two failures still count for the address');
-  t.equal(await state.get(linkFailuresKey('esia-day', 'o')), '2', 'and for the day');
+  t.equal(await state.get(linkFailuresKey(storeKey, 'login', 'l')), null, 'login counter wiped');
+  t.equal(await state.get(linkFailuresKey(storeKey, 'esia', 'o')), null, 'account counter wiped');
+  t.equal(await state.get(linkFailuresKey(storeKey, 'ip', '10.3.0.1')), '2', 'the two failures still count for the address');
+  t.equal(await state.get(linkFailuresKey(storeKey, 'esia-day', 'o')), '2', 'and for the day');
   t.same(await failure({ ...attempt, ip: '10.3.0.2' }), { locked: false, attemptsLeft: 2 });
 });
 
@@ -72,8 +75,8 @@ t.test('count first: of 100 concurrent attempts on one login exactly the limit a
   const results = await Promise.all(Array.from({ length: 100 }, (_, i) => limiter.reserve({ esiaOid: `o${i}`, login: 'victim', ip: `10.5.0.${i}` })));
   t.equal(results.filter((r) => r.granted).length, 3, 'perLogin reservations granted');
   t.ok(results.every((r) => r.granted || r.by === 'login'));
-  t.equal(await state.get(linkFailuresKey('login', 'victim')), '3', 'the counter never went past its limit');
-  t.equal(await state.get(linkFailuresKey('ip', '10.5.0.50')), null, 'a refused attempt left nothing behind');
+  t.equal(await state.get(linkFailuresKey(storeKey, 'login', 'victim')), '3', 'the counter never went past its limit');
+  t.equal(await state.get(linkFailuresKey(storeKey, 'ip', '10.5.0.50')), null, 'a refused attempt left nothing behind');
 });
 
 t.test('in flight: at most concurrentPerEsiaAccount / concurrentPerIp reservations at once; a settled one frees its slot', async (t) => {
@@ -94,7 +97,7 @@ t.test('cancel gives the attempt back everywhere', async (t) => {
   await failure({ esiaOid: 'o', login: 'l', ip: '10.7.0.1' });
   const r = await limiter.reserve({ esiaOid: 'o', login: 'l', ip: '10.7.0.1' });
   if (r.granted) await r.cancel();
-  for (const [counter, id] of [['login', 'l'], ['esia', 'o'], ['esia-day', 'o'], ['ip', '10.7.0.1']] as const) t.equal(await state.get(linkFailuresKey(counter, id)), '1', counter);
+  for (const [counter, id] of [['login', 'l'], ['esia', 'o'], ['esia-day', 'o'], ['ip', '10.7.0.1']] as const) t.equal(await state.get(linkFailuresKey(storeKey, counter, id)), '1', counter);
 });
 
 const MINUTE = 60_000;
@@ -142,8 +145,8 @@ t.test('the daily cap locks the account for the rest of its day, and a right pas
 });
 
 t.test('keys hold no login or address in clear', async (t) => {
-  const key = linkFailuresKey('login', 'victim.login');
+  const key = linkFailuresKey(storeKey, 'login', 'victim.login');
   t.notOk(key.includes('victim'));
   t.match(key, /^\{accounts:link-failures\}:login:[\w-]{43}$/);
-  t.notOk(linkFailuresKey('ip', '203.0.113.9').includes('203.0.113'));
+  t.notOk(linkFailuresKey(storeKey, 'ip', '203.0.113.9').includes('203.0.113'));
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS } from '../../../src/accounts/rate-limit.js';
 import { createAdminSessions } from '../../../src/admin/admin-sessions.js';
 import type { OidcContext } from '../../../src/oidc/context.js';
@@ -45,15 +46,16 @@ t.test('hashedPart follows Redis: the first {…} that is not empty, else the wh
 
 t.test('every caller of the one multi-key operation passes keys of one slot', async (t) => {
   const { store, calls } = recording();
-  const limiter = createLinkRateLimiter(store, DEFAULT_LINK_LIMITS);
+  const storeKey = createStoreKeyHash('test-store-key-secret-0123456789');
+  const limiter = createLinkRateLimiter(store, storeKey, DEFAULT_LINK_LIMITS);
   for (const [esiaOid, login, ip] of [['1000000101', 'ivanova.m', '10.0.0.1'], ['1000000202', 'Petrov ', '2001:db8::7'], ['9', 'x', '203.0.113.9']] as const) {
     const reserved = await limiter.reserve({ esiaOid, login, ip });
     if (reserved.granted) await reserved.fail();
   }
-  const admin = createAdminSessions(store, { adminToken: 'a'.repeat(32), ttlMs: 60_000 });
+  const admin = createAdminSessions(store, { adminToken: 'a'.repeat(32), ttlMs: 60_000, storeKey });
   await admin.login('wrong', '10.0.0.1');
   await admin.login('a'.repeat(32), '10.0.0.2');
-  const oidcContext = { now: Date.now, state: store, config: { tokenRateLimitPerMinute: 30 } } as unknown as OidcContext;
+  const oidcContext = { now: Date.now, state: store, storeKey, config: { tokenRateLimitPerMinute: 30 } } as unknown as OidcContext;
   await limitFailures(oidcContext, 'diary@203.0.113.9', async () => 'answered');
   t.ok(calls.length >= 6, `${calls.length} calls recorded`);
   t.ok(calls.some((c) => c.length === 4), 'the manual-link limiter counts four keys at once');
