@@ -2,6 +2,7 @@ import t from 'tap';
 import * as oidc from 'openid-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
+import { until } from '../../helpers/daemon.js';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS } from '../../../src/accounts/rate-limit.js';
 import { stateStoreCheck } from '../../../src/cli/doctor.js';
 import { createRedisStateStore } from '../../../src/store/redis/redis-state-store.js';
@@ -17,14 +18,6 @@ import { stateStoreContract } from '../../helpers/state-store-contract.js';
 // on within the stated bound, with nothing written before the failover lost or half-applied.
 const FAILOVER_BOUND_MS = 15_000;
 const skip = !hasRedisServer() ? 'redis-server is not installed (Debian package redis-server)' : !hasRedisCli() ? 'redis-cli is not installed (Debian package redis-tools)' : false;
-
-async function until(what: string, condition: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
 
 if (skip) {
   t.test('Redis Cluster', { skip }, () => undefined);

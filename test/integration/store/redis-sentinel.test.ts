@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../../helpers/daemon.js';
 import { scratchDir } from '../../helpers/emulator.js';
 import { flowLogin, startFlowEnvironment } from '../../helpers/login-flow.js';
 import { freePort, hasRedisServer, startPrivateRedis } from '../../helpers/private-redis.js';
@@ -16,14 +17,6 @@ const hasSentinel = spawnSync('redis-sentinel', ['--version']).status === 0 || s
 const skip = !hasRedisServer() ? 'redis-server is not installed' : !hasSentinel ? 'redis-sentinel is not installed (Debian package redis-sentinel; .ci/run installs it)' : false;
 
 const redisCli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout ?? '';
-
-async function until(what: string, condition: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
 
 if (skip) {
   t.test('Redis Sentinel failover', { skip }, () => undefined);
