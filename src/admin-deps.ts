@@ -64,6 +64,8 @@ export interface AdminServiceParts {
   accounts: Pick<Accounts, 'unlink'>;
   /** Ends an ESIA account's SSO sessions (the state store); absent offline without REDIS_URL. */
   endSessionsOf?: (esiaOid: string) => Promise<number>;
+  /** Deletes a person's manual-link counters (the state store); absent offline without REDIS_URL. */
+  forgetLinkFailures?: (person: { esiaOids: string[]; logins: string[] }) => Promise<void>;
   /** Region → time zone from the live region table. */
   timeZones: () => RegionTimeZones;
 }
@@ -89,6 +91,7 @@ export function createAdminServices(db: Db, parts: AdminServiceParts): AdminServ
       audit: parts.audit,
       pseudonymOf: createKeyedHash(parts.config.secrets.keyEncryptionKey, 'audit-pseudonym'),
       endSessionsOf: parts.endSessionsOf,
+      forgetLinkFailures: parts.forgetLinkFailures,
     }),
     retention: createRetention({ store: createPostgresRetentionStore(db), audit: parts.audit, windows: parts.config.admin.retention }),
   };
@@ -115,23 +118,24 @@ export async function openAdminContext(config: Config, options: { migrate?: bool
     if (options.migrate ?? config.storage.migrateOnStart) await migrateToLatest(database.db);
     const { db } = database;
     const audit = createPostgresAuditLog(db);
+    // `person erase` ends the person's SSO sessions and deletes their link counters too, when the broker's Redis is configured.
+    const state = config.storage.redisUrl
+      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs, sentinel: config.storage.redisSentinel, cluster: config.storage.redisCluster })
+      : undefined;
+    // Offline nothing is counted: unlink counts nothing, erasure only deletes counters.
+    const limiter = createLinkRateLimiter(state ?? createMemoryStateStore(), createStoreKeyHash(config.secrets.snilsHmacKey), config.accounts.linkLimits);
     const accounts = createAccounts({
       directory: createPostgresDirectory(db),
       links: createPostgresLinkStore(db),
       audit,
       hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
-      // Only unlink is used offline; it counts nothing.
-      limiter: createLinkRateLimiter(createMemoryStateStore(), createStoreKeyHash(config.secrets.snilsHmacKey), config.accounts.linkLimits),
+      limiter,
     });
-    // `person erase` ends the person's SSO sessions too, when the broker's Redis is configured.
-    const state = config.storage.redisUrl
-      ? await createRedisStateStore({ url: config.storage.redisUrl, keyPrefix: config.storage.redisKeyPrefix, commandTimeoutMs: config.storage.redisCommandTimeoutMs, sentinel: config.storage.redisSentinel, cluster: config.storage.redisCluster })
-      : undefined;
     const sessions = state
       ? createSessionService({ state, now: Date.now, idleSeconds: config.oidc.sessionIdleSeconds, absoluteSeconds: config.oidc.sessionAbsoluteSeconds, accountHash: createKeyedHash(config.secrets.keyEncryptionKey, 'sessions-of-account') })
       : undefined;
     return {
-      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts, endSessionsOf: sessions && ((oid) => sessions.endAllOf(oid)), timeZones: offlineTimeZones(config) }),
+      ...createAdminServices(db, { config, audit, clients: createPostgresClientRepo(db), accounts, endSessionsOf: sessions && ((oid) => sessions.endAllOf(oid)), forgetLinkFailures: state && ((person) => limiter.forget(person)), timeZones: offlineTimeZones(config) }),
       config,
       database,
       audit,

@@ -141,12 +141,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     backchannelLogout.start();
     // Closed in reverse: the worker stops (its deliveries in flight finish) before the database.
     closers.push(() => backchannelLogout.stop());
+    const limiter = createLinkRateLimiter(state, oidc.ctx.storeKey, config.accounts.linkLimits);
     const accounts = createAccounts({
       directory,
       links,
       audit,
       hashSnils: createSnilsHasher(config.secrets.snilsHmacKey),
-      limiter: createLinkRateLimiter(state, oidc.ctx.storeKey, config.accounts.linkLimits),
+      limiter,
     });
 
     return {
@@ -169,7 +170,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       audit,
       backchannelLogout,
       // Reports, clients, directory import, profiles and links (src/admin-deps.ts, shared with the CLI).
-      ...createAdminServices(database.db, { config, audit, clients, accounts, endSessionsOf: (oid) => oidc.ctx.sessions.endAllOf(oid), timeZones: () => regionTimeZones(regions.current()) }),
+      ...createAdminServices(database.db, { config, audit, clients, accounts, endSessionsOf: (oid) => oidc.ctx.sessions.endAllOf(oid), forgetLinkFailures: (person) => limiter.forget(person), timeZones: () => regionTimeZones(regions.current()) }),
       async close() {
         for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
       },

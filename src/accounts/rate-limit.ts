@@ -80,6 +80,8 @@ export type Refused = { granted: false; by: LockedBy; retryAfterMs: number };
 export interface LinkRateLimiter {
   /** Before checking a password: counts the attempt, or refuses it (uncounted) at a limit or when too many checks run. */
   reserve(attempt: LinkAttempt): Promise<Reservation | Refused>;
+  /** Erasure: the counters kept under a person's ESIA accounts and diary logins (not the addresses, shared). */
+  forget(person: { esiaOids: readonly string[]; logins: readonly string[] }): Promise<void>;
 }
 
 interface Counter {
@@ -132,6 +134,13 @@ export function createLinkRateLimiter(state: StateStore, storeKey: StoreKeyHash,
   }
 
   return {
+    async forget(person) {
+      const keys = [
+        ...person.esiaOids.flatMap((oid) => [linkFailuresKey(storeKey, 'esia', oid), linkFailuresKey(storeKey, 'esia-day', oid)]),
+        ...person.logins.map((login) => linkFailuresKey(storeKey, 'login', loginCounterId(login))),
+      ];
+      await Promise.all(keys.map((key) => state.delete(key)));
+    },
     async reserve(attempt) {
       const release = inFlight.tryAcquire([
         { key: `esia:${attempt.esiaOid}`, max: limits.concurrentPerEsiaAccount },

@@ -81,6 +81,8 @@ export interface PeopleAdminDeps {
   pseudonymOf: (value: string) => string;
   /** Ends every SSO session of an ESIA account (the state store); absent offline without Redis. */
   endSessionsOf?: ((esiaOid: string) => Promise<number>) | undefined;
+  /** Deletes the manual-link counters kept under the person's ESIA oids and diary logins; absent offline without Redis. */
+  forgetLinkFailures?: ((person: { esiaOids: string[]; logins: string[] }) => Promise<void>) | undefined;
 }
 
 const oidSchema = z.string().regex(/^\d{1,20}$/);
@@ -144,6 +146,9 @@ export function createPeopleAdmin(deps: PeopleAdminDeps) {
       const plan: ErasePlan = { pseudonym, pseudonymActor: (v) => (v.startsWith('esia:') ? `esia:${pseudonym(v.slice(5))}` : pseudonym(v)) };
       let sessions = 0;
       for (const oid of [...scope.esiaOids, ...(scope.formerEsiaOids ?? [])]) sessions += (await deps.endSessionsOf?.(oid)) ?? 0;
+      // Read before the profiles are blanked: their logins name the lockout counters.
+      const logins = (await Promise.all(scope.profileIds.map((id) => deps.profiles.find(id)))).flatMap((p) => (p ? [p.login] : []));
+      await deps.forgetLinkFailures?.({ esiaOids: [...scope.esiaOids, ...(scope.formerEsiaOids ?? [])], logins });
       const erased = plan.pseudonymActor(targetOf(ref));
       const counts = await deps.people.erase(scope, plan, { actor: call.actor, action: 'person.erase', target: erased, outcome: 'ok', requestId: call.requestId, details: { profiles: scope.profileIds.length, accounts: scope.esiaOids.length } });
       // The same transaction owed each client with a backchannel_logout_uri a logout token per

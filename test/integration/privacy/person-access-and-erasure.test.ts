@@ -4,6 +4,7 @@ import * as oidc from 'openid-client';
 import { REGISTER } from '../../../src/admin/personal-data-register.js';
 import { flowLogin, startFlowEnvironment } from '../../helpers/login-flow.js';
 import { adminClient } from '../../helpers/admin.js';
+import { linkFailuresKey, loginCounterId } from '../../../src/accounts/keys.js';
 import { runCli } from '../../../src/cli/run.js';
 import { dumpDatabase, dumpRedis, snilsForms } from '../../helpers/store-dump.js';
 
@@ -111,6 +112,26 @@ t.test('a profile whose ESIA account was unlinked first: the erasure finds the a
   if (!redisUrl) return;
   const entries = await dumpRedis(redisUrl, `${env.broker.config.storage.redisKeyPrefix}*`);
   for (const needle of needles) t.same(entries.filter((e) => e.key.includes(needle) || e.value.includes(needle)).map((e) => e.key), [], `no "${needle}" in any Redis key or value`);
+});
+
+t.test('erasure deletes the manual-link counters kept under the person\'s login and ESIA oid', async (t) => {
+  const { state, storeKey } = env.broker.deps;
+  const oid = '1000000109';
+  const someone = { lastName: 'Орлова', firstName: 'Анна', middleName: 'Игоревна', birthDate: '1986-03-14', snils: '163-492-871 93', email: 'a.orlova.diary@example.ru', login: 'Orlova.Anna.86' };
+  const theirs = await env.harness.profile({ ...someone, roles: ['parent'], region: '38' });
+  const count = (key: string) => state.incrementAllBelow([{ key, limit: 10, windowMs: 60_000 }]);
+  const loginKey = linkFailuresKey(storeKey, 'login', loginCounterId(someone.login));
+  const accountKeys = [linkFailuresKey(storeKey, 'esia', oid), linkFailuresKey(storeKey, 'esia-day', oid)];
+  // Shared with other people: an address, another account.
+  const othersKeys = [linkFailuresKey(storeKey, 'ip', '127.0.0.1'), linkFailuresKey(storeKey, 'esia', '1000000110')];
+  for (const key of [loginKey, ...accountKeys, ...othersKeys]) await count(key);
+
+  t.equal((await admin.call('DELETE', `/admin/people/${theirs.id}`)).status, 200, 'erased by profile');
+  t.equal(await state.get(loginKey), null, 'the counter of the profile\'s login is gone');
+  t.equal((await admin.call('DELETE', `/admin/people/by-esia/${oid}`)).status, 200, 'erased by ESIA oid');
+  for (const key of accountKeys) t.equal(await state.get(key), null, 'the account\'s counters are gone');
+  for (const key of othersKeys) t.equal(await state.get(key), '1', 'counters of an address or another account stay');
+  for (const key of othersKeys) await state.delete(key);
 });
 
 t.test('esia-broker person show / person erase (CLI, same functions)', { skip: env.broker.config.storage.databaseUrl ? false : 'DATABASE_URL not set: the CLI cannot reach an in-memory database' }, async (t) => {
