@@ -30,7 +30,8 @@ const call = (method: 'GET' | 'POST', path: string, headers: Record<string, stri
 
 // The mix a diary backend sends: introspection and userinfo for its API calls, refresh as each
 // access token runs out (chains: the rotated token from each answer, one request in flight per chain).
-const access = broker.tokens[0]!.access_token;
+// The newest access token from the chains' answers: a fixed one would expire mid-soak.
+let access = broker.tokens[0]!.access_token;
 const chains = broker.tokens.map((t) => ({ token: t.refresh_token, busy: false }));
 type Kind = 'introspect' | 'userinfo' | 'refresh';
 const MIX: Kind[] = ['introspect', 'introspect', 'introspect', 'introspect', 'userinfo', 'userinfo', 'userinfo', 'userinfo', 'refresh', 'refresh'];
@@ -60,7 +61,9 @@ async function one(kind: Kind): Promise<boolean> {
   try {
     const answer = await call('POST', '/token', { authorization: broker.basic }, `grant_type=refresh_token&refresh_token=${encodeURIComponent(chain.token)}`);
     if (answer.status !== 200) return refused('refresh', answer.status);
-    chain.token = (JSON.parse(answer.body) as { refresh_token: string }).refresh_token;
+    const tokens = JSON.parse(answer.body) as { refresh_token: string; access_token: string };
+    chain.token = tokens.refresh_token;
+    access = tokens.access_token;
     return true;
   } finally {
     chain.busy = false;
