@@ -68,5 +68,10 @@ export function cookieJar(base: string) {
     return { status: response.status, location: response.headers.get('location'), headers: response.headers, text: await response.text() };
   }
   const field = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
-  return { request, field, jar, setCookies };
+  /** Signs in on the /admin page's token form (its xsrf field included); the login's status. */
+  async function signIn(token: string): Promise<number> {
+    const form = await request('GET', '/admin');
+    return (await request('POST', '/admin/login', { xsrf: field(form.text, 'xsrf'), token })).status;
+  }
+  return { request, field, signIn, jar, setCookies };
 }

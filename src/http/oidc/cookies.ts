@@ -37,14 +37,24 @@ const INTERACTION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The interaction ids the browser's signed eb_interaction lists, oldest first. */
 export function readInteractionCookie(request: FastifyRequest): string[] {
-  const value = readSignedCookie(request, INTERACTION_COOKIE);
+  return readIdList(request, INTERACTION_COOKIE);
+}
+
+/** A signed cookie holding interaction ids, oldest first: the well-formed ones, the newest few. */
+function readIdList(request: FastifyRequest, name: string): string[] {
+  const value = readSignedCookie(request, name);
   if (!value) return [];
   return value.split(SEPARATOR).filter((id) => INTERACTION_ID.test(id)).slice(-MAX_PENDING_INTERACTIONS);
 }
 
+/** Ids to write back: each once, the newest MAX_PENDING_INTERACTIONS. */
+function newestIds(interactionIds: readonly string[]): string[] {
+  return [...new Set(interactionIds)].slice(-MAX_PENDING_INTERACTIONS);
+}
+
 /** Writes the list (the newest MAX_PENDING_INTERACTIONS), or clears the cookie when it is empty. */
 export function setInteractionCookie(reply: FastifyReply, provider: OidcProvider, interactionIds: readonly string[]): void {
-  const kept = [...new Set(interactionIds)].slice(-MAX_PENDING_INTERACTIONS);
+  const kept = newestIds(interactionIds);
   if (kept.length === 0) return clearInteractionCookie(reply, provider);
   reply.setCookie(INTERACTION_COOKIE, kept.join(SEPARATOR), options(provider, provider.ctx.config.interactionTtlSeconds));
 }
@@ -56,14 +66,11 @@ export function setInteractionCookie(reply: FastifyReply, provider: OidcProvider
 export const SUPERSEDED_COOKIE = 'eb_superseded';
 
 export function readSupersededCookie(request: FastifyRequest): string[] {
-  const value = readSignedCookie(request, SUPERSEDED_COOKIE);
-  if (!value) return [];
-  return value.split(SEPARATOR).filter((id) => INTERACTION_ID.test(id)).slice(-MAX_PENDING_INTERACTIONS);
+  return readIdList(request, SUPERSEDED_COOKIE);
 }
 
 export function setSupersededCookie(reply: FastifyReply, provider: OidcProvider, interactionIds: readonly string[]): void {
-  const kept = [...new Set(interactionIds)].slice(-MAX_PENDING_INTERACTIONS);
-  reply.setCookie(SUPERSEDED_COOKIE, kept.join(SEPARATOR), options(provider, provider.ctx.config.interactionTtlSeconds));
+  reply.setCookie(SUPERSEDED_COOKIE, newestIds(interactionIds).join(SEPARATOR), options(provider, provider.ctx.config.interactionTtlSeconds));
 }
 
 export function clearInteractionCookie(reply: FastifyReply, provider: OidcProvider): void {
