@@ -125,6 +125,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       grantStanding: createGrantStanding({ links: cachedLinkOfProfile(links, grantCache), directory: cachedDirectory(directory, grantCache), regions: () => regions.current() }),
       grantCache,
     });
+    // Closed before the state store: leased failure-limit slots go back to it.
+    closers.push(() => oidc.ctx.failureLimit.close());
     await oidc.ctx.keys.ensureKeys();
     const metrics = createMetrics();
     metrics.watchGrantCache(grantCache);

@@ -8,6 +8,7 @@ import type { GrantCache } from './grant-cache.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import type { SessionService } from './sessions.js';
 import type { KeyRing } from './signing-keys.js';
+import type { FailureLimit } from './token/failure-limit.js';
 
 /** What the authorization server's steps need; built once in provider.ts. */
 export interface OidcContext {
@@ -38,6 +39,8 @@ export interface OidcContext {
   readonly grantCache: GrantCache;
   /** Keyed hash of personal data in state-store keys (rate limits; crypto/store-key.ts). */
   readonly storeKey: StoreKeyHash;
+  /** Refused calls per caller on the client-authenticated endpoints, with this instance's leased slots (token/failure-limit.ts). */
+  readonly failureLimit: FailureLimit;
   /** Keyed hash: the MAC of a DPoP nonce's time slot (dpop.ts), the same on every instance. */
   readonly dpopNonceMac: (slot: string) => string;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */

@@ -13,6 +13,7 @@ import { createInteractions, type Interactions } from './interactions.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import { createSessionService } from './sessions.js';
 import { createKeyRing, type KeyRing, type SigningKeyRepo } from './signing-keys.js';
+import { createFailureLimit } from './token/failure-limit.js';
 
 export interface OidcProviderDeps {
   config: Config;
@@ -63,6 +64,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
   const oidc = config.oidc;
   const now = deps.now ?? Date.now;
   const keys = createConfiguredKeyRing(config, deps.signingKeys, now);
+  const storeKey = createStoreKeyHash(config.secrets.snilsHmacKey);
   const ctx: OidcContext = {
     issuer: config.server.publicUrl,
     config: oidc,
@@ -85,7 +87,8 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     grantCache: deps.grantCache ?? noGrantCache,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
     dpopNonceMac: createKeyedHash(config.secrets.keyEncryptionKey, 'dpop-nonce'),
-    storeKey: createStoreKeyHash(config.secrets.snilsHmacKey),
+    storeKey,
+    failureLimit: createFailureLimit({ state: deps.state, now, storeKey, limit: oidc.tokenRateLimitPerMinute }),
     securityEvent: async (event) => {
       deps.logger?.warn({ event: event.type, client_id: event.clientId, family: event.familyId }, 'tokens revoked: possible token theft');
       await deps.audit

@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS } from '../../../src/accounts/rate-limit.js';
 import { createAdminSessions } from '../../../src/admin/admin-sessions.js';
 import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
-import type { OidcContext } from '../../../src/oidc/context.js';
-import { limitFailures } from '../../../src/oidc/token/failure-limit.js';
+import { createFailureLimit } from '../../../src/oidc/token/failure-limit.js';
 import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
 import type { StateStore } from '../../../src/store/state-store.js';
 
@@ -41,8 +40,9 @@ async function keysWritten(secret: string): Promise<Record<'link' | 'admin' | 't
   const admin = recording();
   await createAdminSessions(admin.store, { adminToken: 'a'.repeat(32), ttlMs: 60_000, storeKey }).login('wrong', IP);
   const token = recording();
-  const ctx = { now: () => 1_790_000_000_000, state: token.store, storeKey, config: { tokenRateLimitPerMinute: 30 } } as unknown as OidcContext;
-  await limitFailures(ctx, `${CLIENT}@${IP}`, async () => 'answered');
+  const failureLimit = createFailureLimit({ state: token.store, now: () => 1_790_000_000_000, storeKey, limit: 30 });
+  await failureLimit.run(`${CLIENT}@${IP}`, async () => 'answered');
+  await failureLimit.close();
   return { link: link.keys, admin: admin.keys, token: token.keys };
 }
 

@@ -5,8 +5,7 @@ import { join, relative } from 'node:path';
 import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
 import { createLinkRateLimiter, DEFAULT_LINK_LIMITS } from '../../../src/accounts/rate-limit.js';
 import { createAdminSessions } from '../../../src/admin/admin-sessions.js';
-import type { OidcContext } from '../../../src/oidc/context.js';
-import { limitFailures } from '../../../src/oidc/token/failure-limit.js';
+import { createFailureLimit } from '../../../src/oidc/token/failure-limit.js';
 import { createMemoryStateStore } from '../../../src/store/memory/memory-state-store.js';
 import { assertOneSlot, hashedPart } from '../../../src/store/hash-tag.js';
 import type { BoundedCounter, StateStore } from '../../../src/store/state-store.js';
@@ -55,8 +54,9 @@ t.test('every caller of the one multi-key operation passes keys of one slot', as
   const admin = createAdminSessions(store, { adminToken: 'a'.repeat(32), ttlMs: 60_000, storeKey });
   await admin.login('wrong', '10.0.0.1');
   await admin.login('a'.repeat(32), '10.0.0.2');
-  const oidcContext = { now: Date.now, state: store, storeKey, config: { tokenRateLimitPerMinute: 30 } } as unknown as OidcContext;
-  await limitFailures(oidcContext, 'diary@203.0.113.9', async () => 'answered');
+  const failureLimit = createFailureLimit({ state: store, now: Date.now, storeKey, limit: 30 });
+  await failureLimit.run('diary@203.0.113.9', async () => 'answered');
+  await failureLimit.close();
   t.ok(calls.length >= 6, `${calls.length} calls recorded`);
   t.ok(calls.some((c) => c.length === 4), 'the manual-link limiter counts four keys at once');
   for (const prefix of PREFIXES) {
