@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { beginLogin, exchange, refreshRaw, timedFetch } from '../test/helpers/fault-flow.js';
 import { startFlowEnvironment } from '../test/helpers/login-flow.js';
@@ -6,7 +7,9 @@ import { startFlowEnvironment } from '../test/helpers/login-flow.js';
 // How many Postgres queries and state-store operations one login and one refresh cost, counted
 // from the broker's own OpenTelemetry spans (an OTLP receiver in this process): the numbers
 // behind docs/PERFORMANCE.md. Uses DATABASE_URL / REDIS_URL when set, else the embedded stores.
-interface Span { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number }
+// --spans 'POST /token (refresh)': also lists the spans under each request of that name.
+interface Span { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string }
+const { values: args } = parseArgs({ options: { spans: { type: 'string' } } });
 const bodies: string[] = [];
 const receiver = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -38,6 +41,11 @@ const serverOf = (span: Span): Span | undefined => {
 // Per endpoint, the average over the rounds after the first (which creates the link).
 const counts = new Map<string, { requests: number; pg: number; store: number; esia: number }>();
 const servers = spans.filter((span) => span.kind === 2);
+// Each round posts /token twice, the code exchange first and then the refresh: told apart by order.
+servers
+  .filter((span) => span.name === 'POST /token')
+  .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1))
+  .forEach((span, i) => (span.name = i % 2 === 0 ? 'POST /token (code exchange)' : 'POST /token (refresh)'));
 for (const server of servers) {
   const row = counts.get(server.name) ?? { requests: 0, pg: 0, store: 0, esia: 0 };
   row.requests += 1;
@@ -47,6 +55,7 @@ for (const span of spans) {
   const server = span.kind === 2 ? undefined : serverOf(span);
   if (!server) continue;
   const row = counts.get(server.name)!;
+  if (server.name === args.spans) console.log(`${server.spanId.slice(0, 6)} ${span.name}`);
   if (/^(pg|pglite) /.test(span.name)) row.pg += 1;
   else if (/^(redis|memory) /.test(span.name)) row.store += 1;
   else if (/^ESIA /.test(span.name)) row.esia += 1;

@@ -8,6 +8,8 @@ export interface Measured {
   p50: number;
   p99: number;
   failed: number;
+  /** The serving process's CPU (its own, from /proc) per successful answer, in ms, when measured. */
+  cpuMsPerAnswer?: number;
 }
 
 export interface LoadOptions {

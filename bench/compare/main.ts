@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBrokerSide } from './broker-side.js';
 import { startChild } from './children.js';
-import { measureLoginCpu } from './login-cpu.js';
+import { measureLoginCpu, processCpu } from './login-cpu.js';
 import { get, postForm, refreshChains, type LoadOptions, type Measured } from './load.js';
 import { renderMarkdown, type Row } from './report.js';
 
@@ -53,10 +53,18 @@ const broker = await startBrokerSide({ logins: connections, signer: args.signer,
 const rows: Row[] = [];
 async function measure(name: string, figure: string, peerRun: (() => Promise<Measured>) | undefined, ours: () => Promise<Measured>, note = '') {
   if (!wanted(name)) return;
-  const peerResult = peerRun ? await peerRun() : undefined;
-  const ourResult = await ours();
+  const peerResult = peerRun ? await withCpu(peer.child.pid!, peerRun) : undefined;
+  const ourResult = await withCpu(broker.child.pid!, ours);
   rows.push({ name, figure, peer: peerResult, broker: ourResult, note });
-  process.stderr.write(`${figure}: peer ${peerResult?.rps ?? '—'}/s, esia-broker ${ourResult.rps}/s\n`);
+  process.stderr.write(`${figure}: peer ${peerResult?.rps ?? '—'}/s (${peerResult?.cpuMsPerAnswer ?? '—'} ms CPU each), esia-broker ${ourResult.rps}/s (${ourResult.cpuMsPerAnswer ?? '—'} ms CPU each)\n`);
+}
+
+/** Adds the serving process's CPU per answer: steadier than answers per second while other work shares the cores. */
+async function withCpu(pid: number, run: () => Promise<Measured>): Promise<Measured> {
+  const before = processCpu(pid).own;
+  const result = await run();
+  const answers = result.rps * load.duration;
+  return answers > 0 ? { ...result, cpuMsPerAnswer: Math.round(((processCpu(pid).own - before) * 1000 * 100) / answers) / 100 } : result;
 }
 
 const bareResult = wanted('discovery') || wanted('jwks') ? await get(`${bare.info.url}/`, load) : undefined;
