@@ -59,6 +59,14 @@ export interface FamilyRepo {
    * a back-channel logout token), refuse.
    */
   rotate(tokenHash: string, successorHash: string, now: Date, decide: (view: RotationView | null) => RotationDecision): Promise<RotationOutcome>;
+  /**
+   * The common case of rotate() in one statement, for a token the caller has read unused: marks
+   * it used with its successor and inserts the successor, only while the token is still unused
+   * and unexpired and its family live and unrevoked. Waits for no lock. False when it wrote
+   * nothing (a parallel refresh got there first or holds the token, a revocation, expiry): the
+   * caller falls back to rotate(), which decides afresh under its locks.
+   */
+  rotateUnused(tokenHash: string, successorHash: string, familyId: string, now: Date): Promise<boolean>;
   revokeFamily(id: string, reason: string): Promise<void>;
   /**
    * Revokes the session's families, except offline_access ones; returns their ids. Owes a

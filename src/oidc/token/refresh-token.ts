@@ -2,7 +2,7 @@ import { sha256Base64url } from '../../crypto/random.js';
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../../errors/oauth-errors.js';
 import type { Client } from '../clients.js';
 import type { OidcContext } from '../context.js';
-import { decideRotation, type Family, type RotationDecision } from '../refresh-tokens.js';
+import { decideRotation, type Family, type RotationDecision, type RotationView, type TokenRow } from '../refresh-tokens.js';
 import { fallenDescription, fallenGrant } from '../revocation.js';
 import { issueTokens, newAccessTokenJti, type TokenResponse } from './issue.js';
 import { narrowResources } from './resources.js';
@@ -17,7 +17,7 @@ export interface RefreshParams {
 
 /**
  * grant_type=refresh_token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2):
- * requireToken → assertGrantStands → rotate (reuse: the family is revoked) → narrowScope →
+ * requireToken → findToken → assertGrantStands → rotate (reuse: the family is revoked) → narrowScope →
  * narrowResources → issueTokens. Within the grace window a retried or parallel refresh gets the
  * same successor. Standing is checked before the rotation, so a refused refresh has used
  * nothing up and written no successor; a grant that falls in between is revoked in its row,
@@ -25,8 +25,10 @@ export interface RefreshParams {
  */
 export async function refreshTokenGrant(ctx: OidcContext, client: Client, params: RefreshParams): Promise<TokenResponse> {
   const token = requireToken(params);
-  await assertGrantStands(ctx, client, token, params.dpopJkt);
-  const { family, successor } = await rotate(ctx, client, token, params.dpopJkt);
+  const tokenHash = sha256Base64url(token);
+  const found = await ctx.families.findToken(tokenHash);
+  await assertGrantStands(ctx, client, found, params.dpopJkt);
+  const { family, successor } = await rotate(ctx, client, token, tokenHash, found, params.dpopJkt);
   const scope = narrowScope(family.scope, params.scope);
   const audience = narrowResources(family.resource, params.resource);
   return issueTokens(ctx, { client, family, scope, audience, accessTokenJti: newAccessTokenJti(family.id), refreshToken: successor, dpopJkt: params.dpopJkt });
@@ -37,14 +39,25 @@ function requireToken(params: RefreshParams): string {
   return params.refreshToken;
 }
 
-async function rotate(ctx: OidcContext, client: Client, token: string, dpopJkt: string | undefined): Promise<{ family: Family; successor: string }> {
+/** The token and its family as findToken read them, before any lock. */
+type Found = { token: TokenRow; family: Family } | null;
+
+/**
+ * The common case (the read found the token unused, its family live, its own client asking)
+ * is one conditional write. Anything else, and a common case that lost a race to a parallel
+ * refresh or a revocation, goes through the locked transaction, which reads and decides afresh:
+ * the grace answer, reuse revoking the family, a refusal, exactly as without the shortcut.
+ */
+async function rotate(ctx: OidcContext, client: Client, token: string, tokenHash: string, found: Found, dpopJkt: string | undefined): Promise<{ family: Family; successor: string }> {
   const successor = ctx.successorOf(token);
   const successorHash = sha256Base64url(successor);
   const graceMs = ctx.config.refreshGraceSeconds * 1000;
   const now = ctx.now();
-  const { decision, family } = await ctx.families.rotate(sha256Base64url(token), successorHash, new Date(now), (view) =>
-    decideRotation(view, client.clientId, now, graceMs, successorHash, dpopJkt),
-  );
+  const decide = (view: RotationView | null) => decideRotation(view, client.clientId, now, graceMs, successorHash, dpopJkt);
+  if (found && decide({ ...found, successor: null }).action === 'rotate' && (await ctx.families.rotateUnused(tokenHash, successorHash, found.family.id, new Date(now)))) {
+    return { family: found.family, successor };
+  }
+  const { decision, family } = await ctx.families.rotate(tokenHash, successorHash, new Date(now), decide);
   switch (decision.action) {
     case 'rotate':
     case 'grace':
@@ -72,8 +85,7 @@ function refusalDescription(why: Extract<RotationDecision, { action: 'refuse' }>
  * token its own client presents (with its DPoP key, when bound) to a live family: anything
  * else the rotation refuses as before, and a stranger holding the token learns nothing.
  */
-async function assertGrantStands(ctx: OidcContext, client: Client, token: string, dpopJkt: string | undefined): Promise<void> {
-  const found = await ctx.families.findToken(sha256Base64url(token));
+async function assertGrantStands(ctx: OidcContext, client: Client, found: Found, dpopJkt: string | undefined): Promise<void> {
   if (!found) return;
   const { family } = found;
   if (family.clientId !== client.clientId || family.revokedAt || (family.dpopJkt !== undefined && family.dpopJkt !== dpopJkt)) return;

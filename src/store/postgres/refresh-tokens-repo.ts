@@ -124,6 +124,33 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
       });
     },
 
+    async rotateUnused(tokenHash, successorHash, familyId, now) {
+      // One round trip instead of rotate()'s five (BEGIN, the locked read, the successor's read,
+      // the write, COMMIT), atomic in the statement's own transaction. It never waits for a
+      // lock: a row another transaction holds (a parallel refresh, a revocation) is skipped and
+      // the caller falls back to rotate(), which waits in a transaction of its own. So the
+      // statement is over in moments, and a connection lost meanwhile leaves the token unused
+      // as a transaction would. Holding the family row FOR SHARE makes a revocation wait for
+      // the rotation or, committed first, leave it nothing to write, as rotate()'s FOR UPDATE.
+      const result = await sql`
+        with live_family as (
+          select id, expires_at from refresh_token_families
+          where id = ${familyId} and revoked_at is null and expires_at > ${now}
+          for share skip locked
+        ), unused as (
+          select token_hash from refresh_tokens
+          where token_hash = ${tokenHash} and family_id in (select id from live_family) and used_at is null and expires_at > ${now}
+          for update skip locked
+        ), used as (
+          update refresh_tokens set used_at = ${now}, successor_hash = ${successorHash}
+          where token_hash in (select token_hash from unused)
+          returning family_id
+        )
+        insert into refresh_tokens (token_hash, family_id, expires_at)
+        select ${successorHash}, f.id, f.expires_at from used join live_family f on f.id = used.family_id`.execute(db);
+      return result.numAffectedRows === 1n;
+    },
+
     async revokeFamily(id, reason) {
       await db.updateTable('refresh_token_families').set({ revoked_at: new Date(), revoked_reason: reason }).where('id', '=', id).where('revoked_at', 'is', null).execute();
     },
