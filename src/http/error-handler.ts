@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ZodError } from 'zod';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answeredAs, isDataException } from '../errors/answered-as.js';
 import { NotFoundError } from '../errors/not-found.js';
-import { InvalidRequest, OAuthError, ServerError, TemporarilyUnavailable, oauthErrorBody } from '../errors/oauth-errors.js';
+import { OAuthError, ServerError, TemporarilyUnavailable, oauthErrorBody } from '../errors/oauth-errors.js';
 import { infrastructureFailure, type StoreUnavailable } from '../store/unavailable.js';
 import { html, page } from './pages/html.js';
 import { serviceUnavailablePage } from './pages/unavailable-page.js';
@@ -19,14 +19,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof NotFoundError) {
       return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: error.message });
     }
+    const oauth = answeredAs(error);
     const down = infrastructureFailure(error);
-    if (down) {
-      // Our storage is down or too slow: not the request's fault (no 400/500), not a bug to page on.
-      request.log.warn({ backend: down.backend, detail: down.detail }, 'backing service unavailable');
-      return sendError(request, reply, unavailable(down.backend));
-    }
-    const oauth = toOAuthError(error);
-    if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
+    if (down) request.log.warn({ backend: down.backend, detail: down.detail }, 'backing service unavailable');
+    else if (oauth instanceof ServerError) request.log.error({ err: error }, 'unhandled error');
     else if (isDataException(error)) request.log.warn({ code: error.code, url: request.routeOptions.url }, 'database refused a value: an edge check is missing');
     else request.log.info({ error: oauth.error, status: oauth.status, ...(oauth.logDetail ? { detail: oauth.logDetail } : {}) }, 'request refused');
     return sendError(request, reply, oauth);
@@ -50,11 +46,6 @@ export function sendUnavailable(request: FastifyRequest, reply: FastifyReply, do
   return reply.code(503).header('cache-control', 'no-store').header('retry-after', '5').type('text/html; charset=utf-8').send(serviceUnavailablePage(options));
 }
 
-/** 503 temporarily_unavailable naming the backend (as /readyz does), for a retry in a few seconds. */
-export function unavailable(backend: string): TemporarilyUnavailable {
-  return new TemporarilyUnavailable(`the service is temporarily unavailable (${backend} does not answer), try again shortly`);
-}
-
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: OAuthError) {
   reply.header('cache-control', 'no-store');
   if (error instanceof TemporarilyUnavailable) reply.header('retry-after', '5');
@@ -70,49 +61,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: O
     reply.header('www-authenticate', 'Basic realm="esia-broker"');
   }
   return reply.code(error.status).send(oauthErrorBody(error));
-}
-
-function toOAuthError(error: unknown): OAuthError {
-  if (error instanceof OAuthError) return error;
-  if (error instanceof ZodError) return new InvalidRequest(describeZod(error));
-  if (isDataException(error)) return new InvalidRequest('a value in the request cannot be stored (invalid characters, date or number)');
-  const fastifyError = error as FastifyError;
-  if (fastifyError.validation) return new InvalidRequest(fastifyError.message);
-  const status = fastifyError.statusCode;
-  // Fastify's own client errors: bad JSON, body too large, unsupported media type.
-  if (status && status >= 400 && status < 500) return new InvalidRequest(clientErrorText(fastifyError));
-  return new ServerError('internal error');
-}
-
-/**
- * Backstop behind the edge checks: SQLSTATE class 22 "data exception" (22021 a NUL or invalid
- * UTF-8, 22007/22008 a bad date, 22003 a number out of range, 22P05 a NUL in jsonb) means the
- * request carried a value the database cannot hold: the client's fault, 400, not a 500.
- */
-function isDataException(error: unknown): error is { code: string } {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
-}
-
-function clientErrorText(error: FastifyError): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'request body is too large';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported content type';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'malformed request body';
-    default:
-      return 'malformed request';
-  }
-}
-
-export function describeZod(error: ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-    .join('; ');
 }
 
 function wantsPage(request: FastifyRequest): boolean {

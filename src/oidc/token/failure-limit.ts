@@ -1,5 +1,6 @@
 import type { StoreKeyHash } from '../../crypto/store-key.js';
-import { OAuthError, SlowDown, UseDpopNonce } from '../../errors/oauth-errors.js';
+import { answeredStatus } from '../../errors/answered-as.js';
+import { SlowDown, UseDpopNonce } from '../../errors/oauth-errors.js';
 import type { StateStore } from '../../store/state-store.js';
 import type { OidcContext } from '../context.js';
 import { stateKeys } from '../state-keys.js';
@@ -9,7 +10,11 @@ import { stateKeys } from '../state-keys.js';
  * requests only (wrong secrets, guessed codes, replayed tokens), per caller (client and
  * address) per minute, in the state store so every instance shares the count. Successful calls
  * never count: one diary backend behind one address may log in thousands of people a minute at
- * the start of a school day, and introspect on every API request.
+ * the start of a school day, and introspect on every API request. Nor do our failures: a refusal
+ * is a call answered 4xx (but use_dpop_nonce, part of the protocol); one answered 5xx (Postgres
+ * or Redis down, a bug of ours) is not the caller's fault, and a backend calling through an
+ * outage must not find its budget spent once we are back. The status is the one the error
+ * handler sends (answeredStatus), so the two cannot disagree.
  *
  * Count first, check after (as the manual-link limiter): a call holds a slot counted in the
  * store before anything is checked, so parallel calls cannot all read "none refused yet" and
@@ -19,11 +24,10 @@ import { stateKeys } from '../state-keys.js';
  * Slots are leased per instance, so a steady caller costs no store round trip: an instance
  * keeps, per caller and window, the slots it has already counted in the store. A call takes a
  * free one of those, or else counts one more in the store (one atomic step, refused at the
- * limit). An answered call, one that fails on our side, or a DPoP nonce request (part of the
- * protocol, not a refusal) puts its slot back in this instance's pool, not in the store; a
- * refused call's slot leaves the pool and stays counted. Every SWEEP_MS the pool hands back to
- * the store the slots no call needed since the previous sweep (beyond the most held at once),
- * so a slot sits idle for 100-200 ms at most, and a pool with nothing leased goes.
+ * limit). Any call but a refusal puts its slot back in this instance's pool, not in the store;
+ * a refused call's slot leaves the pool and stays counted. Every SWEEP_MS the pool hands back
+ * to the store the slots no call needed since the previous sweep (beyond the most held at
+ * once), so a slot sits idle for 100-200 ms at most, and a pool with nothing leased goes.
  *
  * Invariant, per caller and window: count in the store = refusals + slots leased by all
  * instances ≤ limit, and every check in flight holds a leased slot. So, exactly as when every
@@ -145,7 +149,7 @@ export function createFailureLimit(options: FailureLimitOptions): FailureLimit {
       try {
         return await task();
       } catch (error) {
-        refused = error instanceof OAuthError && !(error instanceof UseDpopNonce);
+        refused = !(error instanceof UseDpopNonce) && answeredStatus(error) < 500;
         throw error;
       } finally {
         pool.busy -= 1;

@@ -19,6 +19,7 @@ import { startFlowEnvironment, type FlowEnvironment } from '../../helpers/login-
 const LINKED = { oid: '1000000102', profile: { lastName: 'Кузнецов', firstName: 'Андрей', middleName: 'Сергеевич', birthDate: '1979-11-03', snils: '153-624-871 70', roles: ['parent'], region: '38' } satisfies ProfileSeed };
 const NEW = { oid: '1000000101', profile: { lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' } satisfies ProfileSeed };
 
+const FAILURE_LIMIT = 10;
 const databaseUrl = process.env['DATABASE_URL'];
 if (!databaseUrl) {
   t.test('Postgres faults', { skip: 'DATABASE_URL is not set: the Postgres fault suite needs a real Postgres (the Redis one runs anyway)' }, () => undefined);
@@ -37,7 +38,8 @@ if (!databaseUrl) {
   const redisUrl = process.env['REDIS_URL'];
   const env: FlowEnvironment = await startFlowEnvironment({
     embedded: true,
-    env: { DATABASE_URL: proxied.toString(), DATABASE_QUERY_TIMEOUT_MS: '800', ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    // A failure limit of 10 a minute, so an outage can outlast it in a dozen calls.
+    env: { DATABASE_URL: proxied.toString(), DATABASE_QUERY_TIMEOUT_MS: '800', OIDC_TOKEN_RATE_LIMIT_PER_MINUTE: String(FAILURE_LIMIT), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
   });
   // Looks at the database past the proxy, while the broker cannot.
   const direct = new pg.Client({ connectionString: testDb.url });
@@ -100,6 +102,18 @@ if (!databaseUrl) {
       t.ok(after.body['refresh_token'], 'and rotates');
     });
   }
+  t.test('a diary backend that keeps calling /token through an outage has its whole failure budget once Postgres is back', async (t) => {
+    const tokens = await tokensNow();
+    await proxy.refuse();
+    const during = [];
+    for (let i = 0; i < FAILURE_LIMIT + 2; i += 1) during.push((await refreshRaw(env, tokens.refresh_token!)).status);
+    t.same(during, Array.from({ length: FAILURE_LIMIT + 2 }, () => 503), `${FAILURE_LIMIT + 2} calls, past the limit of ${FAILURE_LIMIT}: each 503 (ours), never slow_down`);
+    await proxy.restore();
+    t.equal(await untilReady(env), 200, 'ready again');
+    const after = await refreshRaw(env, tokens.refresh_token!);
+    t.equal(after.status, 200, 'the next call is answered, not 429 slow_down for the rest of the minute');
+  });
+
   t.test('Postgres black-holed inside a refresh rotation (after its first row lock): nothing half-written', async (t) => {
     const tokens = await tokensNow();
     const hash = sha256Base64url(tokens.refresh_token!);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createStoreKeyHash } from '../../../src/crypto/store-key.js';
-import { InvalidClient, UseDpopNonce } from '../../../src/errors/oauth-errors.js';
+import { z } from 'zod';
+import { InvalidClient, ServerError, TemporarilyUnavailable, UseDpopNonce } from '../../../src/errors/oauth-errors.js';
 import { stateKeys } from '../../../src/oidc/state-keys.js';
 import { createFailureLimit, type FailureLimit } from '../../../src/oidc/token/failure-limit.js';
 import type { StateStore } from '../../../src/store/state-store.js';
@@ -127,6 +128,38 @@ for (const backend of stateBackends()) {
       t.ok(await until(async () => (await count()) === 2), 'idle, the store is back at the refusals');
       t.equal(await outcome(b.run(who, answered)), 'answered', 'and the second instance gets a slot');
       t.equal(ops.giveBack, 3, 'the first instance gave back its three');
+    });
+
+    t.test('our failures (answered 5xx) give their slot back; only 4xx refusals keep it', async (t) => {
+      const failing = (error: () => unknown) => async (): Promise<string> => {
+        throw error();
+      };
+      const ours = [
+        { name: 'temporarily_unavailable (503)', task: failing(() => new TemporarilyUnavailable('postgres does not answer')) },
+        { name: 'server_error (500)', task: failing(() => new ServerError('internal error')) },
+        { name: 'the store down (503)', task: failing(() => new StoreUnavailable('postgres', 'ECONNREFUSED')) },
+        { name: 'a bug (500)', task: failing(() => new TypeError('undefined is not a function')) },
+      ];
+      for (const { name, task } of ours) {
+        const limit = limiter(raw, 3, { sweepMs: SWEEP_MS });
+        const { who, count } = caller();
+        const outcomes = [];
+        for (let i = 0; i < 8; i += 1) outcomes.push(await outcome(limit.run(who, task)));
+        t.notOk(outcomes.includes('SlowDown'), `${name}: 8 calls past the limit of 3, never slow_down`);
+        t.ok(await until(async () => (await count()) === 0), `${name}: idle, the store counts nothing`);
+        t.equal(await outcome(limit.run(who, answered)), 'answered', `${name}: the next right call is answered`);
+      }
+      const theirs = [
+        { name: 'a value the database cannot hold (400)', task: failing(() => Object.assign(new Error('invalid byte sequence'), { code: '22021' })) },
+        { name: 'a malformed field (400)', task: failing(() => z.string().parse(1)) },
+      ];
+      for (const { name, task } of theirs) {
+        const limit = limiter(raw, 3);
+        const { who, count } = caller();
+        for (let i = 0; i < 3; i += 1) await outcome(limit.run(who, task));
+        t.equal(await count(), 3, `${name}: a refusal, counted`);
+        t.equal(await outcome(limit.run(who, answered)), 'SlowDown', `${name}: the limit`);
+      }
     });
 
     t.test("a refused call's slot is never reused", async (t) => {
