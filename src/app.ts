@@ -2,7 +2,6 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Deps } from './deps.js';
-import { randomId } from './crypto/random.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { createSealer } from './crypto/key-encryption.js';
 import { createLoginFlow } from './http/login/login-flow.js';
@@ -28,6 +27,8 @@ import { registerUserinfoRoute } from './http/routes/userinfo.js';
 import { unavailableRedirect } from './oidc/redirects.js';
 import { registerEsiaRoutes, type EsiaPersonHandler, type EsiaRoutesDeps } from './http/routes/esia-callback.js';
 import { installCors } from './http/cors.js';
+import { installCommonHeaders } from './http/common-headers.js';
+import { createRequestIds } from './http/request-ids.js';
 import { createBrowserOrigins } from './oidc/browser-origins.js';
 
 export interface BuildAppOptions {
@@ -43,10 +44,7 @@ export interface BuildAppOptions {
 export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomId();
-    },
+    genReqId: createRequestIds(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
     trustProxy: deps.config.server.trustProxy,
@@ -57,24 +55,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    // Our pages are self-contained (inline style, no script, no external asset) and must never
-    // be framed: the manual-link form takes a diary password. No form-action: a submitted form
-    // may be redirected on to the diary, which form-action would block in Chrome.
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'");
-      reply.header('x-frame-options', 'DENY');
-    }
-  });
-
-  await app.register(cookie, { secret: deps.config.secrets.cookieSecret });
+  installCommonHeaders(app);
+  // No parsing hook: the few routes that read cookies parse them on first read (http/oidc/cookies.ts).
+  await app.register(cookie, { secret: deps.config.secrets.cookieSecret, hook: false });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
+  installRequestMetrics(app, deps.metrics);
   installErrorHandler(app);
   installTracingHooks(app, deps.tracing);
-  installRequestMetrics(app, deps.metrics);
 
   registerOpsRoutes(app, {
     metrics: deps.metrics,

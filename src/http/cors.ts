@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import type { BrowserOrigins } from '../oidc/browser-origins.js';
+import { addRouteHook } from './route-hooks.js';
 
 /**
  * CORS for browser apps (single-page diaries, public clients with PKCE), on exactly the
@@ -13,19 +14,20 @@ const CLIENT_ENDPOINTS: Record<string, string> = { '/token': 'POST', '/userinfo'
 // DPoP (RFC 9449): browser clients send a proof header and read the server's nonce.
 const ALLOWED_HEADERS = 'authorization, content-type, dpop';
 const MAX_AGE_SECONDS = '600';
+// Error answers from /userinfo carry the reason in WWW-Authenticate (RFC 6750 §3); DPoP-Nonce (RFC 9449 §8).
+const EXPOSED_HEADERS: Record<string, string> = { '/userinfo': 'WWW-Authenticate, DPoP-Nonce', '/token': 'DPoP-Nonce' };
 
+/**
+ * The decision is an onRequest hook on those routes only (attached as they are registered, so
+ * install this before registering them): every other request pays nothing for CORS.
+ */
 export function installCors(app: FastifyInstance, deps: { origins: BrowserOrigins }): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.routeOptions.url;
-    if (path === undefined || !(PUBLIC_DOCUMENTS.has(path) || path in CLIENT_ENDPOINTS)) return;
-    reply.header('vary', 'Origin');
-    const origin = request.headers.origin;
-    if (typeof origin !== 'string') return;
-    if (PUBLIC_DOCUMENTS.has(path)) reply.header('access-control-allow-origin', '*');
-    else if (await deps.origins.allows(origin)) reply.header('access-control-allow-origin', origin);
-    // Error answers from /userinfo carry the reason in WWW-Authenticate (RFC 6750 §3); DPoP-Nonce (RFC 9449 §8).
-    if (path === '/userinfo') reply.header('access-control-expose-headers', 'WWW-Authenticate, DPoP-Nonce');
-    else if (path === '/token') reply.header('access-control-expose-headers', 'DPoP-Nonce');
+  const covered = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const hook = PUBLIC_DOCUMENTS.has(route.url) ? publicDocument : route.url in CLIENT_ENDPOINTS ? clientEndpoint(route.url, deps.origins) : undefined;
+    if (!hook) return;
+    addRouteHook(route, 'onRequest', hook);
+    covered.add(route.url);
   });
 
   const preflight = (methods: string) => async (_request: unknown, reply: FastifyReply) => {
@@ -40,4 +42,29 @@ export function installCors(app: FastifyInstance, deps: { origins: BrowserOrigin
   };
   for (const path of PUBLIC_DOCUMENTS) app.options(path, preflight('GET'));
   for (const [path, methods] of Object.entries(CLIENT_ENDPOINTS)) app.options(path, preflight(methods));
+
+  app.addHook('onReady', (done) => {
+    const missing = [...PUBLIC_DOCUMENTS, ...Object.keys(CLIENT_ENDPOINTS)].filter((path) => !covered.has(path));
+    done(missing.length > 0 ? new Error(`CORS: ${missing.join(', ')} registered before installCors`) : undefined);
+  });
+}
+
+function publicDocument(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  reply.header('vary', 'Origin');
+  if (typeof request.headers.origin === 'string') reply.header('access-control-allow-origin', '*');
+  done();
+}
+
+function clientEndpoint(path: string, origins: BrowserOrigins): onRequestHookHandler {
+  const exposed = EXPOSED_HEADERS[path];
+  return (request, reply, done) => {
+    reply.header('vary', 'Origin');
+    const origin = request.headers.origin;
+    if (typeof origin !== 'string') return done();
+    origins.allows(origin).then((allowed) => {
+      if (allowed) reply.header('access-control-allow-origin', origin);
+      if (exposed) reply.header('access-control-expose-headers', exposed);
+      done();
+    }, done);
+  };
 }

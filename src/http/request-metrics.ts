@@ -1,15 +1,33 @@
-import type { FastifyInstance } from 'fastify';
-import type { Metrics } from '../metrics/metrics.js';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
+import type { HttpSeries, Metrics } from '../metrics/metrics.js';
+import { addRouteHook } from './route-hooks.js';
 
-/** Counts and times every request by its route pattern (never the raw URL: bounded labels). */
+/**
+ * Counts and times every request by its route pattern (never the raw URL: bounded labels).
+ * Each route gets its own onResponse hook, attached as it is registered (install this before
+ * any route), that knows its pattern, so no request looks its route up, and keeps its series
+ * per method and status. Requests no route matched count under `unmatched`.
+ */
 export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      route: request.routeOptions.url ?? 'unmatched',
-      method: request.method,
-      status: String(reply.statusCode),
-    };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  app.addHook('onRoute', (route) => addRouteHook(route, 'onResponse', countRequests(metrics, route.url)));
+  const unmatched = countRequests(metrics, 'unmatched');
+  app.addHook('onResponse', function countUnmatched(request, reply, done) {
+    if (request.is404) unmatched.call(this, request, reply, done);
+    else done();
   });
+}
+
+function countRequests(metrics: Metrics, route: string): onResponseHookHandler {
+  // Bounded: a route answers a few methods with a few statuses.
+  const series = new Map<string, HttpSeries>();
+  return (request, reply, done) => {
+    const key = `${request.method} ${reply.statusCode}`;
+    let one = series.get(key);
+    if (!one) {
+      one = metrics.httpSeries({ route, method: request.method, status: String(reply.statusCode) });
+      series.set(key, one);
+    }
+    one.observe(reply.elapsedTime / 1000);
+    done();
+  };
 }

@@ -20,10 +20,23 @@ function options(provider: OidcProvider, maxAgeSeconds: number) {
 }
 
 export function readSignedCookie(request: FastifyRequest, name: string): string | undefined {
-  const raw = request.cookies[name];
+  const raw = requestCookies(request)[name];
   if (!raw) return undefined;
   const unsigned = request.unsignCookie(raw);
   return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+}
+
+/**
+ * The request's cookies, parsed on the first read: @fastify/cookie runs no hook (app.ts), so
+ * the many requests that read none (the token side, discovery, JWKS) do not parse them. Every
+ * cookie the broker reads goes through readSignedCookie, hence through here.
+ */
+function requestCookies(request: FastifyRequest): Record<string, string | undefined> {
+  const parsed = request.cookies as FastifyRequest['cookies'] | null;
+  if (parsed) return parsed;
+  const header = request.headers.cookie;
+  request.cookies = header ? request.server.parseCookie(header) : {};
+  return request.cookies;
 }
 
 /**
