@@ -37,6 +37,11 @@ export interface KeyRing {
   publishedJwks(): Promise<{ keys: JWK[] }>;
   /** The same, serialised once per key set, with its ETag: what GET /jwks sends. */
   publishedBody(): Promise<PublishedJwks>;
+  /**
+   * publishedBody() without a promise when it is at hand (serialised, the key cache fresh, no
+   * key due to leave JWKS yet), else undefined: then call publishedBody().
+   */
+  publishedBodyAtHand(): PublishedJwks | undefined;
   /** The published keys as node:crypto KeyObjects, imported once per key set: what verifies our tokens. */
   verificationKeys(): Promise<VerificationKey[]>;
   /** Adds a new key per algorithm, published now, signing after the delay; retires the old ones. */
@@ -67,10 +72,13 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
   const imported = new Map<string, Promise<SigningKey>>();
   // Derived from one load of the records (and the minute it was made in, for unpublishAt):
   // rebuilt when the records are reloaded, after a rotation or removal, or when a key leaves JWKS.
-  let derived: { from: SigningKeyRecord[]; keys: JWK[]; body?: PublishedJwks; verify?: VerificationKey[] } | undefined;
+  // `until`: when the next published key leaves JWKS (its unpublishAt), so the set is recomputed then.
+  let derived: { from: SigningKeyRecord[]; until: number; keys: JWK[]; body?: PublishedJwks; verify?: VerificationKey[] } | undefined;
+
+  const cacheFresh = (at: number) => cache !== undefined && at - cache.loadedAt <= deps.cacheSeconds * 1000;
 
   async function records(): Promise<SigningKeyRecord[]> {
-    if (!cache || deps.now() - cache.loadedAt > deps.cacheSeconds * 1000) {
+    if (!cache || !cacheFresh(deps.now())) {
       cache = { records: await deps.repo.list(), loadedAt: deps.now() };
     }
     return cache.records;
@@ -107,15 +115,31 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     return key;
   }
 
+  /** The published set as derived last, while it still holds (every request asks; it rarely changes). */
+  function derivedAtHand(): NonNullable<typeof derived> | undefined {
+    const at = deps.now();
+    return derived && cacheFresh(at) && derived.from === cache?.records && at < derived.until ? derived : undefined;
+  }
+
   async function published(): Promise<NonNullable<typeof derived>> {
+    const held = derivedAtHand();
+    if (held) return held;
     const all = await records();
     const at = deps.now();
-    const keys = all
-      .filter((r) => r.unpublishAt === null || r.unpublishAt.getTime() > at)
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-      .map((r) => r.publicJwk);
-    if (derived?.from !== all || derived.keys.length !== keys.length) derived = { from: all, keys };
+    const live = all.filter((r) => r.unpublishAt === null || r.unpublishAt.getTime() > at);
+    const keys = live.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).map((r) => r.publicJwk);
+    const until = Math.min(...live.map((r) => r.unpublishAt?.getTime() ?? Number.POSITIVE_INFINITY));
+    if (derived?.from !== all || derived.keys.length !== keys.length) derived = { from: all, until, keys };
+    else derived.until = until;
     return derived;
+  }
+
+  function serialised(current: NonNullable<typeof derived>): PublishedJwks {
+    if (!current.body) {
+      const body = Buffer.from(JSON.stringify({ keys: current.keys }));
+      current.body = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    }
+    return current.body;
   }
 
   return {
@@ -143,12 +167,11 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     },
 
     async publishedBody() {
-      const current = await published();
-      if (!current.body) {
-        const body = Buffer.from(JSON.stringify({ keys: current.keys }));
-        current.body = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
-      }
-      return current.body;
+      return serialised(await published());
+    },
+
+    publishedBodyAtHand() {
+      return derivedAtHand()?.body;
     },
 
     async verificationKeys() {
