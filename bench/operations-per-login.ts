@@ -67,3 +67,14 @@ for (const [name, row] of [...counts].sort()) {
   const each = (n: number) => (n / row.requests).toFixed(1);
   console.log(`| \`${name}\` | ${(row.requests / (ROUNDS + 1)).toFixed(1)} | ${each(row.pg)} | ${each(row.store)} | ${each(row.esia)} |`);
 }
+
+// --names: the operations of the last login, request by request, in order (what to merge next).
+if (process.argv.includes('--names')) {
+  const last = new Map<string, Span[]>();
+  for (const server of servers) last.set(server.name, [server]); // the last span of each name wins
+  for (const [name, [server]] of last) {
+    const inside = spans.filter((span) => span !== server && serverOf(span) === server && /^(pg|pglite|redis|memory|ESIA) /.test(span.name));
+    console.log(`\n${name}: ${inside.length} operations`);
+    for (const span of inside) console.log(`  ${span.name}`);
+  }
+}

@@ -1,17 +1,44 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU seconds a process has used, its own and its reaped children's (Linux /proc; 1/100 s ticks). */
-export function processCpu(pid: number): { own: number; children: number } {
-  // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const tick = (i: number) => Number(fields[i - 3]) / 100;
-  return { own: tick(14) + tick(15), children: tick(16) + tick(17) };
+/** A /proc stat line's fields after the command name (which may hold spaces), as 1/100 s ticks in seconds. */
+function statFields(path: string): { comm: string; tick: (field: number) => number } {
+  const text = readFileSync(path, 'utf8');
+  const fields = text.slice(text.lastIndexOf(') ') + 2).split(' ');
+  return { comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(') ')), tick: (i: number) => Number(fields[i - 3]) / 100 };
+}
+
+/** CPU seconds a process has used, its own (in user space and in the kernel) and its reaped children's (Linux /proc). */
+export function processCpu(pid: number): { own: number; user: number; system: number; children: number } {
+  const { tick } = statFields(`/proc/${pid}/stat`);
+  return { own: tick(14) + tick(15), user: tick(14), system: tick(15), children: tick(16) + tick(17) };
+}
+
+/** CPU seconds by thread name (the main thread is named after the process; libuv's pool, V8's workers and GC helpers apart). */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const { comm, tick } = statFields(`/proc/${pid}/task/${task}/stat`);
+      const name = task === String(pid) ? 'main' : comm.replace(/\d+$/, '').trim();
+      byName.set(name, (byName.get(name) ?? 0) + tick(14) + tick(15));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
 }
 
 export interface LoginCpu {
   logins: number;
   /** The broker process's own CPU per whole login, in ms: authorize, callback (ESIA calls, matching) and the code exchange. */
   ownMs: number;
+  /** ownMs split: in user space (JS, V8, libuv, OpenSSL) and in the kernel (syscalls, sockets, scheduling). */
+  userMs: number;
+  systemMs: number;
+  /** ownMs by thread: the main (JS) thread, and the others (GC helpers, the compiler, libuv's pool). */
+  threadsMs: Record<string, number>;
+  /** The broker's CPU while idle, per second (timers, the grant cache's change-feed beat): in ownMs in proportion to the run's length. */
+  idleMsPerSecond: number;
   /** CPU of processes the broker spawned (openssl with ESIA_SIGNER=openssl), per login, in ms. */
   childrenMs: number;
   loginsPerSecond: number;
@@ -23,11 +50,26 @@ export interface LoginCpu {
  */
 export async function measureLoginCpu(pid: number, login: () => Promise<void>, count: number): Promise<LoginCpu> {
   for (let i = 0; i < Math.min(20, count); i++) await login(); // warm-up: JIT, pools, caches
+  const idleBefore = processCpu(pid);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const idleMsPerSecond = Math.round(((processCpu(pid).own - idleBefore.own) * 1000) / 2);
+  process.stderr.write(`login CPU: measuring ${count} logins\n`); // a profiler attached now sees only them
   const before = processCpu(pid);
+  const threadsBefore = threadCpu(pid);
   const started = performance.now();
   for (let i = 0; i < count; i++) await login();
   const seconds = (performance.now() - started) / 1000;
   const after = processCpu(pid);
   const per = (a: number, b: number) => Math.round(((a - b) * 1000 * 10) / count) / 10;
-  return { logins: count, ownMs: per(after.own, before.own), childrenMs: per(after.children, before.children), loginsPerSecond: Math.round((count / seconds) * 10) / 10 };
+  const threadsMs = Object.fromEntries([...threadCpu(pid)].map(([name, s]) => [name, per(s, threadsBefore.get(name) ?? 0)]).filter(([, ms]) => Number(ms) > 0));
+  return {
+    logins: count,
+    ownMs: per(after.own, before.own),
+    userMs: per(after.user, before.user),
+    systemMs: per(after.system, before.system),
+    threadsMs,
+    idleMsPerSecond,
+    childrenMs: per(after.children, before.children),
+    loginsPerSecond: Math.round((count / seconds) * 10) / 10,
+  };
 }

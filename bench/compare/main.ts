@@ -87,7 +87,7 @@ await measure(
 );
 
 const loginCpu = wanted('login') ? await measureLoginCpu(broker.child.pid!, () => broker.login(), Number(args.logins ?? (args.quick ? 20 : 200))) : undefined;
-if (loginCpu) process.stderr.write(`broker CPU per login: ${loginCpu.ownMs} ms own, ${loginCpu.childrenMs} ms in spawned processes (ESIA_SIGNER=${args.signer})\n`);
+if (loginCpu) process.stderr.write(`broker CPU per login: ${loginCpu.ownMs} ms own (${loginCpu.userMs} user, ${loginCpu.systemMs} system), ${loginCpu.childrenMs} ms in spawned processes (ESIA_SIGNER=${args.signer}); by thread ${JSON.stringify(loginCpu.threadsMs)}; idle ${loginCpu.idleMsPerSecond} ms/s; ${loginCpu.loginsPerSecond} logins/s\n`);
 
 await broker.close();
 await peer.close();
