@@ -2,6 +2,9 @@ import { SignerError, type EsiaSigner } from './signer.js';
 
 const RAW = 'application/octet-stream';
 
+/** fetch, as the signer calls it (global fetch fits; tests script it). */
+export type SignerFetch = (url: string, init: RequestInit) => Promise<Response>;
+
 /**
  * A remote signing service for keys kept in an HSM or a certified CryptoPro gateway (docs/esia.md,
  * "The http signer contract"): POST the bytes to sign as application/octet-stream with a bearer
@@ -15,7 +18,7 @@ export function createHttpSigner(options: {
   url: string;
   token: string;
   timeoutMs: number;
-  fetch: typeof fetch;
+  fetch: SignerFetch;
   certificateHash: () => Promise<string>;
 }): EsiaSigner {
   async function sign(message: Buffer, accept: string, deadline: AbortSignal | undefined): Promise<Buffer> {

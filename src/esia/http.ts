@@ -1,6 +1,7 @@
 import type { Metrics } from '../metrics/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { EsiaError, translateEsiaError } from './errors.js';
+import type { EsiaAnswer, EsiaFetch } from './transport.js';
 
 /**
  * Every call to ESIA goes through here: one deadline for the whole back channel of a login
@@ -17,17 +18,17 @@ export interface EsiaCall {
   deadline: number;
 }
 
-const MAX_BODY = 1024 * 1024;
+export const MAX_BODY = 1024 * 1024;
 
 export interface EsiaHttp {
   /** Resolves the parsed JSON of a 2xx answer; rejects with EsiaError otherwise. */
   call(call: EsiaCall): Promise<unknown>;
 }
 
-export function createEsiaHttp(deps: { fetch: typeof fetch; breaker: CircuitBreaker; metrics?: Metrics | undefined; now?: () => number }): EsiaHttp {
+export function createEsiaHttp(deps: { fetch: EsiaFetch; breaker: CircuitBreaker; metrics?: Metrics | undefined; now?: () => number }): EsiaHttp {
   const now = deps.now ?? Date.now;
 
-  async function attempt(call: EsiaCall): Promise<Response> {
+  async function attempt(call: EsiaCall): Promise<EsiaAnswer> {
     const remaining = call.deadline - now();
     if (remaining <= 0) throw new EsiaError('unavailable', `${call.operation}: no time left`);
     try {
@@ -46,7 +47,7 @@ export function createEsiaHttp(deps: { fetch: typeof fetch; breaker: CircuitBrea
   }
 
   /** Only a network error (connection refused or reset) on an idempotent GET is tried again. */
-  async function send(call: EsiaCall): Promise<Response> {
+  async function send(call: EsiaCall): Promise<EsiaAnswer> {
     try {
       return await attempt(call);
     } catch (error) {
@@ -60,7 +61,7 @@ export function createEsiaHttp(deps: { fetch: typeof fetch; breaker: CircuitBrea
     }
   }
 
-  async function readJson(call: EsiaCall, response: Response): Promise<unknown> {
+  async function readJson(call: EsiaCall, response: EsiaAnswer): Promise<unknown> {
     let text: string;
     try {
       text = await response.text();

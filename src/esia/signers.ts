@@ -3,7 +3,7 @@ import type { EsiaSignerConfig } from '../config/esia.js';
 import { gostCertificateHash, gostKeyBits, gostSignatureLength, publicKeyPem, verifyGostSignature, type GostBits } from './certificate.js';
 import { createCryptoproSigner } from './cryptopro-signer.js';
 import { createEngineSigner } from './engine-signer.js';
-import { createHttpSigner } from './http-signer.js';
+import { createHttpSigner, type SignerFetch } from './http-signer.js';
 import { OpensslError, type Openssl } from './openssl.js';
 import { createOpensslSigner } from './openssl-signer.js';
 import { SignerError, type EsiaSigner } from './signer.js';
@@ -12,7 +12,7 @@ import { SignerError, type EsiaSigner } from './signer.js';
 export interface SignerContext {
   openssl: Openssl;
   timeoutMs: number;
-  fetch?: typeof fetch;
+  fetch?: SignerFetch | undefined;
 }
 
 export function createSigner(config: EsiaSignerConfig, ctx: SignerContext): EsiaSigner {

@@ -103,19 +103,22 @@ export function pathTemplate(url: URL): string {
   return url.pathname.replace(/\/\d+(?=\/|$)/g, '/{id}');
 }
 
-/** fetch with a client span per call (ESIA, the http signer). */
-export function tracedFetch(tracing: Tracing, inner: typeof fetch, peer: string): typeof fetch {
+/** A fetch-shaped call (global fetch, or the ESIA transport) with a client span per call (ESIA, the http signer). */
+export function tracedFetch<Init extends { method?: string | undefined } | undefined, Answer extends { status: number }>(
+  tracing: Tracing,
+  inner: (url: string, init: Init) => Promise<Answer>,
+  peer: string,
+): (url: string, init: Init) => Promise<Answer> {
   if (!tracing.enabled) return inner;
-  return (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const method = init?.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET');
+  return (url, init) => {
+    const method = init?.method ?? 'GET';
     const target = new URL(url);
     const template = pathTemplate(target);
     return tracing.inSpan(
       `${peer} ${method} ${template}`,
       { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'server.address': target.hostname, 'url.template': template, 'peer.service': peer } },
       async (span) => {
-        const response = await inner(input, init);
+        const response = await inner(url, init);
         span.setAttribute('http.response.status_code', response.status);
         if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         return response;
