@@ -32,6 +32,12 @@ export function cachedFamilies(repo: FamilyRepo, cache: GrantCache): FamilyRepo 
   return {
     ...repo,
     findFamily: (id) => cache.read(grantKeys.family(id), () => repo.findFamily(id)),
+    async rotate(...args) {
+      const outcome = await repo.rotate(...args);
+      // Reuse revoked the family in that transaction.
+      if (outcome.decision.action === 'revoke-family' && outcome.family) cache.forget(grantKeys.family(outcome.family.id));
+      return outcome;
+    },
     async revokeFamily(id, reason) {
       await repo.revokeFamily(id, reason);
       cache.forget(grantKeys.family(id));

@@ -8,6 +8,7 @@ import type { GrantCache } from './grant-cache.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import type { SessionService } from './sessions.js';
 import type { KeyRing } from './signing-keys.js';
+import type { RecentRefreshTokens } from './token/recent-refresh-tokens.js';
 import type { FailureLimit } from './token/failure-limit.js';
 
 /** What the authorization server's steps need; built once in provider.ts. */
@@ -45,6 +46,8 @@ export interface OidcContext {
   readonly dpopNonceMac: (slot: string) => string;
   /** Keyed hash: the successor of a refresh token (see refresh-tokens.ts). */
   readonly successorOf: (refreshToken: string) => string;
+  /** The refresh tokens this process issued lately and their families (token/recent-refresh-tokens.ts). */
+  readonly recentRefreshTokens: RecentRefreshTokens;
   /** Signs of token theft (code replay, refresh reuse): ids only, never tokens. */
   readonly securityEvent: (event: SecurityEvent) => Promise<void>;
 }

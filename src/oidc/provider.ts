@@ -9,6 +9,7 @@ import type { ClientRepo } from './clients.js';
 import { createCodeStore } from './codes.js';
 import type { OidcContext } from './context.js';
 import { noGrantCache, type GrantCache } from './grant-cache.js';
+import { createRecentRefreshTokens } from './token/recent-refresh-tokens.js';
 import { createInteractions, type Interactions } from './interactions.js';
 import type { FamilyRepo } from './refresh-tokens.js';
 import { createSessionService } from './sessions.js';
@@ -86,6 +87,7 @@ export function createOidcProvider(deps: OidcProviderDeps): OidcProvider {
     grantStanding: deps.grantStanding,
     grantCache: deps.grantCache ?? noGrantCache,
     successorOf: createKeyedHash(config.secrets.keyEncryptionKey, 'refresh-token-successor'),
+    recentRefreshTokens: createRecentRefreshTokens(),
     dpopNonceMac: createKeyedHash(config.secrets.keyEncryptionKey, 'dpop-nonce'),
     storeKey,
     failureLimit: createFailureLimit({ state: deps.state, now, storeKey, limit: oidc.tokenRateLimitPerMinute }),

@@ -46,7 +46,11 @@ export async function authorizationCodeGrant(ctx: OidcContext, client: Client, p
   const family = await openFamily(ctx, client, grant, params.dpopJkt);
   const accessTokenJti = newAccessTokenJti(family.id);
   const refreshToken = client.refreshTokenTtlSeconds > 0 ? randomToken(32) : undefined;
-  if (refreshToken) await ctx.families.addToken(family.id, sha256Base64url(refreshToken), family.expiresAt);
+  if (refreshToken) {
+    const tokenHash = sha256Base64url(refreshToken);
+    await ctx.families.addToken(family.id, tokenHash, family.expiresAt);
+    ctx.recentRefreshTokens.remember(tokenHash, family.id);
+  }
   await ctx.codes.recordRedemption(code, {
     clientId: client.clientId,
     familyId: family.id,

@@ -17,7 +17,7 @@ export interface RefreshParams {
 
 /**
  * grant_type=refresh_token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2):
- * requireToken → findToken → assertGrantStands → rotate (reuse: the family is revoked) → narrowScope →
+ * requireToken → readToken → assertGrantStands → rotate (reuse: the family is revoked) → narrowScope →
  * narrowResources → issueTokens. Within the grace window a retried or parallel refresh gets the
  * same successor. Standing is checked before the rotation, so a refused refresh has used
  * nothing up and written no successor; a grant that falls in between is revoked in its row,
@@ -26,7 +26,7 @@ export interface RefreshParams {
 export async function refreshTokenGrant(ctx: OidcContext, client: Client, params: RefreshParams): Promise<TokenResponse> {
   const token = requireToken(params);
   const tokenHash = sha256Base64url(token);
-  const found = await ctx.families.findToken(tokenHash);
+  const found = await readToken(ctx, tokenHash);
   await assertGrantStands(ctx, client, found, params.dpopJkt);
   const { family, successor } = await rotate(ctx, client, token, tokenHash, found, params.dpopJkt);
   const scope = narrowScope(family.scope, params.scope);
@@ -39,8 +39,21 @@ function requireToken(params: RefreshParams): string {
   return params.refreshToken;
 }
 
-/** The token and its family as findToken read them, before any lock. */
+/** The token and its family, read before any lock. */
 type Found = { token: TokenRow; family: Family } | null;
+
+/**
+ * A token this process issued lately (the next link of a chain): its grant from the grant cache
+ * (current within its bound, as /introspect reads it) and the token taken as unused, which the
+ * conditional write then checks. Any other token, or a grant the cache does not know: both read
+ * from Postgres.
+ */
+async function readToken(ctx: OidcContext, tokenHash: string): Promise<Found> {
+  const familyId = ctx.recentRefreshTokens.take(tokenHash);
+  const family = familyId === undefined ? null : await ctx.families.findFamily(familyId);
+  if (family) return { token: { hash: tokenHash, expiresAt: family.expiresAt, usedAt: null, successorHash: null }, family };
+  return ctx.families.findToken(tokenHash);
+}
 
 /**
  * The common case (the read found the token unused, its family live, its own client asking)
@@ -55,12 +68,14 @@ async function rotate(ctx: OidcContext, client: Client, token: string, tokenHash
   const now = ctx.now();
   const decide = (view: RotationView | null) => decideRotation(view, client.clientId, now, graceMs, successorHash, dpopJkt);
   if (found && decide({ ...found, successor: null }).action === 'rotate' && (await ctx.families.rotateUnused(tokenHash, successorHash, found.family.id, new Date(now)))) {
+    ctx.recentRefreshTokens.remember(successorHash, found.family.id);
     return { family: found.family, successor };
   }
   const { decision, family } = await ctx.families.rotate(tokenHash, successorHash, new Date(now), decide);
   switch (decision.action) {
     case 'rotate':
     case 'grace':
+      ctx.recentRefreshTokens.remember(successorHash, (family as Family).id);
       return { family: family as Family, successor };
     case 'revoke-family':
       if (family) await ctx.securityEvent({ type: 'refresh_token_reuse', clientId: client.clientId, familyId: family.id });

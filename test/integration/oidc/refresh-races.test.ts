@@ -1,11 +1,14 @@
 import t from 'tap';
+import { sha256Base64url } from '../../../src/crypto/random.js';
 import type { OidcContext } from '../../../src/oidc/context.js';
 import { refreshTokenGrant } from '../../../src/oidc/token/refresh-token.js';
 import { insertProfile, registerClient, startOidcBroker, TestBrowser, type TestClient } from '../../helpers/oidc.js';
 
-// Parallel refreshes of one token over HTTP: the common case is one conditional write, and the
-// refreshes that lose its race fall back to the locked rotation, so every one of them gets the
-// grace answer (the one successor), and reuse after the grace window still revokes the family.
+// The refresh paths: the common case is one conditional write (for the next link of a chain
+// this broker issued, its only round trip), and whatever it does not write (a parallel refresh
+// won, another replica rotated the token, the grant was revoked) falls back to the locked
+// rotation, which answers as before: the grace answer with the one successor, reuse revoking
+// the family, a refusal.
 const broker = await startOidcBroker();
 t.teardown(() => broker.close());
 const diary: TestClient = await registerClient(broker.deps);
@@ -79,6 +82,13 @@ t.test('refreshes that all read the token unused: one conditional write wins, th
     ...ctx,
     families: {
       ...ctx.families,
+      // The first reads its grant from the grant cache (the broker just issued its token), the others the token from Postgres.
+      async findFamily(id) {
+        const found = await ctx.families.findFamily(id);
+        if (++read === N) allRead();
+        await barrier;
+        return found;
+      },
       async findToken(hash) {
         const found = await ctx.families.findToken(hash);
         if (++read === N) allRead();
@@ -102,4 +112,69 @@ t.test('refreshes that all read the token unused: one conditional write wins, th
   t.same(calls.rotate, ['grace', 'grace', 'grace'], 'the others took the locked rotation: the grace answer');
   t.equal(new Set(answers.map((a) => a.refresh_token)).size, 1, 'one successor for all');
   t.equal((await tokenRows(familyId)).length, 2, 'written once');
+});
+
+/** The broker's own context with its family reads and writes counted. */
+function counted() {
+  const ctx = broker.deps.oidc.ctx;
+  const calls = { findToken: 0, findFamily: 0, rotateUnused: [] as boolean[], rotate: [] as string[] };
+  const families: OidcContext['families'] = {
+    ...ctx.families,
+    findToken: (hash) => (calls.findToken++, ctx.families.findToken(hash)),
+    findFamily: (id) => (calls.findFamily++, ctx.families.findFamily(id)),
+    async rotateUnused(...args) {
+      const wrote = await ctx.families.rotateUnused(...args);
+      calls.rotateUnused.push(wrote);
+      return wrote;
+    },
+    async rotate(...args) {
+      const outcome = await ctx.families.rotate(...args);
+      calls.rotate.push(outcome.decision.action);
+      return outcome;
+    },
+  };
+  return { ctx: { ...ctx, families }, calls };
+}
+
+t.test('the next link of a chain: its grant from the grant cache, its rotation the one statement', async (t) => {
+  const { refreshToken } = await login();
+  const client = (await broker.deps.oidc.ctx.clients.find(diary.clientId))!;
+  const { ctx, calls } = counted();
+  let token = refreshToken;
+  for (let i = 0; i < 3; i++) token = (await refreshTokenGrant(ctx, client, { refreshToken: token, scope: undefined, resource: [] })).refresh_token!;
+  t.same(calls, { findToken: 0, findFamily: 3, rotateUnused: [true, true, true], rotate: [] }, 'no token read, no transaction');
+});
+
+t.test('a token this broker issued that another replica rotated meanwhile: the grace answer, then reuse, as before', async (t) => {
+  const { refreshToken, familyId } = await login();
+  const client = (await broker.deps.oidc.ctx.clients.find(diary.clientId))!;
+  const issued = (await token({ grant_type: 'refresh_token', refresh_token: refreshToken })).body['refresh_token']!;
+  // Another replica rotates `issued` (same keyed successor on every replica) behind this one's back.
+  const successor = broker.deps.oidc.ctx.successorOf(issued);
+  t.equal(await broker.deps.oidc.ctx.families.rotateUnused(sha256Base64url(issued), sha256Base64url(successor), familyId, new Date(Date.now())), true);
+
+  const { ctx, calls } = counted();
+  const retried = await refreshTokenGrant(ctx, client, { refreshToken: issued, scope: undefined, resource: [] });
+  t.equal(retried.refresh_token, successor, 'within the grace window: the successor the other replica wrote');
+  t.same(calls, { findToken: 0, findFamily: 1, rotateUnused: [false], rotate: ['grace'] }, 'taken as unused, found used by the conditional write, decided under the lock');
+
+  broker.advanceClock(10_000);
+  try {
+    const reuse = await token({ grant_type: 'refresh_token', refresh_token: issued });
+    t.equal(reuse.status, 400);
+    t.match(reuse.body['error_description'], /already used/, 'after it: reuse');
+    t.ok((await broker.deps.oidc.ctx.families.findFamily(familyId))?.revokedAt, 'the family is revoked');
+  } finally {
+    broker.advanceClock(-10_000);
+  }
+});
+
+t.test('a token this broker issued whose grant was revoked meanwhile: refused, nothing written', async (t) => {
+  const { refreshToken, familyId } = await login();
+  const issued = (await token({ grant_type: 'refresh_token', refresh_token: refreshToken })).body['refresh_token']!;
+  await broker.deps.database.db.updateTable('refresh_token_families').set({ revoked_at: new Date(), revoked_reason: 'logout' }).where('id', '=', familyId).execute();
+  const refused = await token({ grant_type: 'refresh_token', refresh_token: issued });
+  t.equal(refused.status, 400);
+  t.match(refused.body['error_description'], /invalid or revoked/);
+  t.equal((await tokenRows(familyId)).length, 2, 'no successor written');
 });
