@@ -7,9 +7,8 @@ import { startFlowEnvironment } from '../test/helpers/login-flow.js';
 // How many Postgres queries and state-store operations one login and one refresh cost, counted
 // from the broker's own OpenTelemetry spans (an OTLP receiver in this process): the numbers
 // behind docs/PERFORMANCE.md. Uses DATABASE_URL / REDIS_URL when set, else the embedded stores.
-// --spans 'POST /token (refresh)': also lists the spans under each request of that name.
 interface Span { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string }
-const { values: args } = parseArgs({ options: { spans: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { names: { type: 'boolean', default: false } } });
 const bodies: string[] = [];
 const receiver = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -57,7 +56,6 @@ for (const span of spans) {
   const server = span.kind === 2 ? undefined : serverOf(span);
   if (!server) continue;
   const row = counts.get(server.name)!;
-  if (server.name === args.spans) console.log(`${server.spanId.slice(0, 6)} ${span.name}`);
   if (/^(pg|pglite) /.test(span.name)) row.pg += 1;
   else if (/^(redis|memory) /.test(span.name)) row.store += 1;
   else if (/^ESIA /.test(span.name)) row.esia += 1;
@@ -71,7 +69,7 @@ for (const [name, row] of [...counts].sort()) {
 }
 
 // --names: the operations of the last login, request by request, in order (what to merge next).
-if (process.argv.includes('--names')) {
+if (args.names) {
   const last = new Map<string, Span[]>();
   for (const server of servers) last.set(server.name, [server]); // the last span of each name wins
   for (const [name, [server]] of last) {
