@@ -61,6 +61,6 @@ export interface LinkStore {
    * families) issued to this ESIA account for this profile, all at once; false when there was none.
    */
   unlink(esiaOid: string, profileId: string, audit: AuditEvent): Promise<boolean>;
-  /** Records that the link was used to log in now. */
-  touch(esiaOid: string, profileId: string): Promise<void>;
+  /** Records that the link was used to log in now, with the login's audit event: both or neither, in one round trip. */
+  touch(esiaOid: string, profileId: string, audit: AuditEvent): Promise<void>;
 }

@@ -83,8 +83,7 @@ export async function unlink(deps: AccountsDeps, actor: UnlinkActor, esiaOid: st
 
 /** The login went through with this profile: last use on the link, and an audit event for the reports. */
 export async function recordLogin(deps: AccountsDeps, person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Promise<void> {
-  await deps.links.touch(person.oid, profile.id);
-  await deps.audit.record({ ...auditBase(person, ctx), action: AUDIT.login, target: profile.id, outcome: 'success', details: { level: person.level } });
+  await deps.links.touch(person.oid, profile.id, { ...auditBase(person, ctx), action: AUDIT.login, target: profile.id, outcome: 'success', details: { level: person.level } });
 }
 
 /**

@@ -106,13 +106,13 @@ for (const backend of databaseBackends()) {
     t.test('unlink with its audit event; touch records the last login', async (t) => {
       const p = await h.profile();
       await links.createLinks({ esiaOid: 'un-1', profileIds: [p.id], method: 'manual', onlyIfUnlinked: true }, audit('un-1'));
-      await links.touch('un-1', p.id);
+      await links.touch('un-1', p.id, audit('un-1', 'test.login'));
       t.ok((await links.linkOfProfile(p.id))?.lastLoginAt instanceof Date);
       t.ok(await links.unlink('un-1', p.id, audit('un-1', 'test.unlink')));
       t.notOk(await links.unlink('un-1', p.id, audit('un-1', 'test.unlink')));
       t.equal(await links.linkOfProfile(p.id), null);
       const actions = await h.db.selectFrom('audit_events').select(['action', 'details']).where('actor', '=', 'esia:un-1').orderBy('id').execute();
-      t.same(actions.map((a) => a.action), ['test.link', 'test.unlink']);
+      t.same(actions.map((a) => a.action), ['test.link', 'test.login', 'test.unlink']);
       t.same(actions[0]!.details, { n: 1 }, 'details round-trip as JSON');
     });
   });
