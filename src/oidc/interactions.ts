@@ -19,8 +19,8 @@ export class InteractionNotFound extends Error {
 /** The interaction service plus what our own HTTP layer needs (sessions and cookies live there). */
 export interface Interactions extends InteractionService {
   create(fields: Omit<Interaction, 'id' | 'createdAt'>): Promise<Interaction>;
-  /** complete(), merging into the browser's current session; returns the session for the cookie. */
-  completeInBrowser(interactionId: string, profile: AuthenticatedProfile, currentSessionId: string | undefined): Promise<{ redirectUrl: string; session: SsoSession }>;
+  /** complete(), merging into the browser's current session; returns the session for the cookie and the interaction's client. */
+  completeInBrowser(interactionId: string, profile: AuthenticatedProfile, currentSessionId: string | undefined): Promise<{ redirectUrl: string; session: SsoSession; clientId: string }>;
 }
 
 /** Issues a code for an authenticated person and returns the redirect carrying it (RFC 6749 §4.1.2). */
@@ -79,7 +79,7 @@ export function createInteractions(ctx: OidcContext): Interactions {
       profileIds: [profile.profileId],
     });
     const redirectUrl = await issueCodeRedirect(ctx, interaction, profile, session.sid);
-    return { redirectUrl, session };
+    return { redirectUrl, session, clientId: interaction.clientId };
   }
 
   return {

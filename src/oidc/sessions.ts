@@ -86,14 +86,13 @@ export function createSessionService(deps: SessionDeps): SessionService {
   }
 
   /**
-   * Adds the session to its account's index. Read-modify-write: two logins of one account in
-   * the same instant may keep only one of them; the other then lives out its TTL after erasure.
+   * Adds the session to its account's index, read by the caller (`known`). Read-modify-write: two
+   * logins of one account in the same instant may keep only one of them; the other then lives
+   * out its TTL after erasure.
    */
-  async function remember(session: SsoSession): Promise<void> {
-    if (!deps.accountHash) return;
-    const indexKey = stateKeys.sessionsOf(deps.accountHash(session.esiaOid));
-    const known = (await json.get<string[]>(indexKey)) ?? [];
-    const hashes = [...known.filter((h) => h !== sha256Base64url(session.id)), sha256Base64url(session.id)].slice(-INDEX_MAX);
+  async function remember(indexKey: string, known: string[] | null, session: SsoSession): Promise<void> {
+    const hash = sha256Base64url(session.id);
+    const hashes = [...(known ?? []).filter((h) => h !== hash), hash].slice(-INDEX_MAX);
     await json.put(indexKey, hashes, absoluteMs);
   }
 
@@ -114,7 +113,6 @@ export function createSessionService(deps: SessionDeps): SessionService {
 
     async establish(currentId, input) {
       const current = await find(currentId);
-      if (currentId) await deps.state.delete(stateKeys.session(currentId));
       const now = deps.now();
       const same = current !== null && current.esiaOid === input.esiaOid;
       const fresher = !same || input.authTime > current.authTime;
@@ -130,8 +128,15 @@ export function createSessionService(deps: SessionDeps): SessionService {
         createdAt: fresher ? now : current.createdAt,
         lastSeenAt: now,
       };
-      await save(session);
-      await remember(session);
+      // The old id's removal, the new session and the read of the account's index do not depend
+      // on each other: sent together (one write to Redis, one round trip), then the index is written.
+      const indexKey = deps.accountHash ? stateKeys.sessionsOf(deps.accountHash(session.esiaOid)) : undefined;
+      const [, , known] = await Promise.all([
+        currentId ? deps.state.delete(stateKeys.session(currentId)) : undefined,
+        save(session),
+        indexKey ? json.get<string[]>(indexKey) : null,
+      ]);
+      if (indexKey) await remember(indexKey, known, session);
       return session;
     },
 

@@ -109,11 +109,11 @@ export async function completeInteraction(request: FastifyRequest, reply: Fastif
   const provider = request.server.oidcProvider;
   if (!holdsInteraction(request, interactionId)) return staleLoginPage(request, reply);
   try {
-    const clientId = (await provider.interactions.get(interactionId))?.clientId;
-    const { redirectUrl, session } = await provider.interactions.completeInBrowser(interactionId, profile, readSessionId(request));
+    // The client comes with the interaction the completion takes: no read of it beforehand.
+    const { redirectUrl, session, clientId } = await provider.interactions.completeInBrowser(interactionId, profile, readSessionId(request));
     establishedNow.set(request, session.id);
     setSessionCookie(reply, provider, session.id);
-    if (clientId) setLastClientCookie(reply, provider, clientId);
+    setLastClientCookie(reply, provider, clientId);
     unbindInteraction(request, reply, interactionId);
     return reply.header('cache-control', 'no-store').redirect(redirectUrl, 302);
   } catch (error) {

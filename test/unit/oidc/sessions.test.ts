@@ -67,3 +67,39 @@ t.test('the store never sees a session id: the key holds its hash, the value lea
   t.same((await sessions.find(second.id))?.profileIds.sort(), ['p1', 'p2'], 'and the id still finds its session');
   t.equal(await sessions.find(first.id), null, 'the replaced id finds nothing');
 });
+
+t.test('establish: the old id goes, the new session and the account index read leave together, then the index is written', async (t) => {
+  const { state } = setup();
+  const events: string[] = [];
+  const recorded = new Proxy(state, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || !['get', 'put', 'delete'].includes(String(property))) return value;
+      return async (...args: unknown[]) => {
+        const key = String(args[0]).split(':').slice(0, 2).join(':');
+        events.push(`${String(property)} ${key}`);
+        const answer: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        events.push(`done ${String(property)}`);
+        return answer;
+      };
+    },
+  });
+  const sessions = createSessionService({ state: recorded, now: () => Date.parse('2026-09-01T10:00:00Z'), idleSeconds: 1800, absoluteSeconds: 43_200, accountHash: (oid) => `h${oid}` });
+  const first = await sessions.establish(undefined, login);
+  events.length = 0;
+  const second = await sessions.establish(first.id, login);
+  const operations = [...events];
+  t.equal(await sessions.find(first.id), null, 'the old id is gone');
+  t.ok(await sessions.find(second.id));
+  t.same(operations.slice(0, 8), [
+    'get oidc:session', // the current session
+    'done get',
+    'delete oidc:session',
+    'put oidc:session',
+    'get oidc:sessions-of',
+    'done delete',
+    'done put',
+    'done get',
+  ]);
+  t.same(operations.slice(8), ['put oidc:sessions-of', 'done put'], 'the index is written last: five operations in all, in two round trips after the find');
+});
