@@ -19,6 +19,8 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface BrokerSide {
   url: string;
+  /** Its own fresh Postgres database, to find the server processes working for it. */
+  databaseUrl: string;
   basic: string;
   /** One login's tokens per load-generator connection: refresh chains start from these. */
   tokens: { access_token: string; refresh_token: string }[];
@@ -102,6 +104,7 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
   }
   return {
     url,
+    databaseUrl: db.url,
     basic: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`,
     tokens,
     child,

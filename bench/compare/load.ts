@@ -10,6 +10,8 @@ export interface Measured {
   failed: number;
   /** The serving process's CPU (its own, from /proc) per successful answer, in ms, when measured. */
   cpuMsPerAnswer?: number;
+  /** CPU of the Postgres server processes serving the broker's database, per successful answer, in ms. */
+  postgresCpuMsPerAnswer?: number;
 }
 
 export interface LoadOptions {

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { ROOT, startBrokerSide } from './broker-side.js';
 import { startChild } from './children.js';
 import { measureLoginCpu, processCpu } from './login-cpu.js';
@@ -54,9 +55,34 @@ const rows: Row[] = [];
 async function measure(name: string, figure: string, peerRun: (() => Promise<Measured>) | undefined, ours: () => Promise<Measured>, note = '') {
   if (!wanted(name)) return;
   const peerResult = peerRun ? await withCpu(peer.child.pid!, peerRun) : undefined;
+  const postgresBefore = await postgresCpu();
   const ourResult = await withCpu(broker.child.pid!, ours);
+  const postgresMs = (await postgresCpu()) - postgresBefore;
+  const answers = ourResult.rps * load.duration;
+  if (answers > 0) ourResult.postgresCpuMsPerAnswer = Math.round((postgresMs * 100) / answers) / 100;
   rows.push({ name, figure, peer: peerResult, broker: ourResult, note });
-  process.stderr.write(`${figure}: peer ${peerResult?.rps ?? '—'}/s (${peerResult?.cpuMsPerAnswer ?? '—'} ms CPU each), esia-broker ${ourResult.rps}/s (${ourResult.cpuMsPerAnswer ?? '—'} ms CPU each)\n`);
+  process.stderr.write(`${figure}: peer ${peerResult?.rps ?? '—'}/s (${peerResult?.cpuMsPerAnswer ?? '—'} ms CPU each), esia-broker ${ourResult.rps}/s (${ourResult.cpuMsPerAnswer ?? '—'} ms CPU each, + ${ourResult.postgresCpuMsPerAnswer ?? '—'} ms in Postgres)\n`);
+}
+
+/**
+ * CPU seconds x 1000 of the Postgres server processes connected to the broker's database now (the
+ * broker's pool keeps its connections through a run; a process gone meanwhile is not counted).
+ */
+async function postgresCpu(): Promise<number> {
+  const client = new pg.Client({ connectionString: broker.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    return rows.reduce((sum, { pid }) => {
+      try {
+        return sum + processCpu(pid).own * 1000;
+      } catch {
+        return sum; // ended in between
+      }
+    }, 0);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Adds the serving process's CPU per answer: steadier than answers per second while other work shares the cores. */

@@ -19,7 +19,7 @@ export interface Run {
   loginCpu?: (LoginCpu & { signer: string | undefined }) | undefined;
 }
 
-const cell = (m: Measured | undefined) => (m ? `${m.rps.toLocaleString('en')}/s, p99 ${m.p99} ms${m.failed ? `, ${m.failed} failed` : ''}${m.cpuMsPerAnswer !== undefined ? `, ${m.cpuMsPerAnswer} ms CPU each` : ''}` : '—');
+const cell = (m: Measured | undefined) => (m ? `${m.rps.toLocaleString('en')}/s, p99 ${m.p99} ms${m.failed ? `, ${m.failed} failed` : ''}${m.cpuMsPerAnswer !== undefined ? `, ${m.cpuMsPerAnswer} ms CPU each` : ''}${m.postgresCpuMsPerAnswer !== undefined ? ` (+ ${m.postgresCpuMsPerAnswer} ms in Postgres)` : ''}` : '—');
 const ratio = (ours: number, theirs: number | undefined) => (theirs ? `${(ours / theirs).toFixed(2)}×` : '—');
 
 /** The issue's table: each figure for the peer and for us, our ratio to the peer (and to a bare Fastify GET). */

@@ -63,7 +63,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it, readiness reports outages.
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool) }), ...(options.log ? { log: options.log } : {}) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, { namedStatements: !options.pgbouncer }) }), ...(options.log ? { log: options.log } : {}) });
     return handle(db, 'postgres');
   }
   const { PGlite } = await import('@electric-sql/pglite');

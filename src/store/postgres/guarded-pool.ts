@@ -1,6 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import { StoreUnavailable } from '../unavailable.js';
+import { preparedName } from './prepared.js';
 
 /**
  * The pg pool as kysely sees it, with outages made explicit:
@@ -12,7 +13,8 @@ import { StoreUnavailable } from '../unavailable.js';
  * - a connection whose query hit the client deadline (query_timeout) is broken for good (pg
  *   keeps waiting for the lost answer): later queries on it fail at once, and it is destroyed
  *   on release instead of going back to the pool, so recovery needs no restart;
- * - a connection that dies while checked out does not crash the process (see onError).
+ * - a connection that dies while checked out does not crash the process (see onError);
+ * - with namedStatements, a statement marked preparedAs(name) is sent by that name (prepared.ts).
  */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/;
 
@@ -25,7 +27,7 @@ function translated(error: unknown): unknown {
 
 const isReadTimeout = (error: unknown) => error instanceof Error && error.message === 'Query read timeout';
 
-export function guardedPool(pool: pg.Pool): PostgresPool {
+export function guardedPool(pool: pg.Pool, options: { namedStatements: boolean } = { namedStatements: false }): PostgresPool {
   return {
     async connect() {
       let client: pg.PoolClient;
@@ -34,13 +36,13 @@ export function guardedPool(pool: pg.Pool): PostgresPool {
       } catch (error) {
         throw translated(error);
       }
-      return guardedClient(client);
+      return guardedClient(client, options.namedStatements);
     },
     end: () => pool.end(),
   };
 }
 
-function guardedClient(client: pg.PoolClient): PostgresPoolClient {
+function guardedClient(client: pg.PoolClient, namedStatements: boolean): PostgresPoolClient {
   let broken: StoreUnavailable | undefined;
   // pg-pool listens for a connection dying only while the client is idle; checked out, a socket
   // closed under a query (Postgres restarted, a network reset) emits 'error' with no listener,
@@ -54,7 +56,9 @@ function guardedClient(client: pg.PoolClient): PostgresPoolClient {
   function query<R>(first: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof first !== 'string') return (client as unknown as { query(cursor: PostgresCursor<R>): PostgresCursor<R> }).query(first);
     if (broken) return Promise.reject(broken);
-    return (client.query(first, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>).catch((error: unknown) => {
+    const name = namedStatements ? preparedName(first) : undefined;
+    const values = parameters as unknown[];
+    return (client.query(name ? { name, text: first, values } : { text: first, values }) as unknown as Promise<PostgresQueryResult<R>>).catch((error: unknown) => {
       const failure = translated(error);
       if (isReadTimeout(error) && failure instanceof StoreUnavailable) broken = failure;
       throw failure;

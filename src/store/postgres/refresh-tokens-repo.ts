@@ -3,6 +3,7 @@ import type { EsiaLevel } from '../../esia/person.js';
 import type { Family, FamilyRepo, RotationView, TokenRow } from '../../oidc/refresh-tokens.js';
 import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
+import { preparedAs } from './prepared.js';
 
 type FamilyRow = {
   id: string;
@@ -132,7 +133,8 @@ export function createPostgresFamilyRepo(db: Db): FamilyRepo {
       // statement is over in moments, and a connection lost meanwhile leaves the token unused
       // as a transaction would. Holding the family row FOR SHARE makes a revocation wait for
       // the rotation or, committed first, leave it nothing to write, as rotate()'s FOR UPDATE.
-      const result = await sql`
+      // Prepared once per connection (prepared.ts): planning it cost more than running it.
+      const result = await sql`${sql.raw(preparedAs('rotate-unused'))}
         with live_family as (
           select id, expires_at from refresh_token_families
           where id = ${familyId} and revoked_at is null and expires_at > ${now}
