@@ -1,16 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { noGrantCache, type GrantCache } from '../oidc/grant-cache.js';
+import { createHttpSeries } from './http-series.js';
 
-export interface HttpLabels {
-  route: string;
-  method: string;
-  status: string;
-}
-
-export interface HttpSeries {
-  /** One answer of this series, its latency in seconds. */
-  observe(seconds: number): void;
-}
+export type { HttpLabels, HttpSeries } from './http-series.js';
 
 /** One registry per app instance (tests run several in one process). */
 export function createMetrics() {
@@ -46,24 +38,7 @@ export function createMetrics() {
       this.set(state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0);
     },
   });
-  const httpSeries: { labels: Readonly<HttpLabels>; count: number }[] = [];
-  new Counter({
-    name: 'esia_broker_http_requests_total',
-    help: 'HTTP requests by route pattern, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { labels, count } of httpSeries) this.inc(labels, count);
-    },
-  });
-  const httpDuration = new Histogram({
-    name: 'esia_broker_http_request_duration_seconds',
-    help: 'HTTP request latency by route pattern, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const httpSeries = createHttpSeries(registry);
   return {
     registry,
     /** The ESIA leg hands its breaker's state here; /readyz stays about our own dependencies. */
@@ -73,22 +48,8 @@ export function createMetrics() {
     watchGrantCache(cache: Pick<GrantCache, 'warm' | 'reads'>) {
       grantCache = cache;
     },
-    /**
-     * The request counter and latency histogram of one (route, method, status): the labels are
-     * fixed once per series, and the count is kept here and copied into the counter at each
-     * scrape, so a request costs no label object and one label hashing (the histogram's)
-     * instead of two.
-     */
-    httpSeries(labels: HttpLabels): HttpSeries {
-      const series = { labels: Object.freeze({ ...labels }), count: 0 };
-      httpSeries.push(series);
-      return {
-        observe(seconds) {
-          series.count += 1;
-          httpDuration.observe(series.labels, seconds);
-        },
-      };
-    },
+    /** The request counter and latency histogram of one (route, method, status) (http-series.ts). */
+    httpSeries,
     loginOutcomes: new Counter({
       name: 'esia_broker_login_outcomes_total',
       help: 'Finished ESIA logins by outcome (success or a reason code) and region',
