@@ -27,7 +27,7 @@ export function installCors(app: FastifyInstance, deps: { origins: BrowserOrigin
     const hook = PUBLIC_DOCUMENTS.has(route.url) ? publicDocument : route.url in CLIENT_ENDPOINTS ? clientEndpoint(route.url, deps.origins) : undefined;
     if (!hook) return;
     addRouteHook(route, 'onRequest', hook);
-    covered.add(route.url);
+    for (const method of [route.method].flat()) covered.add(`${method} ${route.url}`);
   });
 
   const preflight = (methods: string) => async (_request: unknown, reply: FastifyReply) => {
@@ -43,8 +43,13 @@ export function installCors(app: FastifyInstance, deps: { origins: BrowserOrigin
   for (const path of PUBLIC_DOCUMENTS) app.options(path, preflight('GET'));
   for (const [path, methods] of Object.entries(CLIENT_ENDPOINTS)) app.options(path, preflight(methods));
 
+  // A route of these paths registered before installCors would answer without CORS: refuse to start.
+  const methods = [...[...PUBLIC_DOCUMENTS].map((path) => [path, 'GET'] as const), ...Object.entries(CLIENT_ENDPOINTS)];
   app.addHook('onReady', (done) => {
-    const missing = [...PUBLIC_DOCUMENTS, ...Object.keys(CLIENT_ENDPOINTS)].filter((path) => !covered.has(path));
+    const missing = methods.flatMap(([url, list]) => list.split(', ').map((method) => `${method} ${url}`)).filter((route) => {
+      const [method, url] = route.split(' ') as [string, string];
+      return app.hasRoute({ method, url }) && !covered.has(route);
+    });
     done(missing.length > 0 ? new Error(`CORS: ${missing.join(', ')} registered before installCors`) : undefined);
   });
 }
