@@ -54,6 +54,18 @@ export interface FailureLimit {
   run<T>(who: string, task: () => Promise<T>): Promise<T>;
   /** Hands every idle leased slot back to the store; later calls give theirs straight back. */
   close(): Promise<void>;
+  /** Slots this instance leases now, in use or not. */
+  leased(): number;
+  /**
+   * Settles once this instance leases no slot and every hand-back has been answered: from then
+   * on the next call must count its slot in the store. For tests of a store outage.
+   */
+  idle(): Promise<void>;
+  /**
+   * No sweep hands a slot back until the returned function is called: a slot leased now stays
+   * leased however slow the machine. For tests that need a slot held through a store outage.
+   */
+  holdLeases(): () => void;
 }
 
 export interface FailureLimitOptions {
@@ -86,6 +98,10 @@ export function createFailureLimit(options: FailureLimitOptions): FailureLimit {
   const pools = new Map<string, Pool>();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let holds = 0;
+  /** Every hand-back begun so far, settled or not. */
+  let handingBack: Promise<unknown> = Promise.resolve();
+  const idleWaiters: Array<() => void> = [];
 
   // An answer must not turn into an error because a slot could not be given back: at worst it stays counted.
   const handBack = (key: string, slots: number) =>
@@ -93,6 +109,10 @@ export function createFailureLimit(options: FailureLimitOptions): FailureLimit {
 
   function sweep(everything = false): Promise<unknown> {
     timer = undefined;
+    if (holds > 0 && !everything) {
+      if (!closed) armSweep();
+      return handingBack;
+    }
     const handedBack: Array<Promise<unknown>> = [];
     for (const [id, pool] of pools) {
       const surplus = everything ? pool.free : Math.min(pool.free, pool.free + pool.busy - pool.peak);
@@ -104,13 +124,17 @@ export function createFailureLimit(options: FailureLimitOptions): FailureLimit {
       if (pool.free + pool.busy + pool.reserving === 0) pools.delete(id);
     }
     if (pools.size > 0 && !closed) armSweep();
-    return Promise.all(handedBack);
+    // Only the settling is kept, not the results: a long chain of them would grow without end.
+    if (handedBack.length > 0) handingBack = Promise.all([handingBack, ...handedBack]).then(() => undefined);
+    if (pools.size === 0) for (const wake of idleWaiters.splice(0)) wake();
+    return handingBack;
   }
 
   function armSweep() {
     if (timer) return;
     timer = setTimeout(sweep, sweepMs);
-    timer.unref();
+    // Someone waiting for idle keeps the process up until it is.
+    if (idleWaiters.length === 0) timer.unref();
   }
 
   /** Counts one more slot in the store for pool's caller, or slow_down. */
@@ -164,6 +188,28 @@ export function createFailureLimit(options: FailureLimitOptions): FailureLimit {
       closed = true;
       if (timer) clearTimeout(timer);
       await sweep(true);
+      for (const wake of idleWaiters.splice(0)) wake();
+    },
+    leased() {
+      let slots = 0;
+      for (const pool of pools.values()) slots += pool.free + pool.busy;
+      return slots;
+    },
+    async idle() {
+      // After close no sweep runs: whatever is left goes back as its call ends.
+      if (pools.size > 0 && !closed) {
+        timer?.ref();
+        await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      }
+      await handingBack;
+    },
+    holdLeases() {
+      holds += 1;
+      let released = false;
+      return () => {
+        if (!released) holds -= 1;
+        released = true;
+      };
     },
   };
 }

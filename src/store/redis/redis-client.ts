@@ -81,6 +81,10 @@ export async function openRedisClient(options: RedisStateStoreOptions): Promise<
     // queueing forever; the client keeps reconnecting in the background.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    // A command still unanswered when its connection dropped is not sent again on the next one:
+    // its caller has had its deadline's error (503) by then, and a write applied behind its back
+    // would stick (a failure-limit slot counted for no one, a DPoP proof's jti taken). It fails instead.
+    autoResendUnfulfilledCommands: false,
     // A Redis that accepts but never answers (black-holed, paused) must not hold a request:
     // every command has a deadline well below the HTTP request timeout.
     commandTimeout: options.commandTimeoutMs ?? 2000,

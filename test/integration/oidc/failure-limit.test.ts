@@ -242,6 +242,27 @@ for (const backend of stateBackends()) {
       t.equal(await outcome(noGiveBack.run(who, answered)), 'answered', 'after close, calls give back at once; a failure there is not the answer');
     });
 
+    t.test('holdLeases keeps a slot leased through any number of sweeps; idle settles once all went back', async (t) => {
+      const { store, ops } = spied(raw);
+      const limit = limiter(store, 30, { sweepMs: SWEEP_MS });
+      const { who, count } = caller();
+      await limit.idle();
+      t.pass('idle at once with nothing leased');
+      const release = limit.holdLeases();
+      t.equal(await limit.run(who, answered), 'answered');
+      t.equal(limit.leased(), 1);
+      await new Promise((resolve) => setTimeout(resolve, 10 * SWEEP_MS));
+      t.equal(limit.leased(), 1, 'still leased after 10 sweep periods');
+      t.equal(await count(), 1, 'and counted in the store');
+      t.equal(ops.giveBack, 0);
+      release();
+      await limit.idle();
+      t.equal(limit.leased(), 0, 'released: nothing leased once idle');
+      t.equal(await count(), 0, 'the hand-back answered by the time idle settles');
+      t.equal(ops.giveBack, 1);
+      t.equal(ops.reserve, 1);
+    });
+
     t.test('close hands every idle slot back', async (t) => {
       const limit = limiter(raw, 30);
       const { who, count } = caller();
