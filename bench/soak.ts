@@ -1,18 +1,22 @@
+import { fork } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBrokerSide } from './compare/broker-side.js';
-import { send } from './compare/load.js';
-import { summarize } from './stats.js';
+import { KindLatencies, percentiles, type Percentiles } from './soak/latency.js';
+import type { MinuteReport, Orders, Report } from './soak/generator.js';
 
 // A soak of the broker as production runs it (`node dist/src/main.js` on PostgreSQL + Redis, build
 // first): the token side's mix at a fixed rate, half of what the broker answers flat out, for
-// --minutes (default 10), with one whole login every second besides. Latency is measured from
-// when each request was due (open loop), so a stall counts against every request it delays.
-// Prints a line a minute (answers, p50, p99, RSS, heap) and the verdicts: memory flat (the last
-// minute's RSS and heap within 10% + 8 MB of the second minute's) and p99 under 25 ms.
+// --minutes (default 10), with one whole login every second besides. Three processes: the broker;
+// the load generator (bench/soak/generator.ts), which does nothing but send and time; and this
+// one, which seeds, runs the ESIA emulator, drives the logins and reads memory. Latency is
+// measured from when each request was due (open loop), so a stall counts against every request
+// it delays; the generator's and the broker's event-loop delays are printed beside it, to tell
+// whose stall it was. Prints a line a minute and the verdicts: memory flat (the last minute's RSS
+// and heap within 10% + 8 MB of the second minute's) and p99 under 25 ms.
 // Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record]
 const { values: args } = parseArgs({
   options: {
@@ -22,157 +26,146 @@ const { values: args } = parseArgs({
   },
 });
 const CHAINS = 32;
+const minutes = Number(args.minutes);
 const broker = await startBrokerSide({ logins: CHAINS });
 const pid = broker.child.pid!;
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-const call = (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string) => send(agent, `${broker.url}${path}`, method, headers, body);
-
-// The mix a diary backend sends: introspection and userinfo for its API calls, refresh as each
-// access token runs out (chains: the rotated token from each answer, one request in flight per chain).
-// The newest access token from the chains' answers: a fixed one would expire mid-soak.
-let access = broker.tokens[0]!.access_token;
-const chains = broker.tokens.map((t) => ({ token: t.refresh_token, busy: false }));
-type Kind = 'introspect' | 'userinfo' | 'refresh';
-const MIX: Kind[] = ['introspect', 'introspect', 'introspect', 'introspect', 'userinfo', 'userinfo', 'userinfo', 'userinfo', 'refresh', 'refresh'];
-let skippedRefresh = 0;
-const refusals = new Map<string, number>();
-const refused = (kind: Kind, status: number) => {
-  refusals.set(`${kind} ${status}`, (refusals.get(`${kind} ${status}`) ?? 0) + 1);
-  return false;
+// The login steps' latency (closed loop, measured here, in the emulator's process): every
+// request to the broker the login driver makes, by method and path.
+const loginSteps = { minute: new KindLatencies(), whole: new KindLatencies() };
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : input.toString());
+  if (url.origin !== new URL(broker.url).origin) return plainFetch(input, init);
+  const step = `login ${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${url.pathname}`;
+  const t0 = performance.now();
+  const response = await plainFetch(input, init);
+  const ms = performance.now() - t0;
+  loginSteps.minute.record(step, ms);
+  loginSteps.whole.record(step, ms);
+  return response;
 };
 
-async function one(kind: Kind): Promise<boolean> {
-  const introspect = async () => {
-    const { status } = await call('POST', '/introspect', { authorization: broker.basic }, `token=${access}`);
-    return status === 200 || refused('introspect', status);
-  };
-  if (kind === 'introspect') return introspect();
-  if (kind === 'userinfo') {
-    const { status } = await call('GET', '/userinfo', { authorization: `Bearer ${access}` });
-    return status === 200 || refused('userinfo', status);
-  }
-  const chain = chains.find((c) => !c.busy);
-  if (!chain) {
-    skippedRefresh++;
-    return introspect();
-  }
-  chain.busy = true;
-  try {
-    const answer = await call('POST', '/token', { authorization: broker.basic }, `grant_type=refresh_token&refresh_token=${encodeURIComponent(chain.token)}`);
-    if (answer.status !== 200) return refused('refresh', answer.status);
-    const tokens = JSON.parse(answer.body) as { refresh_token: string; access_token: string };
-    chain.token = tokens.refresh_token;
-    access = tokens.access_token;
-    return true;
-  } finally {
-    chain.busy = false;
-  }
-}
-
-/** Closed loop, 32 at a time, for `seconds`: how many answers a second the broker gives flat out. */
-async function maximum(seconds: number): Promise<number> {
-  let done = 0;
-  const deadline = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: CHAINS }, async (_, lane) => {
-      for (let i = lane; performance.now() < deadline; i++) if (await one(MIX[i % MIX.length]!)) done++;
-    }),
-  );
-  return done / seconds;
-}
-
-function memory(): Promise<{ rssMb: number; heapMb: number }> {
+async function scrape(): Promise<{ rssMb: number; heapMb: number; loop: Percentiles }> {
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  return call('GET', '/metrics', {}).then(({ body }) => {
-    const heap = Number(/^esia_broker_nodejs_heap_size_used_bytes (\S+)$/m.exec(body)?.[1] ?? 0) / 2 ** 20;
-    return { rssMb: Math.round(rss), heapMb: Math.round(heap) };
-  });
+  const body = await (await plainFetch(`${broker.url}/metrics`)).text();
+  const metric = (name: string) => Number(new RegExp(`^esia_broker_${name} (\\S+)$`, 'm').exec(body)?.[1] ?? 0);
+  // prom-client's event-loop delay (monitorEventLoopDelay, 10 ms resolution) since the last scrape.
+  const seconds = (name: string) => Math.round(metric(name) * 10_000) / 10;
+  return {
+    rssMb: Math.round(rss),
+    heapMb: Math.round(metric('nodejs_heap_size_used_bytes') / 2 ** 20),
+    loop: { n: 0, p50: seconds('nodejs_eventloop_lag_p50_seconds'), p99: seconds('nodejs_eventloop_lag_p99_seconds'), max: seconds('nodejs_eventloop_lag_max_seconds') },
+  };
 }
 
 const loadBefore = loadavg();
-const max = await maximum(10);
-const rate = Number(args.rate ?? Math.round(max / 2));
-const minutes = Number(args.minutes);
-process.stderr.write(`refused while flat out: ${JSON.stringify(Object.fromEntries(refusals))}\n`);
-process.stderr.write(`flat out ${Math.round(max)}/s; soaking at ${rate}/s for ${minutes} min\n`);
+const generator = fork(join(import.meta.dirname, 'soak', 'generator.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const exited = new Promise<number | null>((resolve) => generator.once('exit', resolve));
+const orders: Orders = { url: broker.url, basic: broker.basic, tokens: broker.tokens, minutes, ...(args.rate ? { rate: Number(args.rate) } : {}) };
+generator.send(orders);
 
-interface Minute { answers: number; failed: number; latencies: number[]; logins: number; loginFailures: number }
-const perMinute: (Minute & { rssMb: number; heapMb: number })[] = [];
-let current: Minute = { answers: 0, failed: 0, latencies: [], logins: 0, loginFailures: 0 };
-const started = performance.now();
-const end = started + minutes * 60_000;
-let sent = 0;
-const inFlight = new Set<Promise<void>>();
-const TICK_MS = 5;
+interface Minute extends MinuteReport {
+  logins: number;
+  loginFailures: number;
+  login: Percentiles;
+  loginKinds: Record<string, Percentiles>;
+  driverLoop: Percentiles;
+  rssMb: number;
+  heapMb: number;
+  brokerLoop: Percentiles;
+}
+const perMinute: Minute[] = [];
+const logins: { ok: number; failed: number }[] = [];
+let max: number | undefined;
+let rate = 0;
+let done: Extract<Report, { type: 'done' }> | undefined;
+const driverLoop = monitorEventLoopDelay({ resolution: 10 });
+let loginTimer: NodeJS.Timeout | undefined;
+const scrapes: Promise<void>[] = [];
 
-// Open loop: every tick sends what is due by then; each request's latency runs from when it was due.
-await new Promise<void>((resolve) => {
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const due = Math.floor(((Math.min(now, end) - started) / 1000) * rate);
-    for (; sent < due; sent++) {
-      const dueAt = started + (sent / rate) * 1000;
-      const minute = current;
-      const p = one(MIX[sent % MIX.length]!)
-        .then((ok) => {
-          minute.answers++;
-          if (ok) minute.latencies.push(performance.now() - dueAt);
-          else minute.failed++;
-        })
-        .catch(() => {
-          minute.failed++;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
+await new Promise<void>((resolve, reject) => {
+  void exited.then((code) => (done ? resolve() : reject(new Error(`the load generator exited (${code}) before it finished`))));
+  generator.on('message', (message: Report) => {
+    if (message.type === 'probe') {
+      max = message.max;
+      process.stderr.write(`refused while flat out: ${JSON.stringify(message.refusals)}\n`);
+    } else if (message.type === 'soaking') {
+      rate = message.rate;
+      process.stderr.write(`${max === undefined ? '' : `flat out ${Math.round(max)}/s; `}soaking at ${rate}/s for ${minutes} min\n`);
+      // The generator's clock starts now; this scrape zeroes the broker's event-loop histogram.
+      const started = performance.now();
+      void scrape();
+      driverLoop.enable();
+      loginTimer = setInterval(() => {
+        const index = Math.floor((performance.now() - started) / 60_000);
+        const tally = (logins[index] ??= { ok: 0, failed: 0 });
+        broker.login().then(() => tally.ok++, () => tally.failed++);
+      }, 1000);
+    } else if (message.type === 'minute') {
+      const { all: login, kinds: loginKinds } = loginSteps.minute.summary();
+      loginSteps.minute = new KindLatencies();
+      const driver = percentiles(driverLoop, 1e6);
+      driverLoop.reset();
+      const scraped = scrape().then((m) => {
+        const tally = logins[message.index] ?? { ok: 0, failed: 0 };
+        const minute: Minute = { ...message, logins: tally.ok, loginFailures: tally.failed, login, loginKinds, driverLoop: driver, rssMb: m.rssMb, heapMb: m.heapMb, brokerLoop: m.loop };
+        perMinute[message.index] = minute;
+        process.stderr.write(
+          `minute ${message.index + 1}: ${message.answers} answers (${message.failed} failed), p50 ${message.all.p50} ms, p99 ${message.all.p99} ms` +
+            ` (${Object.entries(message.kinds).map(([kind, s]) => `${kind} ${s.p99}`).join(', ')}), ${tally.ok} logins (steps p99 ${login.p99} ms),` +
+            ` event-loop delay p99: generator ${message.loop.p99} ms, broker ${m.loop.p99} ms; generator CPU ${message.cpuPercent}%, RSS ${m.rssMb} MB, heap ${m.heapMb} MB\n`,
+        );
+      });
+      scrapes.push(scraped);
+    } else {
+      done = message;
+      clearInterval(loginTimer);
+      generator.disconnect();
     }
-    if (now >= end) {
-      clearInterval(timer);
-      resolve();
-    }
-  }, TICK_MS);
-  const loginTimer = setInterval(() => {
-    const minute = current;
-    broker.login().then(() => minute.logins++, () => minute.loginFailures++);
-    if (performance.now() >= end) clearInterval(loginTimer);
-  }, 1000);
-  const minuteTimer = setInterval(() => {
-    const finished = current;
-    current = { answers: 0, failed: 0, latencies: [], logins: 0, loginFailures: 0 };
-    void memory().then((m) => {
-      perMinute.push({ ...finished, ...m });
-      const s = summarize(finished.latencies);
-      process.stderr.write(`minute ${perMinute.length}: ${finished.answers} answers (${finished.failed} failed), p50 ${s.p50} ms, p99 ${s.p99} ms, ${finished.logins} logins, RSS ${m.rssMb} MB, heap ${m.heapMb} MB\n`);
-    });
-    if (performance.now() >= end - 1000) clearInterval(minuteTimer);
-  }, 60_000);
+  });
 });
-await Promise.all(inFlight);
+await Promise.all(scrapes);
+driverLoop.disable();
+globalThis.fetch = plainFetch;
 await new Promise((resolve) => setTimeout(resolve, 1500));
 await broker.close();
-agent.destroy();
 
-const all = summarize(perMinute.flatMap((m) => m.latencies));
-const steady = perMinute.slice(1);
+const whole = done!.whole;
+const all = whole.all;
+const minuteRows = perMinute.filter(Boolean);
+const steady = minuteRows.slice(1);
 const first = steady[0];
 const last = steady.at(-1);
 const flat = (a: number, b: number) => b <= a * 1.1 + 8;
 const memoryFlat = first && last ? flat(first.rssMb, last.rssMb) && flat(first.heapMb, last.heapMb) : false;
-const failed = perMinute.reduce((n, m) => n + m.failed + m.loginFailures, 0);
+const failed = minuteRows.reduce((n, m) => n + m.failed + m.loginFailures, 0);
+const worst = (pick: (m: Minute) => Percentiles) => ({ p99: Math.max(0, ...minuteRows.map((m) => pick(m).p99)), max: Math.max(0, ...minuteRows.map((m) => pick(m).max)) });
+const loops = { generator: worst((m) => m.loop), broker: worst((m) => m.brokerLoop), driver: worst((m) => m.driverLoop) };
+const tokenKinds = ['introspect', 'userinfo', 'refresh'];
+const stepKinds = Object.keys(loginSteps.whole.summary().kinds);
+const cell = (s: Percentiles | undefined) => (s && s.n ? `${s.p50} / ${s.p99}` : '—');
+const refusals = Object.entries(done!.refusals);
+
 const lines = [
   `## Soak (\`bench/soak.ts\`) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine.`,
-  `Flat out ${Math.round(max)} answers/s (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Latency from when each request was due.`,
+  `${max === undefined ? `Rate given: ${rate}/s` : `Flat out ${Math.round(max)} answers/s`} (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Load generator in its own process (bench/soak/generator.ts: nothing else on its event loop); the ESIA emulator and the login driver in a third. Latency from when each request was due. Event-loop delay: monitorEventLoopDelay at 10 ms resolution, the generator's own and the broker's (prom-client's, from /metrics), p99 / max per minute.`,
   '',
-  '| minute | answers | failed | p50 | p99 | logins | RSS | heap |',
-  '|---|---|---|---|---|---|---|---|',
-  ...perMinute.map((m, i) => {
-    const s = summarize(m.latencies);
-    return `| ${i + 1} | ${m.answers} | ${m.failed + m.loginFailures} | ${s.p50} ms | ${s.p99} ms | ${m.logins} | ${m.rssMb} MB | ${m.heapMb} MB |`;
-  }),
+  '| minute | answers | failed | p50 | p99 | logins | generator loop delay | broker loop delay | generator CPU | RSS | heap |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...minuteRows.map((m) => `| ${m.index + 1} | ${m.answers} | ${m.failed + m.loginFailures} | ${m.all.p50} ms | ${m.all.p99} ms | ${m.logins} | ${m.loop.p99} / ${m.loop.max} ms | ${m.brokerLoop.p99} / ${m.brokerLoop.max} ms | ${m.cpuPercent}% | ${m.rssMb} MB | ${m.heapMb} MB |`),
   '',
-  ...(refusals.size ? [`Refused: ${[...refusals].map(([k, n]) => `${k} × ${n}`).join(', ')}.`] : []),
-  `Whole run: p50 ${all.p50} ms, p99 ${all.p99} ms (target < 25 ms: ${all.p99 < 25 ? 'met' : 'NOT met'}); ${failed} failed; memory ${memoryFlat ? 'flat' : 'NOT flat'} (minute 2 → last: RSS ${first?.rssMb} → ${last?.rssMb} MB, heap ${first?.heapMb} → ${last?.heapMb} MB)${skippedRefresh ? `; ${skippedRefresh} refreshes found every chain busy and introspected instead` : ''}.`,
+  'Per kind, p50 / p99 in ms (login steps: closed loop, timed in the login driver\'s process, not part of the p99 above):',
+  '',
+  `| minute | ${[...tokenKinds, 'all login steps', ...stepKinds].join(' | ')} |`,
+  `|---|${[...tokenKinds, 'all', ...stepKinds].map(() => '---|').join('')}`,
+  ...minuteRows.map((m) => `| ${m.index + 1} | ${tokenKinds.map((k) => cell(m.kinds[k])).join(' | ')} | ${cell(m.login)} | ${stepKinds.map((k) => cell(m.loginKinds[k])).join(' | ')} |`),
+  `| whole run | ${tokenKinds.map((k) => cell(whole.kinds[k])).join(' | ')} | ${cell(loginSteps.whole.summary().all)} | ${stepKinds.map((k) => cell(loginSteps.whole.summary().kinds[k])).join(' | ')} |`,
+  '',
+  ...(refusals.length ? [`Refused: ${refusals.map(([k, n]) => `${k} × ${n}`).join(', ')}.`] : []),
+  `Event-loop delay, worst minute's p99 (max): generator ${loops.generator.p99} ms (${loops.generator.max} ms), broker ${loops.broker.p99} ms (${loops.broker.max} ms), login driver ${loops.driver.p99} ms (${loops.driver.max} ms).`,
+  `Whole run: p50 ${all.p50} ms, p99 ${all.p99} ms (target < 25 ms: ${all.p99 < 25 ? 'met' : 'NOT met'}); ${failed} failed; ${steady.length < 2 ? 'memory not judged (it takes 3 minutes or more)' : `memory ${memoryFlat ? 'flat' : 'NOT flat'} (minute 2 → last: RSS ${first?.rssMb} → ${last?.rssMb} MB, heap ${first?.heapMb} → ${last?.heapMb} MB)`}${done!.skippedRefresh ? `; ${done!.skippedRefresh} refreshes found every chain busy and introspected instead` : ''}.`,
   '',
 ];
 console.log(lines.join('\n'));
