@@ -2,6 +2,7 @@ import type { DiaryProfile, Directory, Role } from '../../accounts/directory.js'
 import { sql } from 'kysely';
 import { verifyPassword } from '../../crypto/password.js';
 import type { Db } from './database.js';
+import { precompiled } from './prepared.js';
 
 type ProfileRow = {
   id: string;
@@ -48,9 +49,11 @@ const PROFILE_COLUMNS = [
 
 export function createPostgresDirectory(db: Db): Directory {
   const profiles = () => db.selectFrom('profiles').select(PROFILE_COLUMNS);
+  // Every callback and code exchange reads profiles by id: built once, prepared per connection.
+  const profileById = precompiled('profile-by-id', profiles().where('id', '=', ''));
   return {
     async findById(id) {
-      const row = await profiles().where('id', '=', id).executeTakeFirst();
+      const [row] = (await db.executeQuery(profileById([id]))).rows;
       return row ? toDiaryProfile(row) : null;
     },
     async findBySnilsHash(snilsHash) {

@@ -3,6 +3,7 @@ import type { AccountLink, LinkMethod, LinkStore } from '../../accounts/links.js
 import { auditRow } from './audit-repo.js';
 import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
+import { precompiled } from './prepared.js';
 
 type LinkRow = { esia_oid: string; profile_id: string; method: string; is_default: boolean; created_at: Date | string; last_login_at: Date | string | null };
 
@@ -30,9 +31,11 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export function createPostgresLinkStore(db: Db): LinkStore {
+  // Every callback reads an oid's links: built once, prepared per connection (prepared.ts).
+  const linksOfOid = precompiled('links-of-oid', db.selectFrom('account_links').selectAll().where('esia_oid', '=', '').orderBy('created_at').orderBy('profile_id'));
   return {
     async linksOf(esiaOid) {
-      const rows = await db.selectFrom('account_links').selectAll().where('esia_oid', '=', esiaOid).orderBy('created_at').orderBy('profile_id').execute();
+      const { rows } = await db.executeQuery(linksOfOid([esiaOid]));
       return rows.map(toLink);
     },
 
