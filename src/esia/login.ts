@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { EsiaConfig } from '../config/esia.js';
-import { randomId, safeEqual } from '../crypto/random.js';
+import { randomId } from '../crypto/random.js';
 import type { Interaction, LoginStarter } from '../oidc/interaction.js';
 import { jsonState, type StateStore } from '../store/state-store.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -12,8 +12,8 @@ import { UUID_PATTERN } from './protocol.js';
 
 /**
  * The ESIA leg of a login (docs/esia.md, "The login, on the wire"): start() parks a PendingLogin under a fresh UUID state
- * and returns the signed ESIA URL; complete() checks the browser binding, then takes the
- * pending login exactly once, and turns the callback into a person or a typed failure.
+ * and returns the signed ESIA URL; complete() takes the pending login exactly once, and only for
+ * the browser bound to it, and turns the callback into a person or a typed failure.
  */
 export const PENDING_LOGIN_TTL_MS = 10 * 60_000;
 
@@ -88,18 +88,14 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
     },
 
     /**
-     * The callback, as flat steps: findPendingLogin → assertBoundToBrowser → takePendingLogin →
-     * assertNoEsiaError → completeAtEsia. The binding is checked before the take, so a callback
-     * from another browser carrying a stolen state cannot burn the real browser's login.
+     * The callback, as flat steps: takeBoundPendingLogin → assertNoEsiaError → completeAtEsia.
+     * The pending login is taken only if this browser is bound to it, in one atomic step, so a
+     * callback from another browser carrying a stolen state cannot burn the real browser's login.
      * A LoginStateError means we cannot tie the callback to a login; an EsiaError carries the
      * pending login so the interaction can be failed properly.
      */
     async complete(input: { state?: string | undefined; code?: string | undefined; error?: string | undefined; errorDescription?: string | undefined; boundInteractionIds: readonly string[] }): Promise<{ pending: PendingLogin; person: EsiaPerson }> {
-      const esiaState = validState(input.state);
-      const found = await findPendingLogin(esiaState);
-      // The browser's cookie must list this login's interaction (it may list other tabs' too).
-      if (!input.boundInteractionIds.some((id) => safeEqual(id, found.interactionId))) throw new LoginStateError('cookie_mismatch', found.interactionId);
-      const pending = await takePendingLogin(esiaState, found);
+      const pending = await takeBoundPendingLogin(validState(input.state), input.boundInteractionIds);
       if (input.error || !input.code) {
         throw new EsiaLoginFailure(pending, input.error || input.errorDescription ? translateEsiaError({ error: input.error, description: input.errorDescription }) : new EsiaError('bad_response', 'callback without code or error'));
       }
@@ -123,16 +119,16 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
     return parsed.data;
   }
 
-  /** A look only: nothing is consumed until the browser is known to be the right one. */
-  async function findPendingLogin(esiaState: string): Promise<PendingLogin> {
-    return parsePending(await store.get<unknown>(esiaKeys.pendingLogin(esiaState)), esiaState);
-  }
-
-  /** The atomic take-once: of two callbacks of the same browser racing, only one gets it. */
-  async function takePendingLogin(esiaState: string, found: PendingLogin): Promise<PendingLogin> {
-    const taken = parsePending(await store.take<unknown>(esiaKeys.pendingLogin(esiaState)), esiaState);
-    if (taken.interactionId !== found.interactionId) throw new LoginStateError('unknown_state');
-    return taken;
+  /**
+   * The atomic take-once, only for a browser whose cookie lists this login's interaction (it
+   * may list other tabs' too): of two callbacks of the same browser racing, only one gets it;
+   * another browser's callback gets cookie_mismatch and leaves it in place.
+   */
+  async function takeBoundPendingLogin(esiaState: string, boundInteractionIds: readonly string[]): Promise<PendingLogin> {
+    const answer = await store.takeIfOneOf<unknown>(esiaKeys.pendingLogin(esiaState), 'interactionId', boundInteractionIds);
+    const pending = parsePending(answer?.value ?? null, esiaState);
+    if (!answer?.taken) throw new LoginStateError('cookie_mismatch', pending.interactionId);
+    return pending;
   }
 }
 export type EsiaLogin = ReturnType<typeof createEsiaLogin>;

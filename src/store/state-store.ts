@@ -11,6 +11,13 @@ export interface StateStore {
   get(key: string): Promise<string | null>;
   /** Reads and deletes in one atomic step: of many concurrent takers exactly one gets the value. */
   take(key: string): Promise<string | null>;
+  /**
+   * Takes key only if its value, a JSON object, has a string `field` equal to one of `candidates`,
+   * in one atomic step; either way the value comes back (null when absent), with `taken` saying
+   * whether this call removed it. Of many concurrent takers at most one gets `taken: true`.
+   * One round trip where a look followed by take() needed two.
+   */
+  takeIfOneOf(key: string, field: string, candidates: readonly string[]): Promise<{ value: string; taken: boolean } | null>;
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;
@@ -56,6 +63,10 @@ export function jsonState(store: StateStore) {
     async take<T>(key: string): Promise<T | null> {
       const raw = await store.take(key);
       return raw === null ? null : (JSON.parse(raw) as T);
+    },
+    async takeIfOneOf<T>(key: string, field: string, candidates: readonly string[]): Promise<{ value: T; taken: boolean } | null> {
+      const answer = await store.takeIfOneOf(key, field, candidates);
+      return answer === null ? null : { value: JSON.parse(answer.value) as T, taken: answer.taken };
     },
   };
 }

@@ -29,6 +29,34 @@ export function stateStoreContract(t: Test, store: StateStore): void {
     t.equal(await store.ttl('short'), null);
   });
 
+  t.test('takeIfOneOf: taken only when the field matches a candidate, the value back either way', async (t) => {
+    const value = JSON.stringify({ interactionId: 'i-2', other: 'x' });
+    t.equal(await store.takeIfOneOf('bound', 'interactionId', ['i-2']), null, 'absent: null');
+    await store.put('bound', value, 10_000);
+    t.same(await store.takeIfOneOf('bound', 'interactionId', ['i-1', 'i-3']), { value, taken: false }, 'no candidate matches');
+    t.same(await store.takeIfOneOf('bound', 'interactionId', []), { value, taken: false }, 'no candidates');
+    t.same(await store.takeIfOneOf('bound', 'other', ['i-2']), { value, taken: false }, 'another field');
+    t.same(await store.takeIfOneOf('bound', 'missing', ['i-2']), { value, taken: false }, 'an absent field');
+    t.equal(await store.get('bound'), value, 'still there');
+    t.same(await store.takeIfOneOf('bound', 'interactionId', ['i-1', 'i-2']), { value, taken: true }, 'one candidate matches');
+    t.equal(await store.get('bound'), null, 'gone');
+    for (const odd of ['not json', '[1]', '{"interactionId":2}', 'null']) {
+      await store.put('odd', odd, 10_000);
+      t.same(await store.takeIfOneOf('odd', 'interactionId', ['2']), { value: odd, taken: false }, `${odd}: not taken`);
+    }
+    await store.put('cyrillic', JSON.stringify({ interactionId: 'и', name: 'Иванов' }), 10_000);
+    t.same(await store.takeIfOneOf('cyrillic', 'interactionId', ['и']), { value: JSON.stringify({ interactionId: 'и', name: 'Иванов' }), taken: true }, 'UTF-8 kept');
+  });
+
+  t.test('takeIfOneOf: of 50 concurrent takers exactly one takes it', async (t) => {
+    const value = JSON.stringify({ interactionId: 'i' });
+    await store.put('race', value, 10_000);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => store.takeIfOneOf('race', 'interactionId', ['i'])));
+    t.equal(answers.filter((a) => a?.taken).length, 1, 'one taker');
+    t.ok(answers.every((a) => a === null || a.value === value), 'the others saw it or nothing');
+    t.equal(await store.get('race'), null);
+  });
+
   t.test('take-once: of 50 concurrent takers exactly one wins', async (t) => {
     for (let round = 0; round < 3; round++) {
       await store.put(`code-${round}`, `value-${round}`, 10_000);

@@ -46,6 +46,14 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       entries.delete(key);
       return entry?.value ?? null;
     },
+    async takeIfOneOf(key, field, candidates) {
+      const entry = live(key);
+      if (!entry) return null;
+      const own = fieldOf(entry.value, field);
+      const taken = typeof own === 'string' && candidates.includes(own);
+      if (taken) entries.delete(key);
+      return { value: entry.value, taken };
+    },
     async delete(key) {
       entries.delete(key);
     },
@@ -84,4 +92,13 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       entries.clear();
     },
   };
+}
+
+function fieldOf(json: string, field: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>)[field] : undefined;
+  } catch {
+    return undefined;
+  }
 }

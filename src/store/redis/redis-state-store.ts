@@ -26,6 +26,23 @@ for i = 1, #KEYS do
 end
 return counts`;
 
+// GET, and DEL when the JSON value's string field ARGV[1] is one of ARGV[2..]: {1|0, value}, or
+// nil when absent. Lua 5.1 interns its strings, so == compares references, not contents: no
+// timing to learn a candidate by.
+const TAKE_IF_ONE_OF = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local ok, decoded = pcall(cjson.decode, value)
+if ok and type(decoded) == 'table' and type(decoded[ARGV[1]]) == 'string' then
+  for i = 2, #ARGV do
+    if decoded[ARGV[1]] == ARGV[i] then
+      redis.call('DEL', KEYS[1])
+      return {1, value}
+    end
+  end
+end
+return {0, value}`;
+
 const shas = new Map<string, string>();
 const scriptSha = (script: string) => {
   let sha = shas.get(script);
@@ -92,6 +109,10 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     },
     async take(key) {
       return run(() => redis.getdel(key));
+    },
+    async takeIfOneOf(key, field, candidates) {
+      const answer = (await run(() => evalScript(TAKE_IF_ONE_OF, [key], [field, ...candidates]))) as [number, string] | null;
+      return answer === null ? null : { value: answer[1], taken: answer[0] === 1 };
     },
     async delete(key) {
       await run(() => redis.del(key));
