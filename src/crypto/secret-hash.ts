@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Client secrets are stored as SHA-256, not scrypt: the broker generates them (32 random
@@ -18,10 +18,27 @@ export function isClientSecretHash(value: string): boolean {
   return /^sha256:[A-Za-z0-9_-]{43}$/.test(value);
 }
 
+/**
+ * Stored hashes decoded once (a client's hash is checked on every call it makes), valid ones
+ * only; bounded, the oldest going first, like any cache keyed by what the store holds.
+ */
+const decodedHashes = new Map<string, Buffer>();
+const MAX_DECODED_HASHES = 10_000;
+
+function decodedHash(storedHash: string): Buffer | undefined {
+  let expected = decodedHashes.get(storedHash);
+  if (expected) return expected;
+  if (!isClientSecretHash(storedHash)) return undefined;
+  expected = Buffer.from(storedHash.slice(PREFIX.length), 'base64url');
+  if (decodedHashes.size >= MAX_DECODED_HASHES) decodedHashes.delete(decodedHashes.keys().next().value as string);
+  decodedHashes.set(storedHash, expected);
+  return expected;
+}
+
 /** Constant-time check of a presented secret against its stored hash. */
 export function verifyClientSecret(presented: string, storedHash: string): boolean {
-  if (!isClientSecretHash(storedHash)) return false;
-  const expected = Buffer.from(storedHash.slice(PREFIX.length), 'base64url');
-  const actual = createHash('sha256').update(presented, 'utf8').digest();
-  return timingSafeEqual(expected, actual);
+  const expected = decodedHash(storedHash);
+  if (!expected) return false;
+  // One-shot hash: no Hash object per call (the largest cost of this check under load).
+  return timingSafeEqual(expected, hash('sha256', presented, 'buffer'));
 }

@@ -34,7 +34,8 @@ export async function verifyAccessToken(ctx: OidcContext, token: string): Promis
   const [revoked, family] = await Promise.all([isAccessTokenRevoked(ctx, jti), ctx.families.findFamily(familyOfJti(jti))]);
   if (revoked) throw new InvalidToken('the access token has been revoked');
   await assertGrantStands(ctx, family);
-  return { ...claims };
+  // The remembered claims themselves, frozen (no copy per call): introspection keys its answer on them.
+  return claims;
 }
 
 /**
@@ -70,7 +71,8 @@ function signedClaims(ctx: OidcContext, keys: VerificationKey[], token: string):
   }
   const parsed = accessTokenClaims.safeParse(payload);
   if (!parsed.success) throw new InvalidToken('the access token is not valid');
-  const claims: AccessTokenClaims = { ...payload, ...parsed.data };
+  const claims: AccessTokenClaims = Object.freeze({ ...payload, ...parsed.data });
+  if (claims.cnf) Object.freeze(claims.cnf);
   if (!checked) checkedTokens.set(keys, (checked = new Map()));
   if (checked.size >= MAX_CHECKED_TOKENS) checked.delete(checked.keys().next().value as string);
   checked.set(token, claims);

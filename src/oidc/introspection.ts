@@ -44,6 +44,23 @@ async function find(ctx: OidcContext, token: string): Promise<Found> {
 }
 
 /**
+ * The answer for an active access token, built once per remembered (frozen) claims object: a
+ * backend introspects the same token on every API call. Its standing is still checked each time.
+ */
+const activeAnswers = new WeakMap<AccessTokenClaims, Readonly<Record<string, unknown>>>();
+
+function activeAnswer(claims: AccessTokenClaims): Readonly<Record<string, unknown>> {
+  let answer = activeAnswers.get(claims);
+  if (!answer) {
+    const { jti: _jti, ...visible } = claims;
+    // RFC 9449 §6.2: a bound token introspects as token_type DPoP with its cnf.jkt (in visible).
+    answer = Object.freeze({ ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' });
+    activeAnswers.set(claims, answer);
+  }
+  return answer;
+}
+
+/**
  * POST /introspect (RFC 7662): requireToken → find → assertCallerMayKnow. A client learns only
  * about tokens issued to it or meant for it (its client_id in aud); anything else is inactive.
  */
@@ -53,9 +70,7 @@ export async function introspect(ctx: OidcContext, caller: Client, token: string
   if (found?.kind === 'access') {
     const { claims } = found;
     if (claims.client_id !== caller.clientId && !audiences(claims).includes(caller.clientId)) return { active: false };
-    const { jti: _jti, ...visible } = claims;
-    // RFC 9449 §6.2: a bound token introspects as token_type DPoP with its cnf.jkt (in visible).
-    return { ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' };
+    return activeAnswer(claims);
   }
   if (found?.kind !== 'refresh' || !found.active || found.family.clientId !== caller.clientId) return { active: false };
   // A refresh token whose grant fell (unlinked, deactivated, region off) is inactive, like its access tokens.

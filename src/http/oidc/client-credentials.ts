@@ -66,5 +66,7 @@ function basicCredentials(header: string | undefined): PresentedCredentials['bas
 }
 
 function formDecode(value: string): string {
+  // Most ids and secrets are plain (base64url, uuid): nothing to decode.
+  if (!value.includes('%') && !value.includes('+')) return value;
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }

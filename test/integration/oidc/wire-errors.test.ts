@@ -403,6 +403,37 @@ t.test('/userinfo, /introspect and /revoke refusals', async (t) => {
   t.equal(unknownToken.status, 200, 'revoking an unknown token is not an error (RFC 7009 §2.2)');
 });
 
+t.test('/introspect: the same token answered again byte for byte the same, refused once revoked; Basic credentials form-decoded', async (t) => {
+  // A client id that must be form-encoded in the Basic header (RFC 6749 §2.3.1): ':' and a space sent as '+'.
+  const spaced = await registerClient(broker.deps, { clientId: `client:${randomBytes(3).toString('hex')} x` });
+  const spacedBasic = `Basic ${Buffer.from(`${encodeURIComponent(spaced.clientId).replace(/%20/g, '+')}:${encodeURIComponent(spaced.secret)}`).toString('base64')}`;
+  const code = await getCode(diary);
+  const issued = (await token({ grant_type: 'authorization_code', code, redirect_uri: diary.redirectUri })).body;
+  const access = issued['access_token']!;
+  const introspect = (authorization: string) =>
+    fetch(`${broker.url}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization }, body: new URLSearchParams({ token: access }) });
+  const answers = [];
+  for (let i = 0; i < 3; i += 1) {
+    const response = await introspect(basic(diary));
+    answers.push({ status: response.status, type: response.headers.get('content-type'), cache: response.headers.get('cache-control'), text: await response.text() });
+  }
+  t.same(answers[1], answers[0], 'the second answer is the first');
+  t.same(answers[2], answers[0], 'and so is the third');
+  t.equal(answers[0]!.status, 200);
+  t.equal(answers[0]!.type, 'application/json; charset=utf-8');
+  t.equal(answers[0]!.cache, 'no-store');
+  const body = JSON.parse(answers[0]!.text) as Record<string, unknown>;
+  t.match(body, { active: true, token_type: 'Bearer', client_id: diary.clientId, sub: profileId, iss: broker.url });
+  t.notOk('jti' in body, 'the jti stays ours');
+  const userinfo = await fetch(`${broker.url}/userinfo`, { headers: { authorization: `Bearer ${access}` } });
+  t.equal(userinfo.status, 200, 'userinfo takes the token the introspections remembered');
+  t.same(await (await introspect(spacedBasic)).json(), { active: false }, 'a client named with form-encoded characters authenticates, and learns nothing of a foreign token');
+  t.equal((await introspect(`Basic ${Buffer.from(`${encodeURIComponent(spaced.clientId)}:wrong`).toString('base64')}`)).status, 401, 'its wrong secret is refused');
+  const revoked = await fetch(`${broker.url}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(diary) }, body: new URLSearchParams({ token: access }) });
+  t.equal(revoked.status, 200);
+  t.same(await (await introspect(basic(diary))).json(), { active: false }, 'revoked: inactive, whatever was answered before');
+});
+
 t.test('/introspect refuses a public client (401 invalid_client), /revoke takes one: as discovery says', async (t) => {
   const publicClient = await registerClient(broker.deps, { authMethod: 'none' });
   const { verifier, challenge } = pkce();

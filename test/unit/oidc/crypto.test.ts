@@ -38,3 +38,17 @@ t.test('client secrets are stored as sha256 and checked in constant time', async
   t.notOk(verifyClientSecret('', hash));
   t.notOk(verifyClientSecret(secret, 'plain-text-not-a-hash'), 'a malformed stored value never matches');
 });
+
+t.test('client secret checks stay right when stored hashes are remembered decoded', async (t) => {
+  const [a, b] = ['a-secret-of-at-least-32-characters-aaaa', 'b-secret-of-at-least-32-characters-bbbb'];
+  const [hashA, hashB] = [hashClientSecret(a), hashClientSecret(b)];
+  for (let i = 0; i < 3; i += 1) {
+    t.ok(verifyClientSecret(a, hashA), `a against its own hash, call ${i + 1}`);
+    t.ok(verifyClientSecret(b, hashB), `b against its own hash, call ${i + 1}`);
+    t.notOk(verifyClientSecret(a, hashB), 'a against b\'s hash');
+    t.notOk(verifyClientSecret(b, hashA), 'b against a\'s hash');
+  }
+  t.notOk(verifyClientSecret('sha256:', 'sha256:'), 'a hash without a digest, twice');
+  t.notOk(verifyClientSecret('sha256:', 'sha256:'));
+  t.ok(verifyClientSecret('пароль-не-ascii-и-достаточно-длинный-для-проверки', hashClientSecret('пароль-не-ascii-и-достаточно-длинный-для-проверки')), 'UTF-8 secrets hash as UTF-8');
+});
