@@ -112,7 +112,7 @@ await new Promise<void>((resolve, reject) => {
         const minute: Minute = { ...message, logins: tally.ok, loginFailures: tally.failed, login, loginKinds, driverLoop: driver, rssMb: m.rssMb, heapMb: m.heapMb, brokerLoop: m.loop };
         perMinute[message.index] = minute;
         process.stderr.write(
-          `minute ${message.index + 1}: ${message.answers} answers (${message.failed} failed), p50 ${message.all.p50} ms, p99 ${message.all.p99} ms` +
+          `minute ${message.index + 1}: ${message.answers} answers (${message.failed} failed), p50 ${message.all.p50} ms, p99 ${message.all.p99} ms, sent late by p99 ${message.lateness.p99} ms` +
             ` (${Object.entries(message.kinds).map(([kind, s]) => `${kind} ${s.p99}`).join(', ')}), ${tally.ok} logins (steps p99 ${login.p99} ms),` +
             ` event-loop delay p99: generator ${message.loop.p99} ms, broker ${m.loop.p99} ms; generator CPU ${message.cpuPercent}%, RSS ${m.rssMb} MB, heap ${m.heapMb} MB\n`,
         );
@@ -150,11 +150,11 @@ const refusals = Object.entries(done!.refusals);
 const lines = [
   `## Soak (\`bench/soak.ts\`) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine.`,
-  `${max === undefined ? `Rate given: ${rate}/s` : `Flat out ${Math.round(max)} answers/s`} (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Load generator in its own process (bench/soak/generator.ts: nothing else on its event loop); the ESIA emulator and the login driver in a third. Latency from when each request was due. Event-loop delay: monitorEventLoopDelay at 10 ms resolution, the generator's own and the broker's (prom-client's, from /metrics), p99 / max per minute.`,
+  `${max === undefined ? `Rate given: ${rate}/s` : `Flat out ${Math.round(max)} answers/s`} (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Load generator in its own process (bench/soak/generator.ts: nothing else on its event loop); the ESIA emulator and the login driver in a third. Latency from when each request was due. Event-loop delay: monitorEventLoopDelay at 10 ms resolution, the generator's own and the broker's (prom-client's, from /metrics), p99 / max per minute. Sent late by: how long after its due time each request left the generator (p50 / p99), the generator's own share of the latency.`,
   '',
-  '| minute | answers | failed | p50 | p99 | logins | generator loop delay | broker loop delay | generator CPU | RSS | heap |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...minuteRows.map((m) => `| ${m.index + 1} | ${m.answers} | ${m.failed + m.loginFailures} | ${m.all.p50} ms | ${m.all.p99} ms | ${m.logins} | ${m.loop.p99} / ${m.loop.max} ms | ${m.brokerLoop.p99} / ${m.brokerLoop.max} ms | ${m.cpuPercent}% | ${m.rssMb} MB | ${m.heapMb} MB |`),
+  '| minute | answers | failed | p50 | p99 | sent late by | logins | generator loop delay | broker loop delay | generator CPU | RSS | heap |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...minuteRows.map((m) => `| ${m.index + 1} | ${m.answers} | ${m.failed + m.loginFailures} | ${m.all.p50} ms | ${m.all.p99} ms | ${m.lateness.p50} / ${m.lateness.p99} ms | ${m.logins} | ${m.loop.p99} / ${m.loop.max} ms | ${m.brokerLoop.p99} / ${m.brokerLoop.max} ms | ${m.cpuPercent}% | ${m.rssMb} MB | ${m.heapMb} MB |`),
   '',
   'Per kind, p50 / p99 in ms (login steps: closed loop, timed in the login driver\'s process, not part of the p99 above):',
   '',
@@ -164,7 +164,7 @@ const lines = [
   `| whole run | ${tokenKinds.map((k) => cell(whole.kinds[k])).join(' | ')} | ${cell(loginSteps.whole.summary().all)} | ${stepKinds.map((k) => cell(loginSteps.whole.summary().kinds[k])).join(' | ')} |`,
   '',
   ...(refusals.length ? [`Refused: ${refusals.map(([k, n]) => `${k} × ${n}`).join(', ')}.`] : []),
-  `Event-loop delay, worst minute's p99 (max): generator ${loops.generator.p99} ms (${loops.generator.max} ms), broker ${loops.broker.p99} ms (${loops.broker.max} ms), login driver ${loops.driver.p99} ms (${loops.driver.max} ms).`,
+  `Sent late by (whole run): p50 ${done!.lateness.p50} ms, p99 ${done!.lateness.p99} ms, max ${done!.lateness.max} ms. Event-loop delay, worst minute's p99 (max): generator ${loops.generator.p99} ms (${loops.generator.max} ms), broker ${loops.broker.p99} ms (${loops.broker.max} ms), login driver ${loops.driver.p99} ms (${loops.driver.max} ms).`,
   `Whole run: p50 ${all.p50} ms, p99 ${all.p99} ms (target < 25 ms: ${all.p99 < 25 ? 'met' : 'NOT met'}); ${failed} failed; ${steady.length < 2 ? 'memory not judged (it takes 3 minutes or more)' : `memory ${memoryFlat ? 'flat' : 'NOT flat'} (minute 2 → last: RSS ${first?.rssMb} → ${last?.rssMb} MB, heap ${first?.heapMb} → ${last?.heapMb} MB)`}${done!.skippedRefresh ? `; ${done!.skippedRefresh} refreshes found every chain busy and introspected instead` : ''}.`,
   '',
 ];

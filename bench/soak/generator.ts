@@ -27,6 +27,8 @@ export interface MinuteReport {
   failed: number;
   all: Percentiles;
   kinds: Record<string, Percentiles>;
+  /** How late each request left this process after it was due (part of its latency, the generator's share). */
+  lateness: Percentiles;
   /** This process's event-loop delay over the minute (monitorEventLoopDelay, 10 ms resolution). */
   loop: Percentiles;
   /** This process's CPU over the minute, % of one core. */
@@ -37,7 +39,7 @@ export type Report =
   | { type: 'probe'; max: number; refusals: Record<string, number> }
   | { type: 'soaking'; rate: number }
   | MinuteReport
-  | { type: 'done'; whole: { all: Percentiles; kinds: Record<string, Percentiles> }; refusals: Record<string, number>; skippedRefresh: number };
+  | { type: 'done'; whole: { all: Percentiles; kinds: Record<string, Percentiles> }; lateness: Percentiles; refusals: Record<string, number>; skippedRefresh: number };
 
 const report = (message: Report) => process.send!(message);
 
@@ -112,6 +114,7 @@ interface Minute {
   answers: number;
   failed: number;
   latencies: KindLatencies;
+  lateness: KindLatencies;
   /** Requests due in this minute still waiting for their answer. */
   pending: number;
   closed: boolean;
@@ -120,8 +123,9 @@ interface Minute {
   cpuPercent?: number;
 }
 const whole = new KindLatencies();
+const wholeLateness = new KindLatencies();
 const minutes: Minute[] = [];
-const minuteAt = (index: number) => (minutes[index] ??= { index, answers: 0, failed: 0, latencies: new KindLatencies(), pending: 0, closed: false, reported: false });
+const minuteAt = (index: number) => (minutes[index] ??= { index, answers: 0, failed: 0, latencies: new KindLatencies(), lateness: new KindLatencies(), pending: 0, closed: false, reported: false });
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 let cpu = process.cpuUsage();
@@ -131,7 +135,7 @@ let cpuAt = performance.now();
 function reportIfComplete(minute: Minute) {
   if (!minute.closed || minute.pending > 0 || minute.reported) return;
   minute.reported = true;
-  report({ type: 'minute', index: minute.index, answers: minute.answers, failed: minute.failed, ...minute.latencies.summary(), loop: minute.loop!, cpuPercent: minute.cpuPercent! });
+  report({ type: 'minute', index: minute.index, answers: minute.answers, failed: minute.failed, ...minute.latencies.summary(), lateness: minute.lateness.summary().all, loop: minute.loop!, cpuPercent: minute.cpuPercent! });
 }
 
 function close(minute: Minute) {
@@ -152,7 +156,8 @@ const end = started + orders.minutes * 60_000;
 let sent = 0;
 let closedMinutes = 0;
 const inFlight = new Set<Promise<void>>();
-const TICK_MS = 5;
+// 1 ms, not 5: a request due just after a tick waited for the next one, and each tick sent a burst.
+const TICK_MS = 1;
 
 // Open loop: every tick sends what is due by then; each request's latency runs from when it was due.
 await new Promise<void>((resolve) => {
@@ -163,6 +168,8 @@ await new Promise<void>((resolve) => {
       const dueAt = started + (sent / rate) * 1000;
       const minute = minuteAt(Math.floor((dueAt - started) / 60_000));
       minute.pending++;
+      minute.lateness.record('sent', now - dueAt);
+      wholeLateness.record('sent', now - dueAt);
       const p = one(MIX[sent % MIX.length]!)
         .then(({ kind, ok }) => {
           minute.answers++;
@@ -194,4 +201,4 @@ await Promise.all(inFlight);
 loop.disable();
 agent.destroy();
 // The parent disconnects once it has this: the channel then closes and this process exits.
-report({ type: 'done', whole: whole.summary(), refusals: Object.fromEntries(refusals), skippedRefresh });
+report({ type: 'done', whole: whole.summary(), lateness: wholeLateness.summary().all, refusals: Object.fromEntries(refusals), skippedRefresh });

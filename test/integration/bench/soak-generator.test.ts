@@ -53,6 +53,7 @@ t.test('the soak generator reports per kind, from its own process', async (t) =>
   t.same(Object.keys(minute.kinds).sort(), ['introspect', 'refresh', 'userinfo'], 'percentiles per kind');
   t.equal(minute.kinds['introspect']!.n + minute.kinds['userinfo']!.n + minute.kinds['refresh']!.n, minute.all.n);
   t.ok(minute.all.p99 >= minute.all.p50 && minute.all.p50 > 0);
+  t.ok(minute.lateness.n === minute.answers && minute.lateness.max >= minute.lateness.p99, 'how late each request left the generator');
   t.ok(minute.loop.n > 0 && minute.loop.max > 0, "the generator's own event-loop delay");
   const done = reports[2] as Extract<Report, { type: 'done' }>;
   t.equal(done.whole.all.n, minute.answers);
