@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EsiaConfig } from '../config/esia.js';
 import { randomId, safeEqual } from '../crypto/random.js';
+import { deadlineSignal } from './deadline-signal.js';
 import { EsiaError } from './errors.js';
 import type { EsiaHttp } from './http.js';
 import type { IdTokenVerifier } from './id-token.js';
@@ -47,13 +48,15 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
    * becomes 'unavailable' for the person but never reaches ESIA's circuit breaker.
    */
   async function sign(parts: { state: string; timestamp: string; code?: string }, deadline: number): Promise<Record<string, string>> {
-    const signal = AbortSignal.timeout(Math.max(deadline - now(), 0));
+    const { signal, clear } = deadlineSignal(deadline - now());
     try {
       return await beforeAbort(signParts(parts, signal), signal);
     } catch (error) {
       if (error instanceof EsiaError) throw error;
       if (signal.aborted) throw new EsiaError('unavailable', 'signing: deadline passed (the local signer is too slow)');
       throw new EsiaError('client_rejected', `signing failed: ${error instanceof Error ? error.message : 'error'}`);
+    } finally {
+      clear();
     }
   }
 

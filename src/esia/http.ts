@@ -1,5 +1,6 @@
 import type { Metrics } from '../metrics/metrics.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { deadlineSignal } from './deadline-signal.js';
 import { EsiaError, translateEsiaError } from './errors.js';
 import type { EsiaAnswer, EsiaFetch } from './transport.js';
 
@@ -28,16 +29,15 @@ export interface EsiaHttp {
 export function createEsiaHttp(deps: { fetch: EsiaFetch; breaker: CircuitBreaker; metrics?: Metrics | undefined; now?: () => number }): EsiaHttp {
   const now = deps.now ?? Date.now;
 
-  async function attempt(call: EsiaCall): Promise<EsiaAnswer> {
-    const remaining = call.deadline - now();
-    if (remaining <= 0) throw new EsiaError('unavailable', `${call.operation}: no time left`);
+  async function attempt(call: EsiaCall, signal: AbortSignal): Promise<EsiaAnswer> {
+    if (call.deadline - now() <= 0) throw new EsiaError('unavailable', `${call.operation}: no time left`);
     try {
       return await deps.fetch(call.url, {
         method: call.method,
         headers: { accept: 'application/json', ...call.headers },
         ...(call.body !== undefined ? { body: call.body } : {}),
         redirect: 'manual',
-        signal: AbortSignal.timeout(remaining),
+        signal,
       });
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
@@ -47,14 +47,14 @@ export function createEsiaHttp(deps: { fetch: EsiaFetch; breaker: CircuitBreaker
   }
 
   /** Only a network error (connection refused or reset) on an idempotent GET is tried again. */
-  async function send(call: EsiaCall): Promise<EsiaAnswer> {
+  async function send(call: EsiaCall, signal: AbortSignal): Promise<EsiaAnswer> {
     try {
-      return await attempt(call);
+      return await attempt(call, signal);
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
       if (call.method !== 'GET') throw error.translated();
       try {
-        return await attempt(call);
+        return await attempt(call, signal);
       } catch (again) {
         throw again instanceof NetworkError ? again.translated() : again;
       }
@@ -96,8 +96,10 @@ export function createEsiaHttp(deps: { fetch: EsiaFetch; breaker: CircuitBreaker
       // ('unavailable': network error, timeout, 5xx without a more precise ESIA code, a body
       // that never came) or ESIA up (it answered, even if with a refusal or a body we reject).
       let outage = true;
+      // Until the call's deadline, over the attempts and the body; cleared once it is in.
+      const deadline = deadlineSignal(call.deadline - now());
       try {
-        const response = await send(call);
+        const response = await send(call, deadline.signal);
         const body = await readJson(call, response);
         if (response.status >= 500) throw translateEsiaError({ ...errorFields(body), status: response.status });
         outage = false;
@@ -111,6 +113,7 @@ export function createEsiaHttp(deps: { fetch: EsiaFetch; breaker: CircuitBreaker
         observe(failure.failure);
         throw failure;
       } finally {
+        deadline.clear();
         if (outage) deps.breaker.failure();
         else deps.breaker.success();
       }

@@ -173,3 +173,28 @@ t.test('circuit breaker: a trial that never reports is given up after another co
   now += 1;
   t.equal(breaker.allow(), true, 'a lost trial does not hold the circuit open forever');
 });
+
+t.test("a call's deadline timer goes with its answer: nothing aborts later for nothing", async (t) => {
+  const signals: AbortSignal[] = [];
+  const fetch = (async (_url: string, init: { signal: AbortSignal }) => {
+    signals.push(init.signal);
+    return json(200, { ok: true });
+  }) as unknown as typeof globalThis.fetch;
+  const http = createEsiaHttp({ fetch, breaker: createCircuitBreaker({ threshold: 5, cooldownMs: 1000 }) });
+  t.same(await http.call(get(Date.now() + 50)), { ok: true });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.equal(signals.length, 1);
+  t.equal(signals[0]?.aborted, false, 'past the deadline, the answered call was not aborted');
+});
+
+t.test('the deadline still aborts a call that has no answer, as a timeout', async (t) => {
+  const fetch = ((_url: string, init: { signal: AbortSignal }) =>
+    new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason as Error)))) as unknown as typeof globalThis.fetch;
+  const http = createEsiaHttp({ fetch, breaker: createCircuitBreaker({ threshold: 5, cooldownMs: 1000 }) });
+  // The deadline's timer does not hold the process open (a real call's socket does): this one does.
+  const keepAlive = setTimeout(() => {}, 5000);
+  const failure = await failureOf(http.call(get(Date.now() + 50)));
+  clearTimeout(keepAlive);
+  t.equal(failure.failure, 'unavailable');
+  t.match(failure.message, /timed out/);
+});
