@@ -16,7 +16,8 @@ import { installOidcHttp } from './http/oidc/interaction-http.js';
 import { registerAuthorizeRoutes } from './http/routes/authorize.js';
 import { createLoginOutcomes } from './http/login/login-outcome.js';
 import { createRegionAdmission } from './http/login/region-admission.js';
-import { registerDiscoveryRoutes } from './http/routes/discovery.js';
+import { discoveryDocumentBody, registerDiscoveryRoutes } from './http/routes/discovery.js';
+import { createPublicDocumentsFastPath, type FastPathSwitch } from './http/public-documents-fast-path.js';
 import { registerAdminApi } from './http/admin/admin-api.js';
 import { registerIntrospectRoute } from './http/routes/introspect.js';
 import { registerLogoutRoute } from './http/routes/logout.js';
@@ -38,13 +39,27 @@ export interface BuildAppOptions {
   esiaPersonHandler?: EsiaPersonHandler;
   /** InteractionService.fail, for the back link on ESIA refusal pages. */
   interactions?: EsiaRoutesDeps['interactions'];
+  /** Discovery and JWKS before Fastify's lifecycle (on unless tracing is); tests flip it to compare, false: none. */
+  publicDocumentsFastPath?: FastPathSwitch | false;
 }
 
 /** The Fastify instance and its routes, registered explicitly in one place. */
 export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const genReqId = createRequestIds();
+  // Tracing wants a span per request, which only Fastify's hooks make.
+  const fastPath = deps.tracing.enabled || options.publicDocumentsFastPath === false
+    ? undefined
+    : createPublicDocumentsFastPath({
+        discovery: discoveryDocumentBody(deps.oidc.ctx.issuer),
+        jwks: () => deps.oidc.ctx.keys.publishedBodyAtHand(),
+        genReqId,
+        metrics: deps.metrics,
+        ...(options.publicDocumentsFastPath ? { toggle: options.publicDocumentsFastPath } : {}),
+      });
+  const serverFactory = fastPath ? fastPath.serverFactory(options.serverFactory) : options.serverFactory;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    genReqId: createRequestIds(),
+    genReqId,
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
     trustProxy: deps.config.server.trustProxy,
@@ -52,8 +67,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     requestTimeout: 30_000,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    ...(serverFactory ? { serverFactory } : {}),
   });
+  fastPath?.attach(app);
 
   installCommonHeaders(app);
   // No parsing hook: the few routes that read cookies parse them on first read (http/oidc/cookies.ts).

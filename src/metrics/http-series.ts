@@ -68,10 +68,15 @@ export function createHttpSeries(registry: Registry): (labels: HttpLabels) => Ht
       }
     },
   });
+  // One tally per series, however many callers ask for it (the fast path and the route hooks).
+  const series = new Map<string, HttpSeries>();
   return (labels) => {
+    const key = `${labels.route} ${labels.method} ${labels.status}`;
+    const known = series.get(key);
+    if (known) return known;
     const tally: Tally = { labels: Object.freeze({ ...labels }), count: 0, sum: 0, buckets: new Array<number>(BUCKETS.length + 1).fill(0) };
     tallies.push(tally);
-    return {
+    const one: HttpSeries = {
       observe(seconds) {
         tally.count += 1;
         tally.sum += seconds;
@@ -80,5 +85,7 @@ export function createHttpSeries(registry: Registry): (labels: HttpLabels) => Ht
         tally.buckets[i]! += 1;
       },
     };
+    series.set(key, one);
+    return one;
   };
 }
