@@ -77,36 +77,11 @@ t.test('refreshes that all read the token unused: one conditional write wins, th
   let read = 0;
   let allRead: () => void = () => undefined;
   const barrier = new Promise<void>((resolve) => (allRead = resolve));
-  const calls = { rotateUnused: [] as boolean[], rotate: [] as string[] };
-  const racing: OidcContext = {
-    ...ctx,
-    families: {
-      ...ctx.families,
-      // The first reads its grant from the grant cache (the broker just issued its token), the others the token from Postgres.
-      async findFamily(id) {
-        const found = await ctx.families.findFamily(id);
-        if (++read === N) allRead();
-        await barrier;
-        return found;
-      },
-      async findToken(hash) {
-        const found = await ctx.families.findToken(hash);
-        if (++read === N) allRead();
-        await barrier;
-        return found;
-      },
-      async rotateUnused(...args) {
-        const wrote = await ctx.families.rotateUnused(...args);
-        calls.rotateUnused.push(wrote);
-        return wrote;
-      },
-      async rotate(...args) {
-        const outcome = await ctx.families.rotate(...args);
-        calls.rotate.push(outcome.decision.action);
-        return outcome;
-      },
-    },
-  };
+  // The first reads its grant from the grant cache (the broker just issued its token), the others the token from Postgres.
+  const { ctx: racing, calls } = counted(async () => {
+    if (++read === N) allRead();
+    await barrier;
+  });
   const answers = await Promise.all(Array.from({ length: N }, () => refreshTokenGrant(racing, client, { refreshToken, scope: undefined, resource: [] })));
   t.same(calls.rotateUnused.sort(), [false, false, false, true], 'each tried the conditional write, one wrote');
   t.same(calls.rotate, ['grace', 'grace', 'grace'], 'the others took the locked rotation: the grace answer');
@@ -114,14 +89,19 @@ t.test('refreshes that all read the token unused: one conditional write wins, th
   t.equal((await tokenRows(familyId)).length, 2, 'written once');
 });
 
-/** The broker's own context with its family reads and writes counted. */
-function counted() {
+/** The broker's own context with its family reads and writes counted; afterRead runs after each token or family read. */
+function counted(afterRead: () => Promise<void> = async () => undefined) {
   const ctx = broker.deps.oidc.ctx;
   const calls = { findToken: 0, findFamily: 0, rotateUnused: [] as boolean[], rotate: [] as string[] };
+  const read = async <T>(found: Promise<T>): Promise<T> => {
+    const value = await found;
+    await afterRead();
+    return value;
+  };
   const families: OidcContext['families'] = {
     ...ctx.families,
-    findToken: (hash) => (calls.findToken++, ctx.families.findToken(hash)),
-    findFamily: (id) => (calls.findFamily++, ctx.families.findFamily(id)),
+    findToken: (hash) => (calls.findToken++, read(ctx.families.findToken(hash))),
+    findFamily: (id) => (calls.findFamily++, read(ctx.families.findFamily(id))),
     async rotateUnused(...args) {
       const wrote = await ctx.families.rotateUnused(...args);
       calls.rotateUnused.push(wrote);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createCircuitBreaker } from '../../../src/esia/circuit-breaker.js';
-import { EsiaError } from '../../../src/esia/errors.js';
 import { createEsiaHttp, type EsiaCall } from '../../../src/esia/http.js';
+import { failureOf } from '../../helpers/esia-failure.js';
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const refused = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
@@ -17,16 +17,6 @@ function scripted(...answers: Array<() => Promise<Response>>) {
     return next();
   }) as unknown as typeof globalThis.fetch;
   return { fetch, calls };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<EsiaError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EsiaError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 t.test('a network error on a GET is tried once more; on a POST it is not', async (t) => {

@@ -6,10 +6,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { createCircuitBreaker } from '../../../src/esia/circuit-breaker.js';
-import { EsiaError } from '../../../src/esia/errors.js';
 import { createEsiaHttp, MAX_BODY } from '../../../src/esia/http.js';
 import { bodyByteCap, createEsiaFetch } from '../../../src/esia/transport.js';
 import { scratchDir } from '../../helpers/emulator.js';
+import { failureOf } from '../../helpers/esia-failure.js';
 
 // The ESIA back channel's HTTP client (node:http with keep-alive), against real sockets: what
 // http.ts relies on (status, text, deadlines, resets, the body cap) and what fetch gave before.
@@ -44,16 +44,6 @@ const init = (method: 'GET' | 'POST', extra: { body?: string; headers?: Record<s
   redirect: 'manual' as const,
   signal: AbortSignal.timeout(extra.ms ?? 2000),
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<EsiaError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EsiaError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 t.test('status and text of GET and POST; headers and body as sent; the connection is reused', async (t) => {
   const server = await serve(t, (request, body, response) => json(response, request.method === 'POST' ? 400 : 200, { echo: body, path: request.url }));
