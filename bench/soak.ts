@@ -17,17 +17,19 @@ import type { MinuteReport, Orders, Report } from './soak/generator.js';
 // it delays; the generator's and the broker's event-loop delays are printed beside it, to tell
 // whose stall it was. Prints a line a minute and the verdicts: memory flat (the last minute's RSS
 // and heap within 10% + 8 MB of the second minute's) and p99 under 25 ms.
-// Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record]
+// Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record] [--node-arg=FLAG ...]
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
     rate: { type: 'string' },
     record: { type: 'boolean', default: false },
+    // Flags for the broker's node (e.g. --node-arg=--max-semi-space-size=32), to try V8 settings.
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const CHAINS = 32;
 const minutes = Number(args.minutes);
-const broker = await startBrokerSide({ logins: CHAINS });
+const broker = await startBrokerSide({ logins: CHAINS, nodeArgs: args['node-arg'] });
 const pid = broker.child.pid!;
 
 // The login steps' latency (closed loop, measured here, in the emulator's process): every
@@ -149,7 +151,7 @@ const refusals = Object.entries(done!.refusals);
 
 const lines = [
   `## Soak (\`bench/soak.ts\`) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine.`,
+  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine${args['node-arg'].length > 0 ? `, broker node flags ${args['node-arg'].join(' ')}` : ''}.`,
   `${max === undefined ? `Rate given: ${rate}/s` : `Flat out ${Math.round(max)} answers/s`} (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Load generator in its own process (bench/soak/generator.ts: nothing else on its event loop); the ESIA emulator and the login driver in a third. Latency from when each request was due. Event-loop delay: monitorEventLoopDelay at 10 ms resolution, the generator's own and the broker's (prom-client's, from /metrics), p99 / max per minute. Sent late by: how long after its due time each request left the generator (p50 / p99), the generator's own share of the latency.`,
   '',
   '| minute | answers | failed | p50 | p99 | sent late by | logins | generator loop delay | broker loop delay | generator CPU | RSS | heap |',
