@@ -57,14 +57,17 @@ if count <= 1 then redis.call('DEL', KEYS[1]) return 0 end
 return redis.call('DECR', KEYS[1])`;
 
 // Redis answered, but says it cannot serve now (loading, read-only replica, out of memory, …).
-const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/;
+// MOVED and ASK: a cluster's slot moved while a shard failed over; the client follows them for a
+// single command, but one that reaches us (seen from a pipelined batch during a failover) is the
+// same transient state, not a bug.
+const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b/;
 
 /**
  * ioredis' connection-level failures (refused, closed, not writeable while offline, command
  * timed out, retries exhausted) and Redis' "cannot serve now" replies are an outage; any other
  * reply error (WRONGTYPE, a bad script) is a bug and passes through unchanged.
  */
-function translated(error: unknown): unknown {
+export function translated(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   if (error.name === 'ReplyError' && !UNAVAILABLE_REPLIES.test(error.message)) return error;
   return new StoreUnavailable('redis', error.message.slice(0, 120), { cause: error });
