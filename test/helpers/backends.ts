@@ -86,3 +86,12 @@ export async function openFreshPostgres(): Promise<DatabaseHandle> {
     },
   };
 }
+
+/** A fresh database with the one client `c` and profile `p` that refresh-token families need; closed at t's end. */
+export async function openWithClientAndProfile(t: { teardown(fn: () => unknown): void }, backend: DatabaseBackend): Promise<DatabaseHandle> {
+  const handle = await backend.open();
+  t.teardown(() => handle.close());
+  await handle.db.insertInto('clients').values({ client_id: 'c', name: 'c', auth_method: 'none', redirect_uris: '[]', allowed_scopes: '["openid"]' }).execute();
+  await handle.db.insertInto('profiles').values({ id: 'p', login: 'p', last_name: 'Л', first_name: 'И', region: '38' }).execute();
+  return handle;
+}

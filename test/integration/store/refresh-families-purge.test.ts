@@ -1,14 +1,10 @@
 import t from 'tap';
-import { databaseBackends } from '../../helpers/backends.js';
+import { databaseBackends, openWithClientAndProfile } from '../../helpers/backends.js';
 import { createPostgresFamilyRepo } from '../../../src/store/postgres/refresh-tokens-repo.js';
 
 for (const backend of databaseBackends()) {
   t.test(`expired refresh-token families are purged, live ones kept: ${backend.name}`, async (t) => {
-    const handle = await backend.open();
-    t.teardown(() => handle.close());
-    const { db } = handle;
-    await db.insertInto('clients').values({ client_id: 'c', name: 'c', auth_method: 'none', redirect_uris: '[]', allowed_scopes: '["openid"]' }).execute();
-    await db.insertInto('profiles').values({ id: 'p', login: 'p', last_name: 'Л', first_name: 'И', region: '38' }).execute();
+    const { db } = await openWithClientAndProfile(t, backend);
     const repo = createPostgresFamilyRepo(db);
     const family = (id: string, expiresAt: Date) => ({ id, clientId: 'c', profileId: 'p', esiaOid: '1', level: 'standard' as const, authTime: 1_700_000_000, scope: ['openid'], resource: [], sessionSid: undefined, expiresAt });
     await repo.createFamily(family('old', new Date('2026-01-01T00:00:00Z')));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { databaseBackends } from '../../helpers/backends.js';
+import { databaseBackends, openWithClientAndProfile } from '../../helpers/backends.js';
 import { decideRotation } from '../../../src/oidc/refresh-tokens.js';
 import { createPostgresFamilyRepo } from '../../../src/store/postgres/refresh-tokens-repo.js';
 
@@ -11,11 +11,7 @@ const GRACE_MS = 5000;
 
 for (const backend of databaseBackends()) {
   t.test(`refresh rotation in the store: ${backend.name}`, async (t) => {
-    const handle = await backend.open();
-    t.teardown(() => handle.close());
-    const { db } = handle;
-    await db.insertInto('clients').values({ client_id: 'c', name: 'c', auth_method: 'none', redirect_uris: '[]', allowed_scopes: '["openid"]' }).execute();
-    await db.insertInto('profiles').values({ id: 'p', login: 'p', last_name: 'Л', first_name: 'И', region: '38' }).execute();
+    const { db } = await openWithClientAndProfile(t, backend);
     const repo = createPostgresFamilyRepo(db);
     let families = 0;
     /** A family with one unused token `<id>.0`; the token's expiry may differ from the family's. */
