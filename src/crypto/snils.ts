@@ -34,6 +34,18 @@ export function isValidSnils(value: string): boolean {
   return snilsChecksum(body) === Number(digits.slice(9));
 }
 
+/** A SNILS written any way inside a text: 11 digits, the groups split by dashes or spaces or not, not part of a longer number. */
+const SNILS_IN_TEXT = /(?<!\d)\d{3}[-\s]?\d{3}[-\s]?\d{3}[-\s]?\d{2}(?!\d)/g;
+
+/**
+ * The text with every valid SNILS in it (control number right, or issued before checksums)
+ * replaced by `mask`. For stores that keep free text someone typed (an admin's report filter,
+ * a caller's request id): a SNILS pasted into the wrong field must not be kept in clear.
+ */
+export function maskSnils(text: string, mask = '[snils]'): string {
+  return text.replace(SNILS_IN_TEXT, (found) => (isValidSnils(found) ? mask : found));
+}
+
 export interface SnilsFingerprint {
   /** HMAC-SHA256 of the 11 digits under SNILS_HMAC_KEY, hex. */
   hash: string;

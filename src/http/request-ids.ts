@@ -1,5 +1,6 @@
 import type { RawRequestDefaultExpression } from 'fastify';
 import { randomToken } from '../crypto/random.js';
+import { maskSnils } from '../crypto/snils.js';
 
 const CALLER_ID = /^[\w.-]{1,64}$/;
 
@@ -8,14 +9,15 @@ const CALLER_ID = /^[\w.-]{1,64}$/;
  * follows the request through), else this process's random prefix and a counter. The id only
  * correlates log lines, audit rows and answers, and callers choose their own anyway, so it
  * need not be unguessable; the 96-bit prefix keeps it unique across instances and restarts,
- * without a random UUID per request.
+ * without a random UUID per request. A caller's id that holds a SNILS (eleven digits fit the
+ * pattern) is not taken: it would reach every log line and audit row of the request.
  */
 export function createRequestIds(): (request: RawRequestDefaultExpression) => string {
   const prefix = `${randomToken(12)}.`;
   let next = 0;
   return (request) => {
     const given = request.headers['x-request-id'];
-    if (typeof given === 'string' && CALLER_ID.test(given)) return given;
+    if (typeof given === 'string' && CALLER_ID.test(given) && maskSnils(given) === given) return given;
     next += 1;
     return prefix + next.toString(36);
   };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createSnilsHasher, isValidSnils, snilsChecksum, snilsDigits } from '../../../src/crypto/snils.js';
+import { createSnilsHasher, isValidSnils, maskSnils, snilsChecksum, snilsDigits } from '../../../src/crypto/snils.js';
 import { KNOWN_SNILS, KNOWN_SNILS_DIGITS } from '../../fixtures/personal-data.js';
 
 t.test('the Irkutsk page «Например, 123-123-123 44»: the written forms of a SNILS', async (t) => {
@@ -50,4 +50,25 @@ t.test('keyed hash: stable, key-dependent, never for an invalid number, no clear
   t.notOk(fa.hash.includes(KNOWN_SNILS_DIGITS));
   t.equal(a('112-233-445 96'), undefined, 'a typo never hashes into someone else');
   t.throws(() => createSnilsHasher('short'));
+});
+
+t.test('maskSnils: every valid SNILS in a free text, however written, and nothing else', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['112-233-445 95', '[snils]'],
+    ['11223344595', '[snils]'],
+    ['112 233 445 95', '[snils]'],
+    ['112-233-445-95', '[snils]'],
+    ['112-233-445\u00a095', '[snils]'],
+    ['школа 112-233-445 95, Иркутск', 'школа [snils], Иркутск'],
+    ['x11223344595y', 'x[snils]y'],
+    ['a 112-233-445 95 b 112 233 445 95', 'a [snils] b [snils]'],
+    ['112-233-445 96', '112-233-445 96'],
+    ['1000299353', '1000299353'],
+    ['112233445951', '112233445951'],
+    ['911223344595', '911223344595'],
+    ['Лицей № 2', 'Лицей № 2'],
+    ['', ''],
+  ];
+  for (const [text, masked] of cases) t.equal(maskSnils(text), masked, JSON.stringify(text));
+  t.equal(maskSnils(KNOWN_SNILS, '*'), '*', 'mask is a parameter');
 });

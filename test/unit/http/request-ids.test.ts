@@ -16,3 +16,9 @@ t.test('request ids: the caller id when sane, else a per-process prefix and a co
   t.not(other(request()).split('.')[0], a.split('.')[0], 'another instance, another prefix');
   t.equal(one(request('x'.repeat(65))).split('.')[0], a.split('.')[0], 'too long: replaced');
 });
+
+t.test('a caller id that holds a SNILS is not taken: it would reach every log line and audit row', async (t) => {
+  const ids = createRequestIds();
+  for (const given of ['11223344595', '112-233-445-95', 'lb.11223344595', 'x_112-233-445-95']) t.not(ids(request(given)), given, given);
+  for (const given of ['11223344596', '1000299353', 'edge-112233445950']) t.equal(ids(request(given)), given, `${given}: no SNILS, kept`);
+});
