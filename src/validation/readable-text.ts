@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskSnils } from '../crypto/snils.js';
 
 /**
  * "Text Postgres can store and a person can read", the one check every free-text input passes
@@ -10,7 +11,9 @@ import { z } from 'zod';
  * - no lone UTF-16 surrogate (JSON's `\ud800`): not Unicode, it would be stored as U+FFFD;
  * - in `name`s (people, clients: shown on pages and in reports) no bidi embedding, override or
  *   isolate (U+202A–U+202E, U+2066–U+2069): U+202E makes «Иванов» display reversed (Trojan Source,
- *   CVE-2021-42574), so a name could impersonate another on a chooser or in a report.
+ *   CVE-2021-42574), so a name could impersonate another on a chooser or in a report;
+ * - in `name`s no SNILS: a number pasted into the wrong column or field would be kept and shown
+ *   in clear, where a SNILS is only ever kept as its keyed hash.
  */
 export type TextKind = 'line' | 'multiline' | 'name';
 
@@ -24,6 +27,7 @@ export const TEXT_PROBLEMS = {
   control: 'must not contain control characters',
   unicode: 'must be valid Unicode text',
   bidi: 'must not contain text-direction control characters (U+202A–U+202E, U+2066–U+2069)',
+  snils: 'must not hold a SNILS (a SNILS has its own field and is kept only as a keyed hash)',
 } as const;
 
 /** What is wrong with `value` as readable text of this kind, or undefined when nothing is. */
@@ -31,6 +35,7 @@ export function textProblem(value: string, kind: TextKind = 'line'): string | un
   if ((kind === 'multiline' ? CONTROL_BUT_WHITESPACE : CONTROL).test(value)) return TEXT_PROBLEMS.control;
   if (LONE_SURROGATE.test(value)) return TEXT_PROBLEMS.unicode;
   if (kind === 'name' && BIDI_CONTROL.test(value)) return TEXT_PROBLEMS.bidi;
+  if (kind === 'name' && maskSnils(value) !== value) return TEXT_PROBLEMS.snils;
   return undefined;
 }
 

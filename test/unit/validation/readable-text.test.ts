@@ -20,6 +20,9 @@ t.test('what readable text refuses, by kind', async (t) => {
     ['LRE U+202A', '\u202Aa', undefined, undefined, TEXT_PROBLEMS.bidi],
     ['RLI U+2067', 'a\u2067', undefined, undefined, TEXT_PROBLEMS.bidi],
     ['PDI U+2069', 'a\u2069', undefined, undefined, TEXT_PROBLEMS.bidi],
+    ['a SNILS', '112-233-445 95', undefined, undefined, TEXT_PROBLEMS.snils],
+    ['a SNILS in a name', 'Дневник 11223344595', undefined, undefined, TEXT_PROBLEMS.snils],
+    ['eleven digits, no SNILS', '112-233-445 96', undefined, undefined, undefined],
   ];
   for (const [name, value, line, multiline, person] of cases) {
     t.equal(textProblem(value), line, `${name}: line`);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Kysely } from 'kysely';
-import { ADMIN_TOKEN } from '../../helpers/admin.js';
+import { ADMIN_TOKEN, adminClient, csvFile } from '../../helpers/admin.js';
 import { startBroker } from '../../helpers/broker.js';
 import { dumpDatabase, snilsIn } from '../../helpers/store-dump.js';
 import { KNOWN_SNILS } from '../../fixtures/personal-data.js';
@@ -31,6 +31,23 @@ t.test('SNILS typed into admin inputs or a request id is masked in the audit tra
   ], 'the events are kept, the SNILS in them masked; a number that is no SNILS is kept');
   t.equal(events.at(-1)!.request_id, 'edge-1', 'a sane caller id is kept');
 
+  const rows = await dumpDatabase(broker.deps.database.db as unknown as Kysely<never>);
+  t.same(rows.filter((r) => snilsIn(r.row).length > 0).map((r) => r.table), [], 'no table holds a SNILS in clear');
+});
+
+t.test('a SNILS in a name is refused where the name would be kept: client names, imported people', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.close());
+  const { call } = adminClient(broker.url);
+  const client = await call<{ error: string; error_description: string }>('POST', '/admin/clients', { json: { client_id: 'typed-snils', client_name: `Дневник ${KNOWN_SNILS}`, redirect_uris: ['https://typed.example/cb'], regions: ['38'] } });
+  t.equal(client.status, 400);
+  t.match(client.body.error_description, /client_name: must not hold a SNILS/);
+  const imported = await call<{ summary: Record<string, number> }>('POST', '/admin/profiles/import', {
+    text: csvFile(['id', 'login', 'last_name', 'first_name', 'roles', 'school_ids', 'activated', 'region'], [['ts-1', 'ts.one', '11223344595', 'Иван', 'teacher', 'school-1', 'true', '38']]),
+  });
+  t.equal(imported.status, 200);
+  t.same(imported.body.summary, { total: 1, created: 0, updated: 0, unchanged: 0, rejected: 1 }, 'the row is rejected, nothing imported');
+  t.match(imported.text, /"field":"last_name","code":"bad_characters","message":"last_name: must not hold a SNILS/);
   const rows = await dumpDatabase(broker.deps.database.db as unknown as Kysely<never>);
   t.same(rows.filter((r) => snilsIn(r.row).length > 0).map((r) => r.table), [], 'no table holds a SNILS in clear');
 });
