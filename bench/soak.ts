@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -17,7 +17,10 @@ import type { MinuteReport, Orders, Report } from './soak/generator.js';
 // it delays; the generator's and the broker's event-loop delays are printed beside it, to tell
 // whose stall it was. Prints a line a minute and the verdicts: memory flat (the last minute's RSS
 // and heap within 10% + 8 MB of the second minute's) and p99 under 25 ms.
-// Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record] [--node-arg=FLAG ...]
+// Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record] [--node-arg=FLAG ...] [--timeline FILE]
+// --timeline FILE: the generator's answers per 100 ms (epoch ms, answers, slowest ms, over 25 ms),
+// FILE.logins each login step (epoch ms, ms, step) and FILE.broker the broker's stdout (with
+// --node-arg=--trace-gc, its GC pauses): to line the slow moments up with what caused them.
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '10' },
@@ -25,11 +28,14 @@ const { values: args } = parseArgs({
     record: { type: 'boolean', default: false },
     // Flags for the broker's node (e.g. --node-arg=--max-semi-space-size=32), to try V8 settings.
     'node-arg': { type: 'string', multiple: true, default: [] },
+    timeline: { type: 'string' },
   },
 });
 const CHAINS = 32;
 const minutes = Number(args.minutes);
-const broker = await startBrokerSide({ logins: CHAINS, nodeArgs: args['node-arg'] });
+const brokerStarted = Date.now();
+const broker = await startBrokerSide({ logins: CHAINS, nodeArgs: args['node-arg'], ...(args.timeline ? { stdout: `${args.timeline}.broker` } : {}) });
+const loginLines: string[] = [`# broker started ${brokerStarted} (epoch ms; --trace-gc times count from about then)`];
 const pid = broker.child.pid!;
 
 // The login steps' latency (closed loop, measured here, in the emulator's process): every
@@ -44,11 +50,35 @@ globalThis.fetch = async (input, init) => {
   const response = await plainFetch(input, init);
   const ms = performance.now() - t0;
   loginSteps.minute.record(step, ms);
+  if (args.timeline) loginLines.push(`${Math.round(performance.timeOrigin + t0)} ${ms.toFixed(1)} ${step}`);
   loginSteps.whole.record(step, ms);
   return response;
 };
 
-async function scrape(): Promise<{ rssMb: number; heapMb: number; loop: Percentiles }> {
+/** GC by kind since the broker started: pauses, their total and how many took over 10 ms (prom-client's nodejs_gc_duration_seconds). */
+type GcTally = Record<string, { n: number; ms: number; over10: number }>;
+let gcBefore: GcTally = {};
+function gcOf(body: string): GcTally {
+  const out: GcTally = {};
+  const value = (name: string, kind: string, extra = '') => Number(new RegExp(`^esia_broker_nodejs_gc_duration_seconds_${name}\\{${extra}kind="${kind}"\\} (\\S+)$`, 'm').exec(body)?.[1] ?? 0);
+  for (const kind of ['minor', 'major', 'incremental', 'weakcb']) {
+    const n = value('count', kind);
+    out[kind] = { n, ms: value('sum', kind) * 1000, over10: n - value('bucket', kind, 'le="0.01",') };
+  }
+  return out;
+}
+/** The GC pauses of one minute, e.g. `minor 412×/180 ms, major 3×/95 ms (2 over 10 ms)`. */
+function gcSince(now: GcTally): string {
+  const parts = Object.entries(now).flatMap(([kind, t]) => {
+    const b = gcBefore[kind] ?? { n: 0, ms: 0, over10: 0 };
+    const n = t.n - b.n;
+    return n > 0 ? [`${kind} ${n}×/${Math.round(t.ms - b.ms)} ms${t.over10 - b.over10 > 0 ? ` (${t.over10 - b.over10} over 10 ms)` : ''}`] : [];
+  });
+  gcBefore = now;
+  return parts.join(', ') || 'none';
+}
+
+async function scrape(): Promise<{ rssMb: number; heapMb: number; loop: Percentiles; gc: string }> {
   const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const body = await (await plainFetch(`${broker.url}/metrics`)).text();
   const metric = (name: string) => Number(new RegExp(`^esia_broker_${name} (\\S+)$`, 'm').exec(body)?.[1] ?? 0);
@@ -58,13 +88,14 @@ async function scrape(): Promise<{ rssMb: number; heapMb: number; loop: Percenti
     rssMb: Math.round(rss),
     heapMb: Math.round(metric('nodejs_heap_size_used_bytes') / 2 ** 20),
     loop: { n: 0, p50: seconds('nodejs_eventloop_lag_p50_seconds'), p99: seconds('nodejs_eventloop_lag_p99_seconds'), max: seconds('nodejs_eventloop_lag_max_seconds') },
+    gc: gcSince(gcOf(body)),
   };
 }
 
 const loadBefore = loadavg();
 const generator = fork(join(import.meta.dirname, 'soak', 'generator.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const exited = new Promise<number | null>((resolve) => generator.once('exit', resolve));
-const orders: Orders = { url: broker.url, basic: broker.basic, tokens: broker.tokens, minutes, ...(args.rate ? { rate: Number(args.rate) } : {}) };
+const orders: Orders = { url: broker.url, basic: broker.basic, tokens: broker.tokens, minutes, ...(args.rate ? { rate: Number(args.rate) } : {}), ...(args.timeline ? { timeline: args.timeline } : {}) };
 generator.send(orders);
 
 interface Minute extends MinuteReport {
@@ -116,7 +147,7 @@ await new Promise<void>((resolve, reject) => {
         process.stderr.write(
           `minute ${message.index + 1}: ${message.answers} answers (${message.failed} failed), p50 ${message.all.p50} ms, p99 ${message.all.p99} ms, sent late by p99 ${message.lateness.p99} ms` +
             ` (${Object.entries(message.kinds).map(([kind, s]) => `${kind} ${s.p99}`).join(', ')}), ${tally.ok} logins (steps p99 ${login.p99} ms),` +
-            ` event-loop delay p99: generator ${message.loop.p99} ms, broker ${m.loop.p99} ms; generator CPU ${message.cpuPercent}%, RSS ${m.rssMb} MB, heap ${m.heapMb} MB\n`,
+            ` event-loop delay p99: generator ${message.loop.p99} ms, broker ${m.loop.p99} ms; generator CPU ${message.cpuPercent}%, RSS ${m.rssMb} MB, heap ${m.heapMb} MB; broker GC ${m.gc}\n`,
         );
       });
       scrapes.push(scraped);
@@ -132,6 +163,7 @@ driverLoop.disable();
 globalThis.fetch = plainFetch;
 await new Promise((resolve) => setTimeout(resolve, 1500));
 await broker.close();
+if (args.timeline) writeFileSync(`${args.timeline}.logins`, loginLines.join('\n') + '\n');
 
 const whole = done!.whole;
 const all = whole.all;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
  * database and its own Redis key prefix. The ESIA emulator, and the seeding (client, profile,
  * `logins` whole logins), run here, in the load generator's process, and are idle under load.
  */
-export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string }): Promise<BrokerSide> {
+export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string; /** A file for the broker's stdout (e.g. --trace-gc lines); else dropped. */ stdout?: string }): Promise<BrokerSide> {
   process.env['DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await createTestDatabaseUrl();
   const keys = await sharedDevKeys();
@@ -86,7 +86,7 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.stdout ? openSync(options.stdout, 'w') : 'ignore', 'pipe'],
   });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));

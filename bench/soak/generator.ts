@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { send } from '../compare/load.js';
@@ -17,6 +18,8 @@ export interface Orders {
   /** Requests a second; when absent, half of what a 10-second closed-loop probe gets answered. */
   rate?: number;
   minutes: number;
+  /** Where to write the timeline: one line per 100 ms of due time (answers, slowest, over 25 ms), to line stalls up with GC or logins. */
+  timeline?: string;
 }
 
 export interface MinuteReport {
@@ -122,6 +125,14 @@ interface Minute {
   loop?: Percentiles;
   cpuPercent?: number;
 }
+/** Per 100 ms of due time: [answers, slowest ms, answers over 25 ms]; only when a timeline file is asked for. */
+const slots: Array<[number, number, number]> = [];
+function onTimeline(dueAt: number, latency: number) {
+  const slot = (slots[Math.floor((dueAt - started) / 100)] ??= [0, 0, 0]);
+  slot[0]++;
+  if (latency > slot[1]) slot[1] = latency;
+  if (latency > 25) slot[2]++;
+}
 const whole = new KindLatencies();
 const wholeLateness = new KindLatencies();
 const minutes: Minute[] = [];
@@ -177,6 +188,7 @@ await new Promise<void>((resolve) => {
           const latency = performance.now() - dueAt;
           minute.latencies.record(kind, latency);
           whole.record(kind, latency);
+          if (orders.timeline) onTimeline(dueAt, latency);
         })
         .catch(() => {
           minute.failed++;
@@ -198,6 +210,11 @@ await new Promise<void>((resolve) => {
 // A run of a fraction of a minute (a smoke run) closes its last minute here.
 for (; closedMinutes < minutes.length; closedMinutes++) close(minuteAt(closedMinutes));
 await Promise.all(inFlight);
+if (orders.timeline) {
+  // Wall-clock milliseconds, so the lines meet the broker's and the login driver's own clocks.
+  const at = (i: number) => Math.round(performance.timeOrigin + started + i * 100);
+  writeFileSync(orders.timeline, slots.map((s, i) => `${at(i)} ${s[0]} ${s[1].toFixed(1)} ${s[2]}`).join('\n') + '\n');
+}
 loop.disable();
 agent.destroy();
 // The parent disconnects once it has this: the channel then closes and this process exits.

@@ -71,7 +71,9 @@ function signedClaims(ctx: OidcContext, keys: VerificationKey[], token: string):
   }
   const parsed = accessTokenClaims.safeParse(payload);
   if (!parsed.success) throw new InvalidToken('the access token is not valid');
-  const claims: AccessTokenClaims = Object.freeze({ ...payload, ...parsed.data });
+  // Object.assign, not a spread: V8 gives a frozen object made by an (optimised) spread a hidden
+  // class of its own, so the 10,000 remembered tokens held 10,000 classes (10 MB) and more GC.
+  const claims: AccessTokenClaims = Object.freeze(Object.assign({}, payload, parsed.data));
   if (claims.cnf) Object.freeze(claims.cnf);
   if (!checked) checkedTokens.set(keys, (checked = new Map()));
   if (checked.size >= MAX_CHECKED_TOKENS) checked.delete(checked.keys().next().value as string);

@@ -54,7 +54,8 @@ function activeAnswer(claims: AccessTokenClaims): Readonly<Record<string, unknow
   if (!answer) {
     const { jti: _jti, ...visible } = claims;
     // RFC 9449 §6.2: a bound token introspects as token_type DPoP with its cnf.jkt (in visible).
-    answer = Object.freeze({ ...visible, active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' });
+    // Object.assign onto the rest object, not a spread literal, for the reason in access-tokens.ts.
+    answer = Object.freeze(Object.assign(visible, { active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' }));
     activeAnswers.set(claims, answer);
   }
   return answer;
