@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
  * database and its own Redis key prefix. The ESIA emulator, and the seeding (client, profile,
  * `logins` whole logins), run here, in the load generator's process, and are idle under load.
  */
-export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string; /** A file for the broker's stdout (e.g. --trace-gc lines); else dropped. */ stdout?: string }): Promise<BrokerSide> {
+export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string; /** A file for the broker's stdout (e.g. --trace-gc lines); else dropped. */ stdout?: string; /** The node binary that runs the broker (production's LTS); this process's by default. */ node?: string }): Promise<BrokerSide> {
   process.env['DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await createTestDatabaseUrl();
   const keys = await sharedDevKeys();
@@ -83,7 +83,7 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
   await createHarness(seeding.database).profile({ lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' });
   await seeding.close();
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', options.stdout ? openSync(options.stdout, 'w') : 'ignore', 'pipe'],
