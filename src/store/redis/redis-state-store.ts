@@ -57,9 +57,10 @@ if count <= 1 then redis.call('DEL', KEYS[1]) return 0 end
 return redis.call('DECR', KEYS[1])`;
 
 // Redis answered, but says it cannot serve now (loading, read-only replica, out of memory, …).
-// MOVED and ASK: a cluster's slot moved while a shard failed over; the client follows them for a
-// single command, but one that reaches us (seen from a pipelined batch during a failover) is the
-// same transient state, not a bug.
+// MOVED and ASK: a cluster's slot moved (a failover, a resharding). ioredis follows them for a
+// single command, but an auto-pipelined batch only when every command in it got the same error
+// (Pipeline.js fillResult); MOVED names the slot, so a batch spanning two slots gets each raw.
+// run() retries such a command once; one that meets MOVED again is the same transient state.
 const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b/;
 
 /**
@@ -72,6 +73,8 @@ export function translated(error: unknown): unknown {
   if (error.name === 'ReplyError' && !UNAVAILABLE_REPLIES.test(error.message)) return error;
   return new StoreUnavailable('redis', error.message.slice(0, 120), { cause: error });
 }
+
+const isRedirect = (error: unknown) => error instanceof Error && error.name === 'ReplyError' && /^(MOVED|ASK) /.test(error.message);
 
 export async function createRedisStateStore(options: RedisStateStoreOptions): Promise<StateStore> {
   const redis = await openRedisClient(options);
@@ -91,11 +94,22 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     }
   }
 
+  /**
+   * A command answered MOVED or ASK is sent once more after the slot map is refreshed: Redis
+   * answers a redirect instead of running the command (the slot is checked before), so even a
+   * write or a counter runs at most once. ioredis leaves the map stale when a batch fails so.
+   */
   async function run<T>(command: () => Promise<T>): Promise<T> {
     try {
       return await command();
     } catch (error) {
-      throw translated(error);
+      if (!cluster || !isRedirect(error)) throw translated(error);
+      try {
+        await new Promise<void>((resolve, reject) => cluster.refreshSlotsCache((failed) => (failed ? reject(failed) : resolve())));
+        return await command();
+      } catch (again) {
+        throw translated(again);
+      }
     }
   }
 

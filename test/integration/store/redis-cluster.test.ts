@@ -41,6 +41,44 @@ if (skip) {
     if (reserved.granted) t.same(await reserved.fail(), { locked: false, attemptsLeft: DEFAULT_LINK_LIMITS.perLogin - 1 });
   });
 
+  // ioredis batches the commands of one tick by node (auto-pipelining) and re-sends a batch that
+  // met MOVED only when every command got the very same error; MOVED names the slot, so a batch
+  // spanning two slots that moved away together failed with the raw MOVED (the CI's 500, later 503).
+  t.test('commands batched for two slots that moved to another primary are redirected, not failed', async (t) => {
+    const prefix = `test:${uniqueSuffix()}:`;
+    const store = await createRedisStateStore({ url: 'redis://127.0.0.1', keyPrefix: prefix, commandTimeoutMs: 2000, cluster: { nodes } });
+    t.teardown(() => store.close());
+    t.equal(await store.get('warm-up'), null, 'the client has its slot map');
+
+    const [from, to, other] = [...cluster.roles()].filter(([, r]) => r.role === 'master').map(([port]) => port);
+    // Two keys held by `from`, in different slots that hold no key yet (so they can move at once).
+    const picked: Array<{ key: string; slot: number }> = [];
+    for (let i = 0; picked.length < 2; i++) {
+      const key = `moved-${i}`;
+      const slot = Number(cluster.cli(from!, 'cluster', 'keyslot', prefix + key).trim());
+      const held = !cluster.cli(from!, 'get', prefix + key).startsWith('MOVED');
+      if (held && cluster.cli(from!, 'cluster', 'countkeysinslot', String(slot)).trim() === '0' && !picked.some((p) => p.slot === slot)) picked.push({ key, slot });
+    }
+    // The slots move as a resharding moves them: importing, migrating, then the new owner everywhere.
+    const idOf = (port: number) => cluster.cli(port, 'cluster', 'myid').trim();
+    for (const { slot } of picked) {
+      cluster.cli(to!, 'cluster', 'setslot', String(slot), 'importing', idOf(from!));
+      cluster.cli(from!, 'cluster', 'setslot', String(slot), 'migrating', idOf(to!));
+      for (const port of [to!, from!, other!]) cluster.cli(port, 'cluster', 'setslot', String(slot), 'node', idOf(to!));
+    }
+    // Every node (replicas by gossip) names the new owner, so a slot refresh learns it wherever it asks.
+    await until('every node knows the slots moved', () =>
+      picked.every(({ key, slot }) => cluster.ports.every((port) => port === to || cluster.cli(port, 'get', prefix + key).startsWith(`MOVED ${slot} 127.0.0.1:${to}`))),
+    );
+
+    // One tick: both go out in one batch to `from`, whose answer is MOVED twice, for two slots.
+    const [put, counted] = await Promise.allSettled([store.put(picked[0]!.key, 'one', 60_000), store.increment(picked[1]!.key, 60_000)]);
+    t.same([put.status, counted.status], ['fulfilled', 'fulfilled'], `both served by the new primary (${[put, counted].map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')).join('; ')})`);
+    t.equal(await store.get(picked[0]!.key), 'one');
+    t.equal(await store.increment(picked[1]!.key, 60_000), 2, 'the redirected increment counted once');
+    t.equal(cluster.cli(to!, 'get', prefix + picked[0]!.key).trim(), 'one', 'written on the new owner');
+  });
+
   t.test('a primary dies during logins: its replica takes over and logins go on', async (t) => {
     const env = await startFlowEnvironment({ env: { REDIS_URL: 'redis://127.0.0.1', REDIS_CLUSTER_NODES: cluster.nodeList, REDIS_COMMAND_TIMEOUT_MS: '1000' } });
     t.teardown(() => env.close());
