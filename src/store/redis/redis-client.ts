@@ -84,6 +84,8 @@ export async function openRedisClient(options: RedisStateStoreOptions): Promise<
     // A command still unanswered when its connection dropped is not sent again on the next one:
     // its caller has had its deadline's error (503) by then, and a write applied behind its back
     // would stick (a failure-limit slot counted for no one, a DPoP proof's jti taken). It fails instead.
+    // This covers one connection's queue only: on a Cluster, an auto-pipelined batch that failed
+    // as a whole when its primary died is still sent again by ioredis (docs/operations.md).
     autoResendUnfulfilledCommands: false,
     // A Redis that accepts but never answers (black-holed, paused) must not hold a request:
     // every command has a deadline well below the HTTP request timeout.
