@@ -47,12 +47,12 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
   const now = deps.now ?? Date.now;
 
   const starter: LoginStarter = {
-    async start(interaction: Interaction) {
+    async start(interaction: Interaction, alongside = []) {
       // The callback would be refused anyway: say so now, not after the person logged in at ESIA.
       if (deps.breaker?.state === 'open') throw new EsiaError('unavailable', 'circuit open after repeated ESIA failures: login not started');
       const esiaState = randomId();
       const pending: PendingLogin = { interactionId: interaction.id, esiaState, createdAt: now(), region: interaction.region, forceLogin: interaction.forceLogin };
-      await store.put(esiaKeys.pendingLogin(esiaState), pending, PENDING_LOGIN_TTL_MS);
+      await deps.state.putMany([...alongside, store.entry(esiaKeys.pendingLogin(esiaState), pending, PENDING_LOGIN_TTL_MS)]);
       // ESIA has no prompt=login [?]: a forced login goes through ESIA's logout first, which
       // ends its SSO session and comes back to /esia/login, which then sends the browser to /ac.
       if (interaction.forceLogin && deps.config.forceLogin === 'logout') {

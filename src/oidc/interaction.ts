@@ -1,5 +1,6 @@
 import type { EsiaLevel } from '../esia/person.js';
 import type { CatalogueCode } from '../policy/reason-guide.js';
+import type { StateEntry } from '../store/state-store.js';
 
 /**
  * The contract between our authorization server (/authorize, /token) and the login leg
@@ -70,7 +71,12 @@ export interface InteractionService {
  * person. Until ESIA is wired, tests supply one that completes with a fixed profile.
  */
 export interface LoginStarter {
-  start(interaction: Interaction): Promise<string>;
+  /**
+   * Where to send the browser. `alongside`: state-store entries the caller needs stored before
+   * the browser goes (/authorize: the interaction itself); the starter writes them with its own
+   * state, in one round trip, before it answers.
+   */
+  start(interaction: Interaction, alongside?: readonly StateEntry[]): Promise<string>;
   /** Where to end the ESIA session too (offered on our logout page); returnTo comes back afterwards. */
   esiaLogoutUrl?(returnTo: string): string | undefined;
 }

@@ -1,7 +1,7 @@
 import { randomToken } from '../crypto/random.js';
 import { acrForLevel } from '../esia/person.js';
 import { meetsAcr } from './claims.js';
-import { jsonState } from '../store/state-store.js';
+import { jsonState, type StateEntry } from '../store/state-store.js';
 import type { OidcContext } from './context.js';
 import type { AuthenticatedProfile, Interaction, InteractionFailure, InteractionService } from './interaction.js';
 import { codeRedirect, errorIssuer, errorRedirect, failureDescription } from './redirects.js';
@@ -18,7 +18,16 @@ export class InteractionNotFound extends Error {
 
 /** The interaction service plus what our own HTTP layer needs (sessions and cookies live there). */
 export interface Interactions extends InteractionService {
-  create(fields: Omit<Interaction, 'id' | 'createdAt'>): Promise<Interaction>;
+  /**
+   * A new interaction and its state-store entry, not yet stored: the login leg stores the entry
+   * with its own state (LoginStarter.start), so /authorize writes once.
+   */
+  prepare(fields: Omit<Interaction, 'id' | 'createdAt'>): { interaction: Interaction; entry: StateEntry };
+  /**
+   * fail() for an interaction whose login could not start: it is removed if the login leg had
+   * stored it, and the redirect comes from the interaction given, stored or not.
+   */
+  failUnstarted(interaction: Interaction, failure: InteractionFailure): Promise<string>;
   /** complete(), merging into the browser's current session; returns the session for the cookie and the interaction's client. */
   completeInBrowser(interactionId: string, profile: AuthenticatedProfile, currentSessionId: string | undefined): Promise<{ redirectUrl: string; session: SsoSession; clientId: string }>;
 }
@@ -82,11 +91,20 @@ export function createInteractions(ctx: OidcContext): Interactions {
     return { redirectUrl, session, clientId: interaction.clientId };
   }
 
+  async function failureRedirect(interaction: Interaction, failure: InteractionFailure): Promise<string> {
+    const client = await ctx.clients.find(interaction.clientId);
+    return errorRedirect(errorIssuer(ctx.issuer, client), interaction.redirectUri, { error: failure.error, description: failureDescription(failure) }, interaction.state);
+  }
+
   return {
-    async create(fields) {
+    prepare(fields) {
       const interaction: Interaction = { ...fields, id: randomToken(24), createdAt: ctx.now() };
-      await json.put(stateKeys.interaction(interaction.id), interaction, ttlMs);
-      return interaction;
+      return { interaction, entry: json.entry(stateKeys.interaction(interaction.id), interaction, ttlMs) };
+    },
+
+    async failUnstarted(interaction, failure) {
+      await ctx.state.delete(stateKeys.interaction(interaction.id));
+      return failureRedirect(interaction, failure);
     },
 
     async get(interactionId) {
@@ -101,9 +119,7 @@ export function createInteractions(ctx: OidcContext): Interactions {
     },
 
     async fail(interactionId, failure: InteractionFailure) {
-      const interaction = await take(interactionId);
-      const client = await ctx.clients.find(interaction.clientId);
-      return errorRedirect(errorIssuer(ctx.issuer, client), interaction.redirectUri, { error: failure.error, description: failureDescription(failure) }, interaction.state);
+      return failureRedirect(await take(interactionId), failure);
     },
   };
 }

@@ -6,6 +6,13 @@
 export interface StateStore {
   /** Stores value for ttlMs, replacing any earlier value. */
   put(key: string, value: string, ttlMs: number): Promise<void>;
+  /**
+   * Stores every entry (each replacing any earlier value, each with its own TTL) in one round
+   * trip (a Redis Cluster: one per node holding them, in parallel). Not all or nothing: when the
+   * call fails, any of them may have been stored, so use it only for entries that are harmless
+   * alone until their TTL ends.
+   */
+  putMany(entries: readonly StateEntry[]): Promise<void>;
   /** Stores value only if key is absent; true when this call stored it. */
   putIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   get(key: string): Promise<string | null>;
@@ -39,6 +46,12 @@ export interface StateStore {
   readonly kind: 'memory' | 'redis';
 }
 
+export interface StateEntry {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
 export interface BoundedCounter {
   key: string;
   /** The count this call may reach, at most. */
@@ -52,6 +65,10 @@ export function jsonState(store: StateStore) {
   return {
     async put<T>(key: string, value: T, ttlMs: number): Promise<void> {
       await store.put(key, JSON.stringify(value), ttlMs);
+    },
+    /** An entry for putMany, its value serialised as put() would. */
+    entry<T>(key: string, value: T, ttlMs: number): StateEntry {
+      return { key, value: JSON.stringify(value), ttlMs };
     },
     async putIfAbsent<T>(key: string, value: T, ttlMs: number): Promise<boolean> {
       return store.putIfAbsent(key, JSON.stringify(value), ttlMs);

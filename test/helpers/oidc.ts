@@ -46,7 +46,8 @@ export async function startOidcBroker(options: StartBrokerOptions = {}): Promise
       oidc,
       interactions: oidc.interactions,
       loginStarter: {
-        async start(interaction) {
+        async start(interaction, alongside = []) {
+          await deps.state.putMany(alongside);
           started.push(interaction);
           return `${url}/test/login/${interaction.id}`;
         },

@@ -17,6 +17,28 @@ export function stateStoreContract(t: Test, store: StateStore): void {
     t.equal(await store.get('a'), null);
   });
 
+  t.test('putMany stores every entry with its own TTL, whatever slots the keys hash to', async (t) => {
+    await store.put('many-b', 'old', 10_000);
+    // Plain keys of different slots (on a cluster, different nodes) and two sharing a tag.
+    const entries = [
+      { key: 'many-a', value: 'one', ttlMs: 10_000 },
+      { key: 'many-b', value: 'two', ttlMs: 600 },
+      { key: '{many}:c', value: 'три', ttlMs: 10_000 },
+      { key: '{many}:d', value: 'four', ttlMs: 10_000 },
+    ];
+    await store.putMany(entries);
+    for (const { key, value } of entries) t.equal(await store.get(key), value, `${key} stored`);
+    const short = await store.ttl('many-b');
+    t.ok(short !== null && short > 0 && short <= 600, 'an earlier value replaced, with the new TTL');
+    const long = await store.ttl('many-a');
+    t.ok(long !== null && long > 600 && long <= 10_000, 'each entry has its own TTL');
+    await t.resolves(store.putMany([]), 'nothing to store');
+    await sleep(900);
+    t.equal(await store.get('many-b'), null, 'gone after its TTL');
+    t.equal(await store.get('many-a'), 'one', 'the others stay');
+    for (const { key } of entries) await store.delete(key);
+  });
+
   t.test('values expire after their TTL', async (t) => {
     // Windows wide enough that a loaded CI machine does not blur them.
     await store.put('short', 'x', 600);

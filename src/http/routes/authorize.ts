@@ -9,7 +9,6 @@ import { refusalSituation } from '../login/refusal-situation.js';
 import type { RegionsHolder } from '../../config/regions.js';
 import { authorizeErrorPage } from '../pages/oidc-pages.js';
 import { refusalPage } from '../pages/refusal-page.js';
-import { unavailableRedirect } from '../../oidc/redirects.js';
 import { infrastructureFailure } from '../../store/unavailable.js';
 import { sendUnavailable } from '../error-handler.js';
 import { esiaFailureStatus } from './esia-callback.js';
@@ -44,14 +43,14 @@ export function registerAuthorizeRoutes(
         case 'login': {
           await bindInteraction(request, reply, outcome.interaction.id);
           try {
-            return reply.redirect(await deps.loginStarter.start(outcome.interaction), 302);
+            return reply.redirect(await deps.loginStarter.start(outcome.interaction, [outcome.entry]), 302);
           } catch (error) {
             const down = infrastructureFailure(error);
-            if (down) return sendUnavailable(request, reply, down, unavailableRedirect(provider.ctx.issuer, outcome.interaction.redirectUri, outcome.interaction.state));
+            if (down) return sendUnavailable(request, reply, down, outcome.unavailableUrl);
             if (!(error instanceof EsiaError)) throw error;
             // The ESIA request could not be signed (in time): a clear page with the way back.
             request.log.warn({ interactionId: outcome.interaction.id, failure: error.failure, detail: error.detail }, 'ESIA login could not start');
-            const backUrl = await provider.interactions.fail(outcome.interaction.id, reasonFailure(error.reason)).catch(() => undefined);
+            const backUrl = await provider.interactions.failUnstarted(outcome.interaction, reasonFailure(error.reason)).catch(() => undefined);
             return reply.code(esiaFailureStatus(error)).type(HTML).send(refusalPage(error.reason, { backUrl, situation: deps.regions && refusalSituation(deps.regions.current(), outcome.interaction.region, new Date()) }));
           }
         }

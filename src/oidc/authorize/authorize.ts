@@ -12,6 +12,7 @@ import { nowSeconds, type OidcContext } from '../context.js';
 import type { Interaction, InteractionFailure } from '../interaction.js';
 import { issueCodeRedirect, type Interactions } from '../interactions.js';
 import { errorIssuer, errorRedirect, failureDescription, unavailableRedirect } from '../redirects.js';
+import type { StateEntry } from '../../store/state-store.js';
 import { infrastructureFailure, type StoreUnavailable } from '../../store/unavailable.js';
 import { toSnapshot, type SsoSession } from '../sessions.js';
 import { takePushedRequest } from './pushed.js';
@@ -23,8 +24,12 @@ export type AuthorizeOutcome =
   | { kind: 'page'; error: OAuthError; cause: 'malformed' | 'unknown_client' | 'unregistered_redirect_uri' | 'invalid_request_uri' }
   /** Back to the client: a code (SSO) or an error. */
   | { kind: 'redirect'; url: string; session?: SsoSession }
-  /** A person must log in (or choose): the route sets the interaction cookie and calls the LoginStarter. */
-  | { kind: 'login'; interaction: Interaction }
+  /**
+   * A person must log in (or choose): the route sets the interaction cookie and calls the
+   * LoginStarter, which stores `entry` (the interaction, not stored yet) with its own state;
+   * should that write fail (503), unavailableUrl carries temporarily_unavailable to the client.
+   */
+  | { kind: 'login'; interaction: Interaction; entry: StateEntry; unavailableUrl: string }
   /** Our storage is down (503): backUrl carries temporarily_unavailable to the trusted redirect_uri. */
   | { kind: 'unavailable'; error: StoreUnavailable; backUrl: string };
 
@@ -102,13 +107,14 @@ async function decide(ctx: OidcContext, interactions: Interactions, request: Aut
     const url = await issueCodeRedirect(ctx, toInteractionFields(request), { ...toSnapshot(usable), profileId: profile.id }, usable.sid);
     return { kind: 'redirect', url, session: usable };
   }
-  const interaction = await interactions.create({
+  const { interaction, entry } = interactions.prepare({
     ...toInteractionFields(request),
     region: request.region,
     forceLogin,
     sso: usable ? { ...toSnapshot(usable), profileIds: orderedProfileIds(usable, candidates) } : undefined,
   });
-  return { kind: 'login', interaction };
+  const unavailableUrl = unavailableRedirect(errorIssuer(ctx.issuer, request.client), request.redirectUri, request.state);
+  return { kind: 'login', interaction, entry, unavailableUrl };
 }
 
 function toInteractionFields(request: AuthorizeRequest) {

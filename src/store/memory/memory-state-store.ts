@@ -33,6 +33,9 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
     async put(key, value, ttlMs) {
       entries.set(key, { value, expiresAt: now() + ttlMs });
     },
+    async putMany(batch) {
+      for (const { key, value, ttlMs } of batch) entries.set(key, { value, expiresAt: now() + ttlMs });
+    },
     async putIfAbsent(key, value, ttlMs) {
       if (live(key)) return false;
       entries.set(key, { value, expiresAt: now() + ttlMs });

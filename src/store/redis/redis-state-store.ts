@@ -118,6 +118,18 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     async put(key, value, ttlMs) {
       await run(() => redis.set(key, value, 'PX', ttlMs));
     },
+    async putMany(entries) {
+      if (entries.length === 0) return;
+      // A cluster pipeline must stay on one node: there each SET goes alone, and auto-pipelining
+      // (redis-client.ts) sends those of one tick to each node in one write.
+      if (cluster) {
+        await run(() => Promise.all(entries.map((e) => cluster.set(e.key, e.value, 'PX', e.ttlMs))));
+        return;
+      }
+      const answers = await run(() => entries.reduce((batch, e) => batch.set(e.key, e.value, 'PX', e.ttlMs), redis.pipeline()).exec());
+      const failed = answers?.find(([error]) => error)?.[0];
+      if (failed) throw translated(failed);
+    },
     async putIfAbsent(key, value, ttlMs) {
       return (await run(() => redis.set(key, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },

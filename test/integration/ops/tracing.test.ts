@@ -15,7 +15,7 @@ import { join } from 'node:path';
 // HTTP (JSON), to a receiver in this test. One login must come out as server spans with the ESIA
 // calls, Postgres queries and state-store operations under them, and nothing personal anywhere.
 
-interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: Array<{ key: string; value: Record<string, unknown> }>; status?: { code?: number } }
+interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string; attributes?: Array<{ key: string; value: Record<string, unknown> }>; status?: { code?: number } }
 interface OtlpBody { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: OtlpSpan[] }> }> }
 
 async function startReceiver(): Promise<{ url: string; bodies: string[]; server: Server }> {
@@ -83,6 +83,17 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
   t.ok(names.some((name) => /^(redis|memory) \w+$/.test(name)), 'state-store operations');
   t.ok(inCallback.every((span) => span.traceId === callbackSpan.traceId), 'one trace');
   t.equal(server('GET /userinfo')!.traceId, callerTrace, "the caller's traceparent is the parent");
+
+  // The state-store round trips of the login's steps, pinned (bench/operations-per-login.ts counts
+  // them all): /authorize stores the interaction and the pending ESIA login in one write.
+  const storeOperations = (name: string) => {
+    const request = server(name)!;
+    return spans
+      .filter((span) => span !== request && under(span, request) && /^(redis|memory) /.test(span.name))
+      .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1))
+      .map((span) => span.name.split(' ')[1]);
+  };
+  t.same(storeOperations('GET /authorize'), ['putMany'], '/authorize: one state-store operation');
 
   // Nothing personal, secret or single-use in any span: names, SNILS, birth date, e-mail, oid, code, tokens.
   const everything = receiver.bodies.join('\n');
