@@ -31,10 +31,12 @@ export interface Redemption {
 
 export interface CodeStore {
   issue(grant: Omit<CodeGrant, 'expiresAt'>): Promise<string>;
-  /** Reads without consuming: the checks that must not burn the code run on this. */
-  peek(code: string): Promise<CodeGrant | null>;
-  /** Atomic: of two concurrent redemptions exactly one gets the grant. */
-  take(code: string): Promise<CodeGrant | null>;
+  /**
+   * Takes the code only for the client it was issued to, with the redirect_uri it was issued
+   * for, in one atomic step (of two concurrent redemptions exactly one gets `taken`); the grant
+   * comes back either way, null when the code is absent. Anyone else leaves it in place.
+   */
+  redeem(code: string, by: { clientId: string; redirectUri: string }): Promise<{ grant: CodeGrant; taken: boolean } | null>;
   recordRedemption(code: string, redemption: Redemption): Promise<void>;
   findRedemption(code: string): Promise<Redemption | null>;
 }
@@ -56,11 +58,9 @@ export function createCodeStore(deps: CodeStoreDeps): CodeStore {
       await json.put<CodeGrant>(stateKeys.code(sha256Base64url(code)), { ...grant, expiresAt: deps.now() + ttlMs }, ttlMs);
       return code;
     },
-    async peek(code) {
-      return json.get<CodeGrant>(stateKeys.code(sha256Base64url(code)));
-    },
-    async take(code) {
-      return json.take<CodeGrant>(stateKeys.code(sha256Base64url(code)));
+    async redeem(code, by) {
+      const answer = await json.takeIfMatches<CodeGrant>(stateKeys.code(sha256Base64url(code)), { clientId: by.clientId, redirectUri: by.redirectUri });
+      return answer && { grant: answer.value, taken: answer.taken };
     },
     async recordRedemption(code, redemption) {
       await json.put(stateKeys.redeemedCode(sha256Base64url(code)), redemption, deps.redemptionMemorySeconds * 1000);

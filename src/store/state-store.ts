@@ -25,6 +25,14 @@ export interface StateStore {
    * One round trip where a look followed by take() needed two.
    */
   takeIfOneOf(key: string, field: string, candidates: readonly string[]): Promise<{ value: string; taken: boolean } | null>;
+  /**
+   * Takes key only if its value, a JSON object, has every field of `expected` as a string equal
+   * to the one given, in one atomic step; either way the value comes back (null when absent),
+   * with `taken` saying whether this call removed it. Of many concurrent takers at most one gets
+   * `taken: true`. One round trip where a look followed by take() needed two. `expected` names
+   * at least one field.
+   */
+  takeIfMatches(key: string, expected: Readonly<Record<string, string>>): Promise<{ value: string; taken: boolean } | null>;
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;
@@ -60,6 +68,11 @@ export interface BoundedCounter {
   windowMs: number;
 }
 
+/** takeIfMatches with no field to match would take any value: a programming error. */
+export function assertSomeField(expected: Readonly<Record<string, string>>): void {
+  if (Object.keys(expected).length === 0) throw new Error('takeIfMatches: name at least one field to match');
+}
+
 /** JSON helpers on top of a StateStore, so callers never hand-serialise. */
 export function jsonState(store: StateStore) {
   return {
@@ -83,6 +96,10 @@ export function jsonState(store: StateStore) {
     },
     async takeIfOneOf<T>(key: string, field: string, candidates: readonly string[]): Promise<{ value: T; taken: boolean } | null> {
       const answer = await store.takeIfOneOf(key, field, candidates);
+      return answer === null ? null : { value: JSON.parse(answer.value) as T, taken: answer.taken };
+    },
+    async takeIfMatches<T>(key: string, expected: Readonly<Record<string, string>>): Promise<{ value: T; taken: boolean } | null> {
+      const answer = await store.takeIfMatches(key, expected);
       return answer === null ? null : { value: JSON.parse(answer.value) as T, taken: answer.taken };
     },
   };

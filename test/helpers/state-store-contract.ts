@@ -79,6 +79,38 @@ export function stateStoreContract(t: Test, store: StateStore): void {
     t.equal(await store.get('race'), null);
   });
 
+  t.test('takeIfMatches: taken only when every field matches, the value back either way', async (t) => {
+    const value = JSON.stringify({ clientId: 'diary', redirectUri: 'https://diary.example/cb', n: 1 });
+    const own = { clientId: 'diary', redirectUri: 'https://diary.example/cb' };
+    t.equal(await store.takeIfMatches('grant', own), null, 'absent: null');
+    await store.put('grant', value, 10_000);
+    t.same(await store.takeIfMatches('grant', { ...own, clientId: 'other' }), { value, taken: false }, 'one field differs');
+    t.same(await store.takeIfMatches('grant', { ...own, redirectUri: 'https://evil.example/cb' }), { value, taken: false }, 'the other differs');
+    t.same(await store.takeIfMatches('grant', { ...own, missing: 'x' }), { value, taken: false }, 'an absent field');
+    t.same(await store.takeIfMatches('grant', { n: '1' }), { value, taken: false }, 'a number is not its string');
+    t.equal(await store.get('grant'), value, 'still there');
+    await t.rejects(store.takeIfMatches('grant', {}), /at least one field/, 'no field to match: refused');
+    t.equal(await store.get('grant'), value, 'and left alone');
+    t.same(await store.takeIfMatches('grant', own), { value, taken: true }, 'every field matches');
+    t.equal(await store.get('grant'), null, 'gone');
+    for (const odd of ['not json', '["diary"]', '{"clientId":["diary"]}', 'null']) {
+      await store.put('odd', odd, 10_000);
+      t.same(await store.takeIfMatches('odd', { clientId: 'diary' }), { value: odd, taken: false }, `${odd}: not taken`);
+    }
+    const cyrillic = JSON.stringify({ clientId: 'дневник', name: 'Иванов' });
+    await store.put('cyrillic', cyrillic, 10_000);
+    t.same(await store.takeIfMatches('cyrillic', { clientId: 'дневник' }), { value: cyrillic, taken: true }, 'UTF-8 kept');
+  });
+
+  t.test('takeIfMatches: of 50 concurrent takers exactly one takes it', async (t) => {
+    const value = JSON.stringify({ clientId: 'diary', redirectUri: 'r' });
+    await store.put('grant-race', value, 10_000);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => store.takeIfMatches('grant-race', { clientId: 'diary', redirectUri: 'r' })));
+    t.equal(answers.filter((a) => a?.taken).length, 1, 'one taker');
+    t.ok(answers.every((a) => a === null || a.value === value), 'the others saw it or nothing');
+    t.equal(await store.get('grant-race'), null);
+  });
+
   t.test('take-once: of 50 concurrent takers exactly one wins', async (t) => {
     for (let round = 0; round < 3; round++) {
       await store.put(`code-${round}`, `value-${round}`, 10_000);

@@ -20,27 +20,31 @@ export interface AuthorizationCodeParams {
 
 /**
  * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), the client already
- * authenticated: requireParams → peekCode (absent: refuseUsedCode) → assertNotExpired →
- * assertSameClient → assertRedirectUri → checkPkce (a failure burns the code) → take (atomic) →
+ * authenticated: requireParams → redeem (atomic take for the code's own client and redirect_uri;
+ * absent: refuseUsedCode) → assertNotExpired → assertSameClient → assertRedirectUri → checkPkce →
  * assertProfileStillOpen → narrowResources → openFamily → recordRedemption → issueTokens.
  *
  * Which failures consume the code: none before the code's own client is established, so a
  * code seen by someone else (another client, even a public one that only names a client_id)
  * cannot be burnt, and its replay revokes nothing. From the code's own client a wrong
  * redirect_uri leaves the code alone (a misconfiguration, no secret involved), while any PKCE
- * failure burns it: the code is in hands that lack the verifier (RFC 9700 §4.5, §2.1.1).
+ * failure burns it: the code is in hands that lack the verifier (RFC 9700 §4.5, §2.1.1). The
+ * code is taken before PKCE is checked, in the same step that reads it, so it costs one
+ * state-store round trip; an expired one its own client presents goes too (it could never be
+ * redeemed anyway).
  */
 export async function authorizationCodeGrant(ctx: OidcContext, client: Client, params: AuthorizationCodeParams): Promise<TokenResponse> {
   const { code, redirectUri } = requireParams(params);
-  const peeked = await ctx.codes.peek(code);
-  if (!peeked) return refuseUsedCode(ctx, client, code);
-  assertNotExpired(ctx, peeked);
-  assertSameClient(peeked, client);
-  assertRedirectUri(peeked, redirectUri);
-  await burnOnFailure(ctx, code, () => checkPkce(peeked, params.codeVerifier));
-  // Atomic: of two concurrent redemptions exactly one gets here with the grant.
-  const grant = await ctx.codes.take(code);
-  if (!grant) return refuseUsedCode(ctx, client, code);
+  // Atomic: of two concurrent redemptions exactly one takes the grant.
+  const redeemed = await ctx.codes.redeem(code, { clientId: client.clientId, redirectUri });
+  if (!redeemed) return refuseUsedCode(ctx, client, code);
+  const { grant, taken } = redeemed;
+  assertNotExpired(ctx, grant);
+  assertSameClient(grant, client);
+  assertRedirectUri(grant, redirectUri);
+  // Client and redirect_uri match, so only a grant whose fields are not strings is left untaken.
+  if (!taken) throw new InvalidGrant('the authorization code is invalid or has expired');
+  checkPkce(grant, params.codeVerifier);
   await assertProfileStillOpen(ctx, grant);
   const audience = narrowResources(grant.resource, params.resource);
   const family = await openFamily(ctx, client, grant, params.dpopJkt);
@@ -88,15 +92,6 @@ async function refuseUsedCode(ctx: OidcContext, client: Client, code: string): P
     throw new InvalidGrant('the authorization code has already been used; the tokens issued from it are revoked');
   }
   throw new InvalidGrant('the authorization code is invalid or has expired');
-}
-
-async function burnOnFailure(ctx: OidcContext, code: string, check: () => void): Promise<void> {
-  try {
-    check();
-  } catch (error) {
-    await ctx.codes.take(code);
-    throw error;
-  }
 }
 
 function assertNotExpired(ctx: OidcContext, grant: CodeGrant): void {

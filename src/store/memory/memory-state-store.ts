@@ -1,5 +1,5 @@
 import { assertOneSlot } from '../hash-tag.js';
-import type { StateStore } from '../state-store.js';
+import { assertSomeField, type StateStore } from '../state-store.js';
 
 interface Entry {
   value: string;
@@ -57,6 +57,15 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       if (taken) entries.delete(key);
       return { value: entry.value, taken };
     },
+    async takeIfMatches(key, expected) {
+      assertSomeField(expected);
+      const entry = live(key);
+      if (!entry) return null;
+      const parsed = objectOf(entry.value);
+      const taken = parsed !== undefined && Object.entries(expected).every(([field, wanted]) => parsed[field] === wanted);
+      if (taken) entries.delete(key);
+      return { value: entry.value, taken };
+    },
     async delete(key) {
       entries.delete(key);
     },
@@ -98,9 +107,13 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
 }
 
 function fieldOf(json: string, field: string): unknown {
+  return objectOf(json)?.[field];
+}
+
+function objectOf(json: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(json);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>)[field] : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { assertOneSlot } from '../hash-tag.js';
-import type { StateStore } from '../state-store.js';
+import { assertSomeField, type StateStore } from '../state-store.js';
 import { StoreUnavailable } from '../unavailable.js';
 import { clusterServes, openRedisClient, type RedisStateStoreOptions } from './redis-client.js';
 
@@ -42,6 +42,19 @@ if ok and type(decoded) == 'table' and type(decoded[ARGV[1]]) == 'string' then
   end
 end
 return {0, value}`;
+
+// GET, and DEL when the JSON value has every string field ARGV[2i-1] equal to ARGV[2i]: {1|0,
+// value}, or nil when absent. A field of another type is never equal to a string argument.
+const TAKE_IF_MATCHES = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local ok, decoded = pcall(cjson.decode, value)
+if not (ok and type(decoded) == 'table') then return {0, value} end
+for i = 1, #ARGV, 2 do
+  if decoded[ARGV[i]] ~= ARGV[i + 1] then return {0, value} end
+end
+redis.call('DEL', KEYS[1])
+return {1, value}`;
 
 const shas = new Map<string, string>();
 const scriptSha = (script: string) => {
@@ -141,6 +154,11 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     },
     async takeIfOneOf(key, field, candidates) {
       const answer = (await run(() => evalScript(TAKE_IF_ONE_OF, [key], [field, ...candidates]))) as [number, string] | null;
+      return answer === null ? null : { value: answer[1], taken: answer[0] === 1 };
+    },
+    async takeIfMatches(key, expected) {
+      assertSomeField(expected);
+      const answer = (await run(() => evalScript(TAKE_IF_MATCHES, [key], Object.entries(expected).flat()))) as [number, string] | null;
       return answer === null ? null : { value: answer[1], taken: answer[0] === 1 };
     },
     async delete(key) {

@@ -94,6 +94,9 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
       .map((span) => span.name.split(' ')[1]);
   };
   t.same(storeOperations('GET /authorize'), ['putMany'], '/authorize: one state-store operation');
+  // The failure limit's slot lease (token/failure-limit.ts) aside.
+  const codeExchange = storeOperations('POST /token').filter((operation) => operation !== 'incrementAllBelow');
+  t.same(codeExchange, ['takeIfMatches', 'put'], 'the code exchange: the code taken in one step (no look first), the redemption recorded');
 
   // Nothing personal, secret or single-use in any span: names, SNILS, birth date, e-mail, oid, code, tokens.
   const everything = receiver.bodies.join('\n');
