@@ -85,17 +85,6 @@ export function createSessionService(deps: SessionDeps): SessionService {
     if (ttl > 0) await json.put(stateKeys.session(id), stored, ttl);
   }
 
-  /**
-   * Adds the session to its account's index, read by the caller (`known`). Read-modify-write: two
-   * logins of one account in the same instant may keep only one of them; the other then lives
-   * out its TTL after erasure.
-   */
-  async function remember(indexKey: string, known: string[] | null, session: SsoSession): Promise<void> {
-    const hash = sha256Base64url(session.id);
-    const hashes = [...(known ?? []).filter((h) => h !== hash), hash].slice(-INDEX_MAX);
-    await json.put(indexKey, hashes, absoluteMs);
-  }
-
   async function find(id: string | undefined): Promise<SsoSession | null> {
     if (!id) return null;
     const stored = await json.get<Omit<SsoSession, 'id'>>(stateKeys.session(id));
@@ -128,15 +117,15 @@ export function createSessionService(deps: SessionDeps): SessionService {
         createdAt: fresher ? now : current.createdAt,
         lastSeenAt: now,
       };
-      // The old id's removal, the new session and the read of the account's index do not depend
-      // on each other: sent together (one write to Redis, one round trip), then the index is written.
+      // The old id's removal, the new session and its entry in the account's index (one atomic
+      // step, so two logins of one account at once both land) do not depend on each other: sent
+      // together, one write to Redis, one round trip.
       const indexKey = deps.accountHash ? stateKeys.sessionsOf(deps.accountHash(session.esiaOid)) : undefined;
-      const [, , known] = await Promise.all([
+      await Promise.all([
         currentId ? deps.state.delete(stateKeys.session(currentId)) : undefined,
         save(session),
-        indexKey ? json.get<string[]>(indexKey) : null,
+        indexKey ? deps.state.addToRecent(indexKey, sha256Base64url(session.id), INDEX_MAX, absoluteMs) : undefined,
       ]);
-      if (indexKey) await remember(indexKey, known, session);
       return session;
     },
 

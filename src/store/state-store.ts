@@ -33,6 +33,12 @@ export interface StateStore {
    * at least one field.
    */
   takeIfMatches(key: string, expected: Readonly<Record<string, string>>): Promise<{ value: string; taken: boolean } | null>;
+  /**
+   * Adds member at the end of the JSON array of strings at key (moving it there if it is in
+   * already), keeps the last `max`, and starts the TTL afresh, in one atomic step: concurrent
+   * adders all land, where a read and then a put could lose one. Returns the array's new length.
+   */
+  addToRecent(key: string, member: string, max: number, ttlMs: number): Promise<number>;
   delete(key: string): Promise<void>;
   /** Adds 1 and returns the new count; the window (TTL) starts with the first increment. */
   increment(key: string, windowMs: number): Promise<number>;

@@ -111,6 +111,34 @@ export function stateStoreContract(t: Test, store: StateStore): void {
     t.equal(await store.get('grant-race'), null);
   });
 
+  t.test('addToRecent: appends, moves a member already in to the end, keeps the last max, restarts the TTL', async (t) => {
+    const list = async () => JSON.parse((await store.get('recent')) ?? 'null') as unknown;
+    t.equal(await store.addToRecent('recent', 'a', 3, 600), 1);
+    t.same(await list(), ['a'], 'a new key holds the one member');
+    await store.addToRecent('recent', 'b', 3, 600);
+    await store.addToRecent('recent', 'c', 3, 600);
+    t.equal(await store.addToRecent('recent', 'a', 3, 600), 3, 'no duplicate');
+    t.same(await list(), ['b', 'c', 'a'], 'moved to the end');
+    t.equal(await store.addToRecent('recent', 'д/é', 3, 10_000), 3);
+    t.same(await list(), ['c', 'a', 'д/é'], 'the oldest dropped past max; UTF-8 and / kept');
+    const ttl = await store.ttl('recent');
+    t.ok(ttl !== null && ttl > 600 && ttl <= 10_000, 'the TTL starts afresh');
+    for (const odd of ['not json', '{"a":1}', '[1,"x",null]']) {
+      await store.put('recent-odd', odd, 10_000);
+      await store.addToRecent('recent-odd', 'y', 3, 10_000);
+      t.same(JSON.parse((await store.get('recent-odd'))!), odd.startsWith('[') ? ['x', 'y'] : ['y'], `${odd}: only its strings kept`);
+    }
+    await store.delete('recent');
+    await store.delete('recent-odd');
+  });
+
+  t.test('addToRecent: of 30 concurrent adders every one lands', async (t) => {
+    const members = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    await Promise.all(members.map((m) => store.addToRecent('recent-race', m, 50, 10_000)));
+    t.same((JSON.parse((await store.get('recent-race'))!) as string[]).sort(), [...members].sort());
+    await store.delete('recent-race');
+  });
+
   t.test('take-once: of 50 concurrent takers exactly one wins', async (t) => {
     for (let round = 0; round < 3; round++) {
       await store.put(`code-${round}`, `value-${round}`, 10_000);

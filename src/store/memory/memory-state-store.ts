@@ -66,6 +66,13 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       if (taken) entries.delete(key);
       return { value: entry.value, taken };
     },
+    async addToRecent(key, member, max, ttlMs) {
+      const entry = live(key);
+      const earlier = entry ? arrayOf(entry.value) : [];
+      const kept = [...earlier.filter((m) => m !== member), member].slice(-max);
+      entries.set(key, { value: JSON.stringify(kept), expiresAt: now() + ttlMs });
+      return kept.length;
+    },
     async delete(key) {
       entries.delete(key);
     },
@@ -108,6 +115,16 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
 
 function fieldOf(json: string, field: string): unknown {
   return objectOf(json)?.[field];
+}
+
+/** The strings of a JSON array; anything else counts as empty. */
+function arrayOf(json: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed.filter((m): m is string => typeof m === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function objectOf(json: string): Record<string, unknown> | undefined {

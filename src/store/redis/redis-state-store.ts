@@ -56,6 +56,26 @@ end
 redis.call('DEL', KEYS[1])
 return {1, value}`;
 
+// The JSON array of strings at KEYS[1] (anything else counts as empty) without ARGV[1], then
+// ARGV[1] at its end, the last ARGV[2] kept, stored for ARGV[3] ms; answers the new length.
+// cjson writes an empty table as {}, but the array always holds ARGV[1].
+const ADD_TO_RECENT = `
+local members = {}
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local ok, decoded = pcall(cjson.decode, raw)
+  if ok and type(decoded) == 'table' then
+    for _, m in ipairs(decoded) do
+      if type(m) == 'string' and m ~= ARGV[1] then members[#members + 1] = m end
+    end
+  end
+end
+members[#members + 1] = ARGV[1]
+local kept = {}
+for i = math.max(1, #members - tonumber(ARGV[2]) + 1), #members do kept[#kept + 1] = members[i] end
+redis.call('SET', KEYS[1], cjson.encode(kept), 'PX', ARGV[3])
+return #kept`;
+
 const shas = new Map<string, string>();
 const scriptSha = (script: string) => {
   let sha = shas.get(script);
@@ -160,6 +180,9 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
       assertSomeField(expected);
       const answer = (await run(() => evalScript(TAKE_IF_MATCHES, [key], Object.entries(expected).flat()))) as [number, string] | null;
       return answer === null ? null : { value: answer[1], taken: answer[0] === 1 };
+    },
+    async addToRecent(key, member, max, ttlMs) {
+      return Number(await run(() => evalScript(ADD_TO_RECENT, [key], [member, max, ttlMs])));
     },
     async delete(key) {
       await run(() => redis.del(key));

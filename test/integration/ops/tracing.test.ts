@@ -97,6 +97,7 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
   // The failure limit's slot lease (token/failure-limit.ts) aside.
   const codeExchange = storeOperations('POST /token').filter((operation) => operation !== 'incrementAllBelow');
   t.same(codeExchange, ['takeIfMatches', 'put'], 'the code exchange: the code taken in one step (no look first), the redemption recorded');
+  t.same(storeOperations('GET /esia/callback'), ['takeIfOneOf', 'get', 'take', 'take', 'put', 'addToRecent', 'put'], "the callback: the session and its account index's entry together, the index not read first");
 
   // Nothing personal, secret or single-use in any span: names, SNILS, birth date, e-mail, oid, code, tokens.
   const everything = receiver.bodies.join('\n');

@@ -68,13 +68,13 @@ t.test('the store never sees a session id: the key holds its hash, the value lea
   t.equal(await sessions.find(first.id), null, 'the replaced id finds nothing');
 });
 
-t.test('establish: the old id goes, the new session and the account index read leave together, then the index is written', async (t) => {
+t.test('establish: the old id goes, the new session and its entry in the account index leave together', async (t) => {
   const { state } = setup();
   const events: string[] = [];
   const recorded = new Proxy(state, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || !['get', 'put', 'delete'].includes(String(property))) return value;
+      if (typeof value !== 'function' || !['get', 'put', 'delete', 'addToRecent'].includes(String(property))) return value;
       return async (...args: unknown[]) => {
         const key = String(args[0]).split(':').slice(0, 2).join(':');
         events.push(`${String(property)} ${key}`);
@@ -91,15 +91,23 @@ t.test('establish: the old id goes, the new session and the account index read l
   const operations = [...events];
   t.equal(await sessions.find(first.id), null, 'the old id is gone');
   t.ok(await sessions.find(second.id));
-  t.same(operations.slice(0, 8), [
+  t.same(operations, [
     'get oidc:session', // the current session
     'done get',
     'delete oidc:session',
     'put oidc:session',
-    'get oidc:sessions-of',
+    'addToRecent oidc:sessions-of',
     'done delete',
     'done put',
-    'done get',
-  ]);
-  t.same(operations.slice(8), ['put oidc:sessions-of', 'done put'], 'the index is written last: five operations in all, in two round trips after the find');
+    'done addToRecent',
+  ], 'four operations in all, in one round trip after the find');
+});
+
+t.test('two logins of one account at once: both sessions are in its index, so erasure ends both', async (t) => {
+  const { state } = setup();
+  const sessions = createSessionService({ state, now: () => Date.parse('2026-09-01T10:00:00Z'), idleSeconds: 1800, absoluteSeconds: 43_200, accountHash: (oid) => `h${oid}` });
+  const [a, b] = await Promise.all([sessions.establish(undefined, login), sessions.establish(undefined, login)]);
+  t.equal(await sessions.endAllOf(login.esiaOid), 2, 'two indexed');
+  t.equal(await sessions.find(a.id), null);
+  t.equal(await sessions.find(b.id), null);
 });
