@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyServerFactory, FastifyServerFactoryHandler } from 'fastify';
-import type { HttpSeries, Metrics } from '../metrics/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { routeSeries } from './request-metrics.js';
 
 /**
  * Discovery and JWKS are fetched by every relying party and every token verifier, and they are
@@ -55,6 +56,8 @@ class LoggedRequest {
   ) {}
 }
 
+type SeriesOf = ReturnType<typeof routeSeries>;
+
 export function createPublicDocumentsFastPath(deps: {
   discovery: PublicDocument;
   /** The key ring's serialised JWKS while at hand, else undefined (Fastify's route reloads it). */
@@ -66,19 +69,11 @@ export function createPublicDocumentsFastPath(deps: {
   const toggle = deps.toggle ?? { on: true };
   let logger: Logger | undefined;
   let closing = false;
-  // Same series as request-metrics.ts's per-route hooks: route pattern, method, status.
-  const series = new Map<string, HttpSeries>();
-  const tally = (route: string, method: string, status: number, seconds: number) => {
-    const key = `${route} ${method} ${status}`;
-    let one = series.get(key);
-    if (!one) {
-      one = deps.metrics.httpSeries({ route, method, status: String(status) });
-      series.set(key, one);
-    }
-    one.observe(seconds);
-  };
+  // The same series as the routes' own hooks (request-metrics.ts): route pattern, method, status.
+  const discoverySeries = routeSeries(deps.metrics, DISCOVERY_PATH);
+  const jwksSeries = routeSeries(deps.metrics, JWKS_PATH);
 
-  const answer = (request: IncomingMessage, response: ServerResponse, route: string, document: PublicDocument, cacheControl: string, type: string) => {
+  const answer = (request: IncomingMessage, response: ServerResponse, seriesOf: SeriesOf, document: PublicDocument, cacheControl: string, type: string) => {
     const start = performance.now();
     const method = request.method as string;
     const id = deps.genReqId(request);
@@ -102,7 +97,7 @@ export function createPublicDocumentsFastPath(deps: {
     response.writeHead(status, headers);
     response.end(notModified || head ? undefined : document.body, () => {
       const elapsed = performance.now() - start;
-      tally(route, method, status, elapsed / 1000);
+      seriesOf(method, status).observe(elapsed / 1000);
       log?.info({ res: { statusCode: status }, responseTime: elapsed }, 'request completed');
     });
   };
@@ -110,10 +105,10 @@ export function createPublicDocumentsFastPath(deps: {
   const wrap = (handler: FastifyServerFactoryHandler): FastifyServerFactoryHandler =>
     function publicDocumentsFirst(request, response) {
       if (toggle.on && !closing && (request.method === 'GET' || request.method === 'HEAD')) {
-        if (request.url === DISCOVERY_PATH) return answer(request, response, DISCOVERY_PATH, deps.discovery, DISCOVERY_CACHE, DISCOVERY_TYPE);
+        if (request.url === DISCOVERY_PATH) return answer(request, response, discoverySeries, deps.discovery, DISCOVERY_CACHE, DISCOVERY_TYPE);
         if (request.url === JWKS_PATH) {
           const jwks = deps.jwks();
-          if (jwks) return answer(request, response, JWKS_PATH, jwks, JWKS_CACHE, JWKS_TYPE);
+          if (jwks) return answer(request, response, jwksSeries, jwks, JWKS_CACHE, JWKS_TYPE);
         }
       }
       handler(request, response);

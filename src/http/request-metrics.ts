@@ -18,16 +18,27 @@ export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): v
 }
 
 function countRequests(metrics: Metrics, route: string): onResponseHookHandler {
-  // Bounded: a route answers a few methods with a few statuses.
-  const series = new Map<string, HttpSeries>();
+  const seriesOf = routeSeries(metrics, route);
   return (request, reply, done) => {
-    const key = `${request.method} ${reply.statusCode}`;
+    seriesOf(request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
+    done();
+  };
+}
+
+/**
+ * One route's series by method and status, each looked up once (bounded: a route answers a few
+ * methods with a few statuses). The route hooks and the public documents' fast path count
+ * through it, so both fill the same series.
+ */
+export function routeSeries(metrics: Metrics, route: string): (method: string, status: number) => HttpSeries {
+  const series = new Map<string, HttpSeries>();
+  return (method, status) => {
+    const key = `${method} ${status}`;
     let one = series.get(key);
     if (!one) {
-      one = metrics.httpSeries({ route, method: request.method, status: String(reply.statusCode) });
+      one = metrics.httpSeries({ route, method, status: String(status) });
       series.set(key, one);
     }
-    one.observe(reply.elapsedTime / 1000);
-    done();
+    return one;
   };
 }
