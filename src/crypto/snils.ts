@@ -46,6 +46,12 @@ export function maskSnils(text: string, mask = '[snils]'): string {
   return text.replace(SNILS_IN_TEXT, (found) => (isValidSnils(found) ? mask : found));
 }
 
+/** Whether maskSnils would mask anything in the text: a valid SNILS is written in it somewhere. */
+export function holdsSnils(text: string): boolean {
+  for (const [found] of text.matchAll(SNILS_IN_TEXT)) if (isValidSnils(found)) return true;
+  return false;
+}
+
 export interface SnilsFingerprint {
   /** HMAC-SHA256 of the 11 digits under SNILS_HMAC_KEY, hex. */
   hash: string;

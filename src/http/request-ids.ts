@@ -1,6 +1,6 @@
 import type { RawRequestDefaultExpression } from 'fastify';
 import { randomToken } from '../crypto/random.js';
-import { maskSnils } from '../crypto/snils.js';
+import { holdsSnils } from '../crypto/snils.js';
 
 const CALLER_ID = /^[\w.-]{1,64}$/;
 
@@ -17,7 +17,7 @@ export function createRequestIds(): (request: RawRequestDefaultExpression) => st
   let next = 0;
   return (request) => {
     const given = request.headers['x-request-id'];
-    if (typeof given === 'string' && CALLER_ID.test(given) && maskSnils(given) === given) return given;
+    if (typeof given === 'string' && CALLER_ID.test(given) && !holdsSnils(given)) return given;
     next += 1;
     return prefix + next.toString(36);
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskSnils } from '../crypto/snils.js';
+import { holdsSnils } from '../crypto/snils.js';
 
 /**
  * "Text Postgres can store and a person can read", the one check every free-text input passes
@@ -35,7 +35,7 @@ export function textProblem(value: string, kind: TextKind = 'line'): string | un
   if ((kind === 'multiline' ? CONTROL_BUT_WHITESPACE : CONTROL).test(value)) return TEXT_PROBLEMS.control;
   if (LONE_SURROGATE.test(value)) return TEXT_PROBLEMS.unicode;
   if (kind === 'name' && BIDI_CONTROL.test(value)) return TEXT_PROBLEMS.bidi;
-  if (kind === 'name' && maskSnils(value) !== value) return TEXT_PROBLEMS.snils;
+  if (kind === 'name' && holdsSnils(value)) return TEXT_PROBLEMS.snils;
   return undefined;
 }
 

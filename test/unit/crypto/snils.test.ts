@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createSnilsHasher, isValidSnils, maskSnils, snilsChecksum, snilsDigits } from '../../../src/crypto/snils.js';
+import { createSnilsHasher, holdsSnils, isValidSnils, maskSnils, snilsChecksum, snilsDigits } from '../../../src/crypto/snils.js';
 import { KNOWN_SNILS, KNOWN_SNILS_DIGITS } from '../../fixtures/personal-data.js';
 
 t.test('the Irkutsk page «Например, 123-123-123 44»: the written forms of a SNILS', async (t) => {
@@ -69,6 +69,9 @@ t.test('maskSnils: every valid SNILS in a free text, however written, and nothin
     ['Лицей № 2', 'Лицей № 2'],
     ['', ''],
   ];
-  for (const [text, masked] of cases) t.equal(maskSnils(text), masked, JSON.stringify(text));
+  for (const [text, masked] of cases) {
+    t.equal(maskSnils(text), masked, JSON.stringify(text));
+    t.equal(holdsSnils(text), masked !== text, `${JSON.stringify(text)}: holds one`);
+  }
   t.equal(maskSnils(KNOWN_SNILS, '*'), '*', 'mask is a parameter');
 });
