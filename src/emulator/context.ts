@@ -20,9 +20,11 @@ export interface Faults {
   clockOffsetMs: number;
   /** Successful token responses carry a fresh UUID as `state` instead of the request's. */
   wrongState: boolean;
+  /** The person resource ignores ?embed=(contacts.elements,…): its collections only on their own paths. */
+  personEmbedIgnored: boolean;
 }
 
-export const NO_FAULTS: Faults = { delayMs: 0, delayScope: 'backchannel', serverError: false, maintenance: false, clockOffsetMs: 0, wrongState: false };
+export const NO_FAULTS: Faults = { delayMs: 0, delayScope: 'backchannel', serverError: false, maintenance: false, clockOffsetMs: 0, wrongState: false, personEmbedIgnored: false };
 
 export interface AuthRequest {
   protocol: 'v1' | 'v2';

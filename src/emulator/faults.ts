@@ -50,6 +50,7 @@ const faultsSchema = z
     maintenance: z.boolean(),
     clockOffsetMs: z.number().int(),
     wrongState: z.boolean(),
+    personEmbedIgnored: z.boolean(),
   })
   .partial()
   .strict();

@@ -70,7 +70,7 @@ export function registerRestRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     if (!auth) return reply;
     if (!PERSON_SCOPES.some((scope) => auth.scopes.has(scope))) return forbidden(reply);
     const body = personView(auth.persona, auth.scopes);
-    for (const [name, kind] of embeds(request.query)) {
+    for (const [name, kind] of ctx.faults.personEmbedIgnored ? [] : embeds(request.query)) {
       if (kind && allowed(kind, auth.scopes)) body[name] = collection(auth.persona, kind, auth.scopes, true);
     }
     return reply.send(body);

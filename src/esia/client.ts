@@ -5,7 +5,7 @@ import { deadlineSignal } from './deadline-signal.js';
 import { EsiaError } from './errors.js';
 import type { EsiaHttp } from './http.js';
 import type { IdTokenVerifier } from './id-token.js';
-import { normalisePerson, rawCollectionSchema, rawContactSchema, rawDocumentSchema, rawPersonSchema, type RawContact, type RawDocument } from './normalise.js';
+import { normalisePerson, rawCollectionSchema, rawContactSchema, rawDocumentSchema, rawPersonSchema } from './normalise.js';
 import type { EsiaPerson } from './person.js';
 import { ENDPOINTS, encodeSignature, esiaTimestamp, v1SignedString, v2AuthorizeString, v3TokenString } from './protocol.js';
 import type { EsiaSigner } from './signer.js';
@@ -13,7 +13,7 @@ import type { EsiaSigner } from './signer.js';
 /**
  * The upstream ESIA client (docs/esia-protocol.md §2–7): the signed authorization URL, the code exchange
  * with a fresh state checked against the response, id_token validation, and the person with
- * contacts and documents read in parallel — all under one deadline.
+ * contacts and documents embedded in one read — all under one deadline.
  */
 export interface EsiaClient {
   /** The browser redirect to ESIA for a login whose callback will carry `state`. */
@@ -41,6 +41,10 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
   const now = deps.now ?? Date.now;
   const endpoints = ENDPOINTS[settings.protocol];
   const scopes = new Set(settings.scope.split(' '));
+  const wantsContacts = [...scopes].some((s) => CONTACT_SCOPES.includes(s));
+  const wantsDocuments = scopes.has('id_doc');
+  const embeds = [...(wantsContacts ? ['contacts.elements'] : []), ...(wantsDocuments ? ['documents.elements'] : [])];
+  const personEmbed = embeds.length > 0 ? `?embed=(${embeds.join(',')})` : '';
 
   /**
    * client_secret (+ client_certificate_hash on v2) for the parameters being sent, within the
@@ -99,11 +103,23 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
     return parsed.data;
   }
 
-  async function collection<T>(operation: 'contacts' | 'documents', path: string, item: z.ZodType<T>, accessToken: string, deadline: number): Promise<T[]> {
-    const body = await http.call({ operation, method: 'GET', url: `${settings.url}${path}?embed=(elements)`, headers: { authorization: `Bearer ${accessToken}` }, deadline });
+  async function collection<T>(operation: 'contacts' | 'documents', path: string, item: z.ZodType<T>, auth: Record<string, string>, deadline: number): Promise<T[]> {
+    const body = await http.call({ operation, method: 'GET', url: `${settings.url}${path}?embed=(elements)`, headers: auth, deadline });
     const parsed = rawCollectionSchema(item).safeParse(body);
     if (!parsed.success) throw new EsiaError('bad_response', `${operation} malformed`);
     return parsed.data.elements.filter((element): element is T => typeof element !== 'string');
+  }
+
+  /**
+   * A collection the person came back with (?embed=(contacts.elements,…)), or undefined when it is
+   * not there inline (absent, or its elements are links): then it is read on its own.
+   */
+  function embedded<T>(operation: 'contacts' | 'documents', value: unknown, item: z.ZodType<T>): T[] | undefined {
+    if (value === undefined) return undefined;
+    const parsed = rawCollectionSchema(item).safeParse(value);
+    if (!parsed.success) throw new EsiaError('bad_response', `${operation} malformed`);
+    const elements = parsed.data.elements;
+    return elements.every((element) => typeof element !== 'string') ? (elements as T[]) : undefined;
   }
 
   return {
@@ -129,13 +145,16 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
       const claims = await deps.idTokens.verify(tokens.id_token);
       const base = ENDPOINTS.person(claims.oid);
       const auth = { authorization: `Bearer ${tokens.access_token}` };
-      const [person, contacts, documents] = await Promise.all([
-        http.call({ operation: 'person', method: 'GET', url: settings.url + base, headers: auth, deadline }),
-        [...scopes].some((s) => CONTACT_SCOPES.includes(s)) ? collection<RawContact>('contacts', `${base}/ctts`, rawContactSchema, tokens.access_token, deadline) : [],
-        scopes.has('id_doc') ? collection<RawDocument>('documents', `${base}/docs`, rawDocumentSchema, tokens.access_token, deadline) : [],
-      ]);
+      // One read instead of three: ESIA inlines the collections on request. One that does not
+      // come back inline is read on its own, as before.
+      const person = await http.call({ operation: 'person', method: 'GET', url: settings.url + base + personEmbed, headers: auth, deadline });
       const parsedPerson = rawPersonSchema.safeParse(person);
       if (!parsedPerson.success) throw new EsiaError('bad_response', 'person malformed');
+      const inline = parsedPerson.data as Record<string, unknown>;
+      const [contacts, documents] = await Promise.all([
+        wantsContacts ? (embedded('contacts', inline['contacts'], rawContactSchema) ?? collection('contacts', `${base}/ctts`, rawContactSchema, auth, deadline)) : [],
+        wantsDocuments ? (embedded('documents', inline['documents'], rawDocumentSchema) ?? collection('documents', `${base}/docs`, rawDocumentSchema, auth, deadline)) : [],
+      ]);
       return normalisePerson({ claims, person: parsedPerson.data, contacts, documents });
     },
 

@@ -95,6 +95,32 @@ t.test('normalised person on the wire: names, ISO birth date, verified contacts 
   t.same(child.person['emails'], [{ value: 'artem.morozov2013@example.ru', verified: true }], 'a child with a verified e-mail');
 });
 
+/** The broker's calls to ESIA so far, by operation (its metrics). */
+async function esiaCalls(): Promise<Record<string, number>> {
+  const metrics = await (await fetch(`${broker.url}/metrics`)).text();
+  const calls: Record<string, number> = {};
+  for (const m of metrics.matchAll(/^esia_broker_esia_request_duration_seconds_count\{operation="(\w+)",[^}]*\} (\d+)$/gm)) calls[m[1]!] = (calls[m[1]!] ?? 0) + Number(m[2]);
+  return calls;
+}
+const callsDuring = async (run: () => Promise<unknown>) => {
+  const before = await esiaCalls();
+  await run();
+  const after = await esiaCalls();
+  return Object.fromEntries(['token', 'person', 'contacts', 'documents'].map((op) => [op, (after[op] ?? 0) - (before[op] ?? 0)]));
+};
+
+t.test('the person is read once, contacts and documents inline; an ESIA that will not inline them gets them read on their own', async (t) => {
+  let inline: Record<string, unknown> = {};
+  t.same(await callsDuring(async () => (inline = ((await (await login('1000000106')).response.json()) as { person: Record<string, unknown> }).person)), { token: 1, person: 1, contacts: 0, documents: 0 });
+  emulator.faults.set({ personEmbedIgnored: true });
+  t.teardown(() => emulator.faults.reset());
+  let separate: Record<string, unknown> = {};
+  t.same(await callsDuring(async () => (separate = ((await (await login('1000000106')).response.json()) as { person: Record<string, unknown> }).person)), { token: 1, person: 1, contacts: 1, documents: 1 });
+  const stable = ({ esiaSessionId: _s, authTime: _a, ...rest }: Record<string, unknown>) => rest;
+  t.same(stable(separate), stable(inline), 'the same person either way');
+  t.match(inline, { level: 'standard', emails: [{ value: KNOWN_EMAIL, verified: true }] }, 'the documents made the level, the contacts the e-mail');
+});
+
 t.test('consent refused: the reason page, the interaction failed with access_denied', async (t) => {
   failures.length = 0;
   const { response, interaction: started, callbackUrl } = await login('1000000101', 'deny');
