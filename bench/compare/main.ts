@@ -14,7 +14,8 @@ import { renderMarkdown, type Row } from './report.js';
 // load generator (autocannon). --quick: tiny durations, a smoke run. --record: appends the run
 // to bench/RESULTS.md. --cpu-prof DIR: the broker writes a V8 CPU profile there on exit.
 // --signer openssl|engine (default engine): the broker's ESIA_SIGNER. --logins N: whole logins
-// for the CPU-per-login figure (default 200, 20 with --quick).
+// for the CPU-per-login figure (default 200, 20 with --quick). --node-arg=FLAG (repeatable): a
+// flag for the broker's node, e.g. --node-arg=--perf-basic-prof for `perf record` to name JS frames.
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     signer: { type: 'string', default: 'engine' },
     logins: { type: 'string' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const connections = Number(args.connections);
@@ -49,7 +51,7 @@ const peerTokens = await Promise.all(
 // After the peer's codes are exchanged: they live 60 s, and seeding the broker side (whole
 // logins through the ESIA emulator) takes longer than that on a loaded machine.
 const profDir = args['cpu-prof'];
-const broker = await startBrokerSide({ logins: connections, signer: args.signer, nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] });
+const broker = await startBrokerSide({ logins: connections, signer: args.signer, nodeArgs: [...args['node-arg'], ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
 
 const rows: Row[] = [];
 async function measure(name: string, figure: string, peerRun: (() => Promise<Measured>) | undefined, ours: (() => Promise<Measured>) | Measured, note = '', roundsVsBare?: number[]) {
