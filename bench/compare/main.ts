@@ -16,6 +16,7 @@ import { renderMarkdown, type Row } from './report.js';
 // --signer openssl|engine (default engine): the broker's ESIA_SIGNER. --logins N: whole logins
 // for the CPU-per-login figure (default 200, 20 with --quick). --node-arg=FLAG (repeatable): a
 // flag for the broker's node, e.g. --node-arg=--perf-basic-prof for `perf record` to name JS frames.
+// --broker-stdout FILE: the broker's stdout (its logs, and V8's --trace-* lines) goes there.
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     signer: { type: 'string', default: 'engine' },
     logins: { type: 'string' },
     'node-arg': { type: 'string', multiple: true, default: [] },
+    'broker-stdout': { type: 'string' },
   },
 });
 const connections = Number(args.connections);
@@ -51,7 +53,7 @@ const peerTokens = await Promise.all(
 // After the peer's codes are exchanged: they live 60 s, and seeding the broker side (whole
 // logins through the ESIA emulator) takes longer than that on a loaded machine.
 const profDir = args['cpu-prof'];
-const broker = await startBrokerSide({ logins: connections, signer: args.signer, nodeArgs: [...args['node-arg'], ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
+const broker = await startBrokerSide({ logins: connections, signer: args.signer, ...(args['broker-stdout'] ? { stdout: args['broker-stdout'] } : {}), nodeArgs: [...args['node-arg'], ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [])] });
 
 const rows: Row[] = [];
 async function measure(name: string, figure: string, peerRun: (() => Promise<Measured>) | undefined, ours: (() => Promise<Measured>) | Measured, note = '', roundsVsBare?: number[]) {
