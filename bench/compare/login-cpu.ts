@@ -30,6 +30,8 @@ function threadCpu(pid: number): Map<string, number> {
 
 export interface LoginCpu {
   logins: number;
+  /** Logins run before measuring: V8 keeps optimising the once-per-login code for thousands of them. */
+  warmUp: number;
   /** The broker process's own CPU per whole login, in ms: authorize, callback (ESIA calls, matching) and the code exchange. */
   ownMs: number;
   /** ownMs split: in user space (JS, V8, libuv, OpenSSL) and in the kernel (syscalls, sockets, scheduling). */
@@ -48,8 +50,8 @@ export interface LoginCpu {
  * Runs `count` whole logins one after another (the ESIA emulator and the diary side live in this
  * process, so their work is not counted) and divides the broker's CPU by them.
  */
-export async function measureLoginCpu(pid: number, login: () => Promise<void>, count: number): Promise<LoginCpu> {
-  for (let i = 0; i < Math.min(20, count); i++) await login(); // warm-up: JIT, pools, caches
+export async function measureLoginCpu(pid: number, login: () => Promise<void>, count: number, warmUp = Math.min(20, count)): Promise<LoginCpu> {
+  for (let i = 0; i < warmUp; i++) await login(); // warm-up: JIT, pools, caches
   const idleBefore = processCpu(pid);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const idleMsPerSecond = Math.round(((processCpu(pid).own - idleBefore.own) * 1000) / 2);
@@ -64,6 +66,7 @@ export async function measureLoginCpu(pid: number, login: () => Promise<void>, c
   const threadsMs = Object.fromEntries([...threadCpu(pid)].map(([name, s]) => [name, per(s, threadsBefore.get(name) ?? 0)]).filter(([, ms]) => Number(ms) > 0));
   return {
     logins: count,
+    warmUp,
     ownMs: per(after.own, before.own),
     userMs: per(after.user, before.user),
     systemMs: per(after.system, before.system),

@@ -14,7 +14,9 @@ import { renderMarkdown, type Row } from './report.js';
 // load generator (autocannon). --quick: tiny durations, a smoke run. --record: appends the run
 // to bench/RESULTS.md. --cpu-prof DIR: the broker writes a V8 CPU profile there on exit.
 // --signer openssl|engine (default engine): the broker's ESIA_SIGNER. --logins N: whole logins
-// for the CPU-per-login figure (default 200, 20 with --quick). --node-arg=FLAG (repeatable): a
+// for the CPU-per-login figure (default 200, 20 with --quick), after --login-warm-up N (default 20):
+// V8 goes on compiling the once-per-login code with TurboFan for thousands of logins, so a short
+// warm-up measures a login with part of the JIT's work in it, a long one the steady state. --node-arg=FLAG (repeatable): a
 // flag for the broker's node, e.g. --node-arg=--perf-basic-prof for `perf record` to name JS frames.
 // --broker-stdout FILE: the broker's stdout (its logs, and V8's --trace-* lines) goes there.
 const { values: args } = parseArgs({
@@ -27,6 +29,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     signer: { type: 'string', default: 'engine' },
     logins: { type: 'string' },
+    'login-warm-up': { type: 'string' },
     'node-arg': { type: 'string', multiple: true, default: [] },
     'broker-stdout': { type: 'string' },
   },
@@ -148,7 +151,7 @@ await measure(
   () => refreshChains(`${broker.url}/token`, load, broker.basic, broker.tokens.map((t) => t.refresh_token)),
 );
 
-const loginCpu = wanted('login') ? await measureLoginCpu(broker.child.pid!, () => broker.login(), Number(args.logins ?? (args.quick ? 20 : 200))) : undefined;
+const loginCpu = wanted('login') ? await measureLoginCpu(broker.child.pid!, () => broker.login(), Number(args.logins ?? (args.quick ? 20 : 200)), args['login-warm-up'] !== undefined ? Number(args['login-warm-up']) : undefined) : undefined;
 if (loginCpu) process.stderr.write(`broker CPU per login: ${loginCpu.ownMs} ms own (${loginCpu.userMs} user, ${loginCpu.systemMs} system), ${loginCpu.childrenMs} ms in spawned processes (ESIA_SIGNER=${args.signer}); by thread ${JSON.stringify(loginCpu.threadsMs)}; idle ${loginCpu.idleMsPerSecond} ms/s; ${loginCpu.loginsPerSecond} logins/s\n`);
 
 await broker.close();
