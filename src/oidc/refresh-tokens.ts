@@ -49,7 +49,11 @@ export type RotationOutcome = { decision: RotationDecision; family: Family | nul
 
 /** Implemented in store/postgres. */
 export interface FamilyRepo {
-  createFamily(family: Omit<Family, 'revokedAt' | 'revokedReason'>): Promise<void>;
+  /**
+   * Writes the family and, when given, its first refresh token (expiring with the family), both
+   * or neither: a failure never leaves a family without the token the client was promised.
+   */
+  createFamily(family: Omit<Family, 'revokedAt' | 'revokedReason'>, firstTokenHash?: string): Promise<void>;
   addToken(familyId: string, tokenHash: string, expiresAt: Date): Promise<void>;
   findFamily(id: string): Promise<Family | null>;
   findToken(tokenHash: string): Promise<{ token: TokenRow; family: Family } | null>;

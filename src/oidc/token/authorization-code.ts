@@ -47,14 +47,11 @@ export async function authorizationCodeGrant(ctx: OidcContext, client: Client, p
   checkPkce(grant, params.codeVerifier);
   await assertProfileStillOpen(ctx, grant);
   const audience = narrowResources(grant.resource, params.resource);
-  const family = await openFamily(ctx, client, grant, params.dpopJkt);
-  const accessTokenJti = newAccessTokenJti(family.id);
   const refreshToken = client.refreshTokenTtlSeconds > 0 ? randomToken(32) : undefined;
-  if (refreshToken) {
-    const tokenHash = sha256Base64url(refreshToken);
-    await ctx.families.addToken(family.id, tokenHash, family.expiresAt);
-    ctx.recentRefreshTokens.remember(tokenHash, family.id);
-  }
+  const tokenHash = refreshToken ? sha256Base64url(refreshToken) : undefined;
+  const family = await openFamily(ctx, client, grant, params.dpopJkt, tokenHash);
+  if (tokenHash) ctx.recentRefreshTokens.remember(tokenHash, family.id);
+  const accessTokenJti = newAccessTokenJti(family.id);
   await ctx.codes.recordRedemption(code, {
     clientId: client.clientId,
     familyId: family.id,
@@ -119,11 +116,13 @@ function checkPkce(grant: CodeGrant, verifier: string | undefined): void {
 }
 
 /**
- * RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (it has no other
- * credential); a confidential client's are bound to its authentication, and each of its refreshes
- * may bind the new access token to whichever key its proof carries.
+ * The grant's family, written with its first refresh token (when the client gets one) in one
+ * round trip, both or neither. RFC 9449 §5: a public client's refresh tokens are bound to its
+ * DPoP key (it has no other credential); a confidential client's are bound to its
+ * authentication, and each of its refreshes may bind the new access token to whichever key its
+ * proof carries.
  */
-async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant, dpopJkt: string | undefined): Promise<Family> {
+async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant, dpopJkt: string | undefined, firstTokenHash: string | undefined): Promise<Family> {
   const ttlSeconds = Math.max(client.refreshTokenTtlSeconds, ctx.config.accessTokenTtlSeconds);
   const family: Family = {
     id: randomToken(16),
@@ -140,6 +139,6 @@ async function openFamily(ctx: OidcContext, client: Client, grant: CodeGrant, dp
     revokedAt: null,
     revokedReason: null,
   };
-  await ctx.families.createFamily(family);
+  await ctx.families.createFamily(family, firstTokenHash);
   return family;
 }

@@ -64,22 +64,31 @@ function tokenWithFamily(db: Db, tokenHash: string) {
 /** Refresh token families and hashed refresh tokens in Postgres (migration 0002). */
 export function createPostgresFamilyRepo(db: Db): FamilyRepo {
   return {
-    async createFamily(family) {
+    async createFamily(family, firstTokenHash) {
+      const row = {
+        id: family.id,
+        client_id: family.clientId,
+        profile_id: family.profileId,
+        esia_oid: family.esiaOid,
+        esia_level: family.level,
+        auth_time: new Date(family.authTime * 1000),
+        scope: JSON.stringify(family.scope),
+        resource: JSON.stringify(family.resource),
+        session_sid: family.sessionSid ?? null,
+        dpop_jkt: family.dpopJkt ?? null,
+        expires_at: family.expiresAt,
+      };
+      if (firstTokenHash === undefined) {
+        await db.insertInto('refresh_token_families').values(row).execute();
+        return;
+      }
+      // The family and its first token in one statement (a data-modifying CTE): one round trip
+      // for the code exchange, and both rows or neither, whatever fails or is cut in between.
       await db
-        .insertInto('refresh_token_families')
-        .values({
-          id: family.id,
-          client_id: family.clientId,
-          profile_id: family.profileId,
-          esia_oid: family.esiaOid,
-          esia_level: family.level,
-          auth_time: new Date(family.authTime * 1000),
-          scope: JSON.stringify(family.scope),
-          resource: JSON.stringify(family.resource),
-          session_sid: family.sessionSid ?? null,
-          dpop_jkt: family.dpopJkt ?? null,
-          expires_at: family.expiresAt,
-        })
+        .with('family', (q) => q.insertInto('refresh_token_families').values(row).returning(['id', 'expires_at']))
+        .insertInto('refresh_tokens')
+        .columns(['token_hash', 'family_id', 'expires_at'])
+        .expression((eb) => eb.selectFrom('family').select([eb.val(firstTokenHash).as('token_hash'), 'family.id', 'family.expires_at']))
         .execute();
     },
 
