@@ -12,6 +12,7 @@ import { createPostgresAuditLog } from '../../../src/store/postgres/audit-repo.j
 import { createPostgresRetentionStore } from '../../../src/store/postgres/retention-repo.js';
 import { createTestDatabaseUrl, databaseBackends } from '../../helpers/backends.js';
 import { ROOT, spawnBroker } from '../../helpers/spawn-broker.js';
+import { within } from '../../helpers/within.js';
 import { migrateToLatest } from '../../../src/store/postgres/database.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -118,7 +119,7 @@ t.test('two replicas purge at the same moment: one deletes, the other skips at o
       if (Number(rows[0]!.n) > 0) break;
       await sleep(25);
     }
-    const second = await Promise.race([replica(b).purge({ actor: 'system' }, later(400)), sleep(5000).then(() => 'waited' as const)]);
+    const second = await within(replica(b).purge({ actor: 'system' }, later(400)), 5000, 'waited');
     t.not(second, 'waited', 'the second replica does not queue behind the first');
     t.match(second, { ran: false, deleted: null }, 'the second replica skips this pass');
     await sql`commit`.execute(blocker);

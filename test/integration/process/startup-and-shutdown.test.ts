@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnBroker } from '../../helpers/spawn-broker.js';
+import { within } from '../../helpers/within.js';
 
 const productionEnv = {
   NODE_ENV: 'production',
@@ -93,7 +94,7 @@ t.test('a broker whose stdout reader is gone still exits 0 within the grace afte
   await sleep(100);
   broker.child.kill('SIGTERM');
   // The grace plus room for a loaded machine to schedule the exit; a hung broker never gets here.
-  const outcome = await Promise.race([broker.exit, sleep(graceMs + 10_000).then(() => 'still running')]);
+  const outcome = await within(broker.exit, graceMs + 10_000, 'still running');
   t.same(outcome, { code: 0, signal: null }, 'exit 0 on SIGTERM with nobody reading stdout');
 });
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../../helpers/within.js';
 
 const SINK = join(import.meta.dirname, '..', '..', '..', 'src', 'observability', 'stdout-sink.ts');
 
@@ -29,15 +29,11 @@ function logger(lines: number, { pauseMs = 0, batch = lines, backlog = 256 * 102
   return { child, exit, state: async () => (await exit, JSON.parse(err) as { broken: boolean; backlogBytes: number; dropped: number }) };
 }
 
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timed out'> {
-  return Promise.race([promise, sleep(ms).then(() => 'timed out' as const)]);
-}
-
 t.test('a stalled reader: writes never block, the backlog stays bounded, the process exits', async (t) => {
   const run = logger(20_000);
   t.teardown(() => run.child.kill('SIGKILL'));
   run.child.stdout.pause(); // we stop reading: the pipe fills, the child meets EAGAIN
-  t.equal(await within(run.exit, 20_000), 0, 'exits 0 although 20 MB could not be written');
+  t.equal(await within(run.exit, 20_000, 'timed out'), 0, 'exits 0 although 20 MB could not be written');
   const state = await run.state();
   t.equal(state.broken, false);
   t.ok(state.backlogBytes <= 256 * 1024, `backlog bounded (${state.backlogBytes} bytes)`);
@@ -48,7 +44,7 @@ t.test('a reader that is gone: the sink stops writing for good and the process e
   const run = logger(1000, { pauseMs: 200 });
   t.teardown(() => run.child.kill('SIGKILL'));
   run.child.stdout.destroy(); // EPIPE on the first write
-  t.equal(await within(run.exit, 20_000), 0, 'exits 0');
+  t.equal(await within(run.exit, 20_000, 'timed out'), 0, 'exits 0');
   const state = await run.state();
   t.equal(state.broken, true, 'the sink knows the pipe is broken');
   t.equal(state.backlogBytes, 0, 'and holds nothing');
@@ -59,7 +55,7 @@ t.test('a reader that keeps reading gets every line, in order', async (t) => {
   const run = logger(3000, { batch: 50, backlog: 4 * 1024 * 1024, drainMs: 15_000 });
   let out = '';
   run.child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  t.equal(await within(run.exit, 20_000), 0);
+  t.equal(await within(run.exit, 20_000, 'timed out'), 0);
   t.same(await run.state(), { broken: false, backlogBytes: 0, dropped: 0 });
   const numbers = out.split('\n').filter(Boolean).map((line) => Number(line.slice(0, 8)));
   t.same(numbers, Array.from({ length: 3000 }, (_, i) => i), 'all 3000 lines arrived, in order');
