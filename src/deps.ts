@@ -72,6 +72,8 @@ export interface Deps extends AdminServices {
 export interface BuildDepsOptions {
   /** In-memory PGlite instead of files under DATA_DIR (tests). */
   inMemoryDatabase?: boolean;
+  /** The in-memory PGlite starts from this initialised data directory (DatabaseOptions.pgliteTemplate). */
+  pgliteTemplate?: Blob;
 }
 
 export async function buildDeps(config: Config, logger: Logger, options: BuildDepsOptions = {}): Promise<Deps> {
@@ -82,6 +84,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     url: config.storage.databaseUrl,
     dataDir: config.storage.dataDir,
     inMemory: options.inMemoryDatabase ?? false,
+    ...(options.pgliteTemplate ? { pgliteTemplate: options.pgliteTemplate } : {}),
     queryTimeoutMs: config.storage.databaseQueryTimeoutMs,
     ...databasePoolOptions(config),
     ...(tracing.enabled ? { log: queryLogger(tracing, config.storage.databaseUrl ? 'postgresql' : 'pglite') } : {}),

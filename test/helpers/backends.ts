@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createMemoryStateStore } from '../../src/store/memory/memory-state-store.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/store/postgres/database.js';
 import { createRedisStateStore } from '../../src/store/redis/redis-state-store.js';
+import { pgliteTemplate } from './pglite-template.js';
 import { recordSnilsCheckBeforeDrop } from './store-dump.js';
 import type { StateStore } from '../../src/store/state-store.js';
 
@@ -40,7 +41,7 @@ export function databaseBackends(): DatabaseBackend[] {
 }
 
 export async function openFreshPglite(): Promise<DatabaseHandle> {
-  const handle = await openDatabase({ url: undefined, dataDir: '', inMemory: true });
+  const handle = await openDatabase({ url: undefined, dataDir: '', inMemory: true, pgliteTemplate: await pgliteTemplate() });
   await migrateToLatest(handle.db);
   return handle;
 }

@@ -10,6 +10,7 @@ import { buildDeps, type Deps } from '../../src/deps.js';
 import { createTestDatabaseUrl, uniqueSuffix } from './backends.js';
 import { sharedDevKeys } from './emulator.js';
 import { createTestLogger } from './log-capture.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 export interface TestBroker {
   url: string;
@@ -66,7 +67,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Tes
     ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
     ...options.env,
   });
-  const built = await buildDeps(config, createTestLogger(), { inMemoryDatabase: !testDb });
+  const built = await buildDeps(config, createTestLogger(), testDb ? {} : { inMemoryDatabase: true, pgliteTemplate: await pgliteTemplate() });
   const deps: Deps = options.overrides ? { ...built, ...options.overrides(built, publicUrl) } : built;
   const app = await buildApp(deps, {
     ...options.app,

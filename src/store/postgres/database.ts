@@ -27,6 +27,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** In-memory PGlite (tests). */
   inMemory?: boolean;
+  /**
+   * In-memory only: start from this dump of a freshly initialised PGlite (dumpDataDir) instead
+   * of running initdb, which is most of PGlite's start (tests keep one per PGlite version).
+   */
+  pgliteTemplate?: Blob;
   poolSize?: number;
   /** Default min(2 s, the query timeout). */
   connectTimeoutMs?: number;
@@ -71,7 +76,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   if (dir) mkdirSync(dir, { recursive: true });
   // Same text forms as the pg parsers above: dates as yyyy-mm-dd, int8 as strings.
   const parsers = { 1082: (value: string) => value, 20: (value: string) => value };
-  const pglite = dir ? new PGlite({ dataDir: dir, parsers }) : new PGlite({ parsers });
+  const pglite = dir ? new PGlite({ dataDir: dir, parsers }) : new PGlite({ parsers, ...(options.pgliteTemplate ? { loadDataDir: options.pgliteTemplate } : {}) });
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(options.log ? { log: options.log } : {}) });
   // kysely only destroys a driver it has used: a handle closed before its first query would
