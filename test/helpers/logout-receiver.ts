@@ -18,6 +18,8 @@ export async function startLogoutReceiver() {
   const waiters: Array<() => void> = [];
   let answer: () => { status: number; delayMs?: number } = () => ({ status: 200 });
   let answeredSlow = 0;
+  // Replies held back by a delay, each with the function that sends it now.
+  const held = new Map<NodeJS.Timeout, () => void>();
   let server: Server | undefined;
   let port = 0;
 
@@ -30,10 +32,14 @@ export async function startLogoutReceiver() {
         const reply = answer();
         received.push({ token: new URLSearchParams(body).get('logout_token') ?? '', contentType: request.headers['content-type'], at: Date.now() });
         for (const wake of waiters.splice(0)) wake();
-        setTimeout(() => {
+        const send = () => {
+          clearTimeout(timer);
+          held.delete(timer);
           if (reply.delayMs) answeredSlow += 1;
           response.writeHead(reply.status, { 'cache-control': 'no-store' }).end();
-        }, reply.delayMs ?? 0);
+        };
+        const timer = setTimeout(send, reply.delayMs ?? 0);
+        held.set(timer, send);
       });
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
@@ -56,6 +62,15 @@ export async function startLogoutReceiver() {
     slowAnswersSent: () => answeredSlow,
     answerWith(fn: () => { status: number; delayMs?: number }) {
       answer = fn;
+    },
+    /**
+     * Back to prompt 200s, the replies still held back sent now: a slow reply left running
+     * keeps the broker's delivery waiting (the next test's token queues behind it, and closing
+     * the broker waits for it).
+     */
+    answerPromptly() {
+      answer = () => ({ status: 200 });
+      for (const send of [...held.values()]) send();
     },
     /** Resolves when `count` tokens have arrived in total (fails after timeoutMs). */
     async waitFor(count: number, timeoutMs = 30_000): Promise<ReceivedLogout[]> {

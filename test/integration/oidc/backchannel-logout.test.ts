@@ -129,7 +129,7 @@ t.test('an admin unlink sends a logout token; the admin request does not wait fo
   const slowBefore = receiver.slowAnswersSent();
   const { profile, idToken } = await loggedIn(people.unlink);
   receiver.answerWith(() => ({ status: 200, delayMs: 4000 }));
-  t.teardown(() => receiver.answerWith(() => ({ status: 200 })));
+  t.teardown(() => receiver.answerPromptly());
   t.equal((await admin.call('DELETE', `/admin/links/${people.unlink.oid}/${profile.id}`)).status, 204);
   t.equal(receiver.slowAnswersSent(), slowBefore, "the admin API answered before the client's endpoint did");
   const [token] = (await receiver.waitFor(before + 1)).slice(before);
@@ -192,7 +192,7 @@ t.test("a slow client endpoint does not delay the person's logout page", async (
   const slowBefore = receiver.slowAnswersSent();
   const { tokens, result } = await loggedIn(people.slow);
   receiver.answerWith(() => ({ status: 200, delayMs: 6000 }));
-  t.teardown(() => receiver.answerWith(() => ({ status: 200 })));
+  t.teardown(() => receiver.answerPromptly());
   const started = Date.now();
   const out = await result.browser.fetch(oidc.buildEndSessionUrl(diaryConfig, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `https://${diary.clientId}.diary.example/` }).href);
   const tookMs = Date.now() - started;
