@@ -1,7 +1,7 @@
 import type { EsiaPerson } from '../esia/person.js';
 import type { AccountsDeps, LoginContext, ManualLinkResult, RefusalContext, Resolution } from './context.js';
 import type { DiaryProfile } from './directory.js';
-import type { AccountLink } from './links.js';
+import type { LinkedProfile } from './links.js';
 import { manualLink, type ManualLinkInput } from './manual-link.js';
 import type { ReasonCode } from '../policy/reasons.js';
 import { chooseProfile, recordLogin, recordRefusal, resolve, unlink, type UnlinkActor } from './resolve.js';
@@ -17,7 +17,7 @@ export interface Accounts {
   /** Removes a link (audited); a person only their own. */
   unlink(actor: UnlinkActor, esiaOid: string, profileId: string, meta?: { requestId?: string }): Promise<boolean>;
   /** The person's links with their profiles (for a "linked accounts" page). */
-  linksOf(esiaOid: string): Promise<Array<{ link: AccountLink; profile: DiaryProfile | null }>>;
+  linksOf(esiaOid: string): Promise<LinkedProfile[]>;
   /** After the code is issued: last use on the link and a login audit event. */
   recordLogin(person: EsiaPerson, profile: DiaryProfile, ctx: LoginContext): Promise<void>;
   /** Any refusal shown to the person (the reports count them by reason); esiaOid when known. */
@@ -30,10 +30,7 @@ export function createAccounts(deps: AccountsDeps): Accounts {
     chooseProfile: (person, profileId, ctx) => chooseProfile(deps, person, profileId, ctx),
     manualLink: (person, input, ctx) => manualLink(deps, person, input, ctx),
     unlink: (actor, esiaOid, profileId, meta) => unlink(deps, actor, esiaOid, profileId, meta),
-    async linksOf(esiaOid) {
-      const links = await deps.links.linksOf(esiaOid);
-      return Promise.all(links.map(async (link) => ({ link, profile: await deps.directory.findById(link.profileId) })));
-    },
+    linksOf: (esiaOid) => deps.links.linkedProfilesOf(esiaOid),
     recordLogin: (person, profile, ctx) => recordLogin(deps, person, profile, ctx),
     recordRefusal: (esiaOid, refusal, ctx) => recordRefusal(deps, esiaOid, refusal, ctx),
   };

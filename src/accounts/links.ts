@@ -2,6 +2,8 @@
  * Links between an ESIA account (oid) and diary profiles, and the audit trail: ports, so the
  * Postgres adapter writes a link and its audit event in one transaction.
  */
+import type { DiaryProfile } from './directory.js';
+
 export const LINK_METHODS = ['snils', 'email', 'manual', 'admin'] as const;
 /** How the link was made: automatic by name + SNILS, by name + confirmed e-mail, by diary login, or by an admin. */
 export type LinkMethod = (typeof LINK_METHODS)[number];
@@ -46,8 +48,16 @@ export interface NewLinks {
   onlyIfUnlinked: boolean;
 }
 
+/** A link with its profile as the directory holds it now; null when the profile is gone. */
+export interface LinkedProfile {
+  link: AccountLink;
+  profile: DiaryProfile | null;
+}
+
 export interface LinkStore {
   linksOf(esiaOid: string): Promise<AccountLink[]>;
+  /** The oid's links, in linksOf's order, each with its profile: one read where linksOf and a findById per link took several. */
+  linkedProfilesOf(esiaOid: string): Promise<LinkedProfile[]>;
   linkOfProfile(profileId: string): Promise<AccountLink | null>;
   /**
    * Creates the links and records `audit`, all or nothing. Concurrent calls for one oid run

@@ -55,19 +55,19 @@ export async function evaluate(deps: AccountsDeps, person: EsiaPerson, ctx: Logi
 }
 
 async function fromExistingLinks(deps: AccountsDeps, base: Base): Promise<Evaluation | undefined> {
-  const links = await deps.links.linksOf(base.person.oid);
+  // The links and their profiles in one read; a link whose profile is gone counts for nothing.
+  const linked = await deps.links.linkedProfilesOf(base.person.oid);
   // The default first, then in the order they were made: the first refusal is the one shown.
-  const ordered = [...links].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+  const ordered = [...linked].sort((a, b) => Number(b.link.isDefault) - Number(a.link.isDefault));
   const here: Eligible[] = [];
-  for (const link of ordered) {
-    const profile = await deps.directory.findById(link.profileId);
+  for (const { link, profile } of ordered) {
     if (profile && profile.region === base.region.code) here.push({ profile, method: link.method });
   }
   if (here.length === 0) return undefined;
   const result = await judge(deps, base, here, PROFILE_CHECKS, false);
   if (result.kind !== 'eligible') return result;
-  const preferred = links.find((l) => l.isDefault && result.eligible.some((e) => e.profile.id === l.profileId));
-  return { ...result, source: 'link', defaultProfileId: preferred?.profileId };
+  const preferred = linked.find(({ link }) => link.isDefault && result.eligible.some((e) => e.profile.id === link.profileId));
+  return { ...result, source: 'link', defaultProfileId: preferred?.link.profileId };
 }
 
 async function bySnils(deps: AccountsDeps, base: Base): Promise<Evaluation> {

@@ -42,7 +42,15 @@ export function toDiaryProfile(row: ProfileRow): DiaryProfile {
   };
 }
 
-const PROFILE_COLUMNS = [
+/** A profile's columns read through a left join: all null when there is no profile. */
+export type ProfileRowOrNulls = { [K in keyof ProfileRow]: ProfileRow[K] | null };
+
+export function toDiaryProfileOrNull(row: ProfileRowOrNulls): DiaryProfile | null {
+  return row.id === null ? null : toDiaryProfile(row as ProfileRow);
+}
+
+/** What a DiaryProfile is read from (toDiaryProfile); never the password hash. */
+export const PROFILE_COLUMNS = [
   'id', 'login', 'last_name', 'first_name', 'middle_name', 'birth_date', 'snils_hmac', 'snils_last4',
   'email', 'email_confirmed', 'roles', 'school_ids', 'classes', 'activated', 'region',
 ] as const;

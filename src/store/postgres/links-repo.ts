@@ -3,6 +3,7 @@ import type { AccountLink, LinkMethod, LinkStore } from '../../accounts/links.js
 import { auditRow } from './audit-repo.js';
 import { oweBackchannelLogouts } from './backchannel-logouts-repo.js';
 import type { Db } from './database.js';
+import { PROFILE_COLUMNS, toDiaryProfileOrNull } from './directory-repo.js';
 import { precompiled } from './prepared.js';
 
 type LinkRow = { esia_oid: string; profile_id: string; method: string; is_default: boolean; created_at: Date | string; last_login_at: Date | string | null };
@@ -31,12 +32,31 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export function createPostgresLinkStore(db: Db): LinkStore {
-  // Every callback reads an oid's links: built once, prepared per connection (prepared.ts).
+  // Every /authorize with a session reads an oid's links, every callback them with their
+  // profiles: built once, prepared per connection (prepared.ts).
   const linksOfOid = precompiled('links-of-oid', db.selectFrom('account_links').selectAll().where('esia_oid', '=', '').orderBy('created_at').orderBy('profile_id'));
+  // The profiles table is the directory's (directory-repo.ts), in the same database. A left
+  // join, so every link linksOf would return comes back, one whose profile were gone too.
+  const linkedProfilesOfOid = precompiled(
+    'linked-profiles-of-oid',
+    db
+      .selectFrom('account_links as l')
+      .leftJoin('profiles as p', 'p.id', 'l.profile_id')
+      .select(['l.esia_oid', 'l.profile_id', 'l.method', 'l.is_default', 'l.created_at', 'l.last_login_at'])
+      .select(PROFILE_COLUMNS.map((column) => `p.${column}` as const))
+      .where('l.esia_oid', '=', '')
+      .orderBy('l.created_at')
+      .orderBy('l.profile_id'),
+  );
   return {
     async linksOf(esiaOid) {
       const { rows } = await db.executeQuery(linksOfOid([esiaOid]));
       return rows.map(toLink);
+    },
+
+    async linkedProfilesOf(esiaOid) {
+      const { rows } = await db.executeQuery(linkedProfilesOfOid([esiaOid]));
+      return rows.map((row) => ({ link: toLink(row), profile: toDiaryProfileOrNull(row) }));
     },
 
     async linkOfProfile(profileId) {

@@ -55,6 +55,9 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
   const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
   const userinfo = await fetch(`${env.broker.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}`, traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` } });
   t.equal(userinfo.status, 200);
+  // The same person again, now linked.
+  const again = await beginLogin(env, '1000000101');
+  await exchange(env, again, (await timedFetch(again.browser, again.callbackUrl)).response);
   await env.close(); // flushes the batch
   closed = true;
 
@@ -63,7 +66,9 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
   const resource = (JSON.parse(receiver.bodies[0]!) as OtlpBody).resourceSpans[0]!.resource.attributes;
   t.equal(resource.find((a) => a.key === 'service.name')?.value.stringValue, 'esia-broker-under-test', 'OTEL_SERVICE_NAME names the service');
 
-  const server = (name: string) => spans.find((span) => span.name === name && span.kind === 2);
+  /** A request's server spans, in the order they began. */
+  const serverSpans = (name: string) => spans.filter((span) => span.name === name && span.kind === 2).sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+  const server = (name: string) => serverSpans(name)[0];
   for (const name of ['GET /authorize', 'GET /esia/callback', 'POST /token', 'GET /userinfo']) t.ok(server(name), `server span ${name}`);
   t.equal(attribute(server('GET /esia/callback')!, 'http.route'), '/esia/callback');
   t.equal(Number(attribute(server('POST /token')!, 'http.response.status_code')), 200);
@@ -104,6 +109,8 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
   const grantWrites = databaseStatements(server('POST /token')!).filter((statement) => / refresh_token/.test(statement));
   t.same(grantWrites, ['WITH refresh_token_families'], 'the code exchange: the grant and its first refresh token written in one statement');
   t.same(storeOperations('GET /esia/callback'), ['takeIfOneOf', 'get', 'take', 'take', 'put', 'addToRecent', 'put'], "the callback: the session and its account index's entry together, the index not read first");
+  const linkedCallback = serverSpans('GET /esia/callback')[1]!;
+  t.same(databaseStatements(linkedCallback), ['QUERY account_links', 'WITH account_links'], "a linked person's callback: the links with their profiles in one statement, then the login recorded in one");
 
   // Nothing personal, secret or single-use in any span: names, SNILS, birth date, e-mail, oid, code, tokens.
   const everything = receiver.bodies.join('\n');

@@ -86,6 +86,19 @@ for (const backend of databaseBackends()) {
       await t.rejects(h.db.updateTable('account_links').set({ is_default: true }).where('esia_oid', '=', 'def-1').execute(), 'the database refuses two defaults');
     });
 
+    t.test('linkedProfilesOf: linksOf, each link with the profile findById reads', async (t) => {
+      const [a, b, c] = await Promise.all([h.profile({ region: '38' }), h.profile({ roles: ['teacher'], activated: false }), h.profile({ middleName: null, birthDate: null })]);
+      t.same(await links.createLinks({ esiaOid: 'lp-1', profileIds: [c!.id, a!.id], method: 'snils', defaultProfileId: a!.id, onlyIfUnlinked: true }, audit('lp-1')), { ok: true });
+      // Made later: comes after the others, whatever its id.
+      await h.db.insertInto('account_links').values({ esia_oid: 'lp-1', profile_id: b!.id, method: 'manual', created_at: new Date(Date.now() + 60_000) }).execute();
+      const expected = await Promise.all((await links.linksOf('lp-1')).map(async (link) => ({ link, profile: await directory.findById(link.profileId) })));
+      t.equal(expected.length, 3);
+      t.same(await links.linkedProfilesOf('lp-1'), expected, 'the same links in the same order, the same profiles');
+      t.same((await links.linkedProfilesOf('lp-1')).map(({ profile }) => profile?.id), expected.map(({ link }) => link.profileId), 'each with its own profile');
+      t.same(await links.linkedProfilesOf('lp-nobody'), [], 'no links: nothing');
+      t.same(await h.accounts.linksOf('lp-1'), expected, "the linked-accounts page's list: the same");
+    });
+
     t.test('recordLogin and recordRefusal write what the admin reports count', async (t) => {
       const region = '53';
       const p = await h.profile({ region });

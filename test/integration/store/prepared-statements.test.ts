@@ -51,10 +51,12 @@ for (const pgbouncer of [false, true]) {
     for (let i = 0; i < 2; i++) {
       t.same((await links.linksOf('1')).map((link) => [link.profileId, link.isDefault, link.createdAt.toISOString()]), [['p', true, '2026-01-01T00:00:00.000Z']]);
       t.same(await links.linksOf('2'), []);
+      t.match(await links.linkedProfilesOf('1'), [{ link: { profileId: 'p', isDefault: true }, profile: { id: 'p', login: 'p', lastName: 'Л', region: '38', roles: [] } }]);
+      t.same(await links.linkedProfilesOf('2'), []);
       t.match(await directory.findById('p'), { id: 'p', login: 'p', lastName: 'Л', firstName: 'И', region: '38', roles: [] });
       t.equal(await directory.findById('nobody'), null);
     }
     const prepared = await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(db);
-    t.same(prepared.rows.map((row) => row.name), pgbouncer ? [] : ['links-of-oid', 'profile-by-id', 'rotate-unused'], pgbouncer ? 'nothing prepared' : 'prepared once, reused');
+    t.same(prepared.rows.map((row) => row.name), pgbouncer ? [] : ['linked-profiles-of-oid', 'links-of-oid', 'profile-by-id', 'rotate-unused'], pgbouncer ? 'nothing prepared' : 'prepared once, reused');
   });
 }
