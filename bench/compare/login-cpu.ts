@@ -32,6 +32,8 @@ export interface LoginCpu {
   logins: number;
   /** Logins run before measuring: V8 keeps optimising the once-per-login code for thousands of them. */
   warmUp: number;
+  /** Logins in flight at once (1: one after another, each waiting on the broker's every step). */
+  concurrency: number;
   /** The broker process's own CPU per whole login, in ms: authorize, callback (ESIA calls, matching) and the code exchange. */
   ownMs: number;
   /** ownMs split: in user space (JS, V8, libuv, OpenSSL) and in the kernel (syscalls, sockets, scheduling). */
@@ -47,10 +49,10 @@ export interface LoginCpu {
 }
 
 /**
- * Runs `count` whole logins one after another (the ESIA emulator and the diary side live in this
- * process, so their work is not counted) and divides the broker's CPU by them.
+ * Runs `count` whole logins, `concurrency` at a time (the ESIA emulator and the diary side live in
+ * this process, so their work is not counted) and divides the broker's CPU by them.
  */
-export async function measureLoginCpu(pid: number, login: () => Promise<void>, count: number, warmUp = Math.min(20, count)): Promise<LoginCpu> {
+export async function measureLoginCpu(pid: number, login: () => Promise<void>, count: number, warmUp = Math.min(20, count), concurrency = 1): Promise<LoginCpu> {
   for (let i = 0; i < warmUp; i++) await login(); // warm-up: JIT, pools, caches
   const idleBefore = processCpu(pid);
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -59,7 +61,13 @@ export async function measureLoginCpu(pid: number, login: () => Promise<void>, c
   const before = processCpu(pid);
   const threadsBefore = threadCpu(pid);
   const started = performance.now();
-  for (let i = 0; i < count; i++) await login();
+  let begun = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (begun < count) {
+      begun++;
+      await login();
+    }
+  }));
   const seconds = (performance.now() - started) / 1000;
   const after = processCpu(pid);
   const per = (a: number, b: number) => Math.round(((a - b) * 1000 * 10) / count) / 10;
@@ -67,6 +75,7 @@ export async function measureLoginCpu(pid: number, login: () => Promise<void>, c
   return {
     logins: count,
     warmUp,
+    concurrency,
     ownMs: per(after.own, before.own),
     userMs: per(after.user, before.user),
     systemMs: per(after.system, before.system),

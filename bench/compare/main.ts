@@ -16,7 +16,8 @@ import { renderMarkdown, type Row } from './report.js';
 // --signer openssl|engine (default engine): the broker's ESIA_SIGNER. --logins N: whole logins
 // for the CPU-per-login figure (default 200, 20 with --quick), after --login-warm-up N (default 20):
 // V8 goes on compiling the once-per-login code with TurboFan for thousands of logins, so a short
-// warm-up measures a login with part of the JIT's work in it, a long one the steady state. --node-arg=FLAG (repeatable): a
+// warm-up measures a login with part of the JIT's work in it, a long one the steady state.
+// --login-concurrency N (default 1): logins in flight at once, as at a morning peak. --node-arg=FLAG (repeatable): a
 // flag for the broker's node, e.g. --node-arg=--perf-basic-prof for `perf record` to name JS frames.
 // --broker-stdout FILE: the broker's stdout (its logs, and V8's --trace-* lines) goes there.
 const { values: args } = parseArgs({
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     signer: { type: 'string', default: 'engine' },
     logins: { type: 'string' },
     'login-warm-up': { type: 'string' },
+    'login-concurrency': { type: 'string', default: '1' },
     'node-arg': { type: 'string', multiple: true, default: [] },
     'broker-stdout': { type: 'string' },
   },
@@ -151,7 +153,7 @@ await measure(
   () => refreshChains(`${broker.url}/token`, load, broker.basic, broker.tokens.map((t) => t.refresh_token)),
 );
 
-const loginCpu = wanted('login') ? await measureLoginCpu(broker.child.pid!, () => broker.login(), Number(args.logins ?? (args.quick ? 20 : 200)), args['login-warm-up'] !== undefined ? Number(args['login-warm-up']) : undefined) : undefined;
+const loginCpu = wanted('login') ? await measureLoginCpu(broker.child.pid!, () => broker.login(), Number(args.logins ?? (args.quick ? 20 : 200)), args['login-warm-up'] !== undefined ? Number(args['login-warm-up']) : undefined, Number(args['login-concurrency'])) : undefined;
 if (loginCpu) process.stderr.write(`broker CPU per login: ${loginCpu.ownMs} ms own (${loginCpu.userMs} user, ${loginCpu.systemMs} system), ${loginCpu.childrenMs} ms in spawned processes (ESIA_SIGNER=${args.signer}); by thread ${JSON.stringify(loginCpu.threadsMs)}; idle ${loginCpu.idleMsPerSecond} ms/s; ${loginCpu.loginsPerSecond} logins/s\n`);
 
 await broker.close();

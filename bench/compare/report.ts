@@ -50,7 +50,7 @@ export function renderMarkdown(run: Run): string {
   if (run.bare) lines.push(`| bare Fastify JSON GET${run.documentRounds && run.documentRounds > 1 ? ' (median round)' : ''} | | ${cell(run.bare)} | | 100% |`);
   if (run.loginCpu) {
     const c = run.loginCpu;
-    lines.push(`| broker's own CPU per whole login (authorize → ESIA → callback → token), ESIA_SIGNER=${c.signer}, ${c.logins} logins one at a time after ${c.warmUp} to warm up | — | ${c.ownMs} ms (${c.userMs} user, ${c.systemMs} system; + ${c.childrenMs} ms in spawned openssl) | | |`);
+    lines.push(`| broker's own CPU per whole login (authorize → ESIA → callback → token), ESIA_SIGNER=${c.signer}, ${c.logins} logins ${c.concurrency === 1 ? 'one at a time' : `${c.concurrency} at a time`} after ${c.warmUp} to warm up | — | ${c.ownMs} ms (${c.userMs} user, ${c.systemMs} system; + ${c.childrenMs} ms in spawned openssl) | | |`);
   }
   const notes = run.rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`);
   return `${[...lines, '', ...notes].join('\n')}\n`;
