@@ -44,38 +44,41 @@ async function find(ctx: OidcContext, token: string): Promise<Found> {
 }
 
 /**
- * The answer for an active access token, built once per remembered (frozen) claims object: a
- * backend introspects the same token on every API call. Its standing is still checked each time.
+ * The answer for an active access token, written once per claims object: the checked-token memory
+ * hands out the same object for the same token, and a backend introspects that token on every API
+ * call. Its standing is still checked each time.
  */
-const activeAnswers = new WeakMap<AccessTokenClaims, Readonly<Record<string, unknown>>>();
+const activeAnswers = new WeakMap<AccessTokenClaims, string>();
 
-function activeAnswer(claims: AccessTokenClaims): Readonly<Record<string, unknown>> {
+function activeAnswer(claims: AccessTokenClaims): string {
   let answer = activeAnswers.get(claims);
-  if (!answer) {
+  if (answer === undefined) {
     const { jti: _jti, ...visible } = claims;
     // RFC 9449 §6.2: a bound token introspects as token_type DPoP with its cnf.jkt (in visible).
-    // Object.assign onto the rest object, not a spread literal, for the reason in access-tokens.ts.
-    answer = Object.freeze(Object.assign(visible, { active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' }));
+    answer = JSON.stringify(Object.assign(visible, { active: true, token_type: claims.cnf?.jkt ? 'DPoP' : 'Bearer' }));
     activeAnswers.set(claims, answer);
   }
   return answer;
 }
 
+const INACTIVE = JSON.stringify({ active: false });
+
 /**
  * POST /introspect (RFC 7662): requireToken → find → assertCallerMayKnow. A client learns only
  * about tokens issued to it or meant for it (its client_id in aud); anything else is inactive.
+ * The answer comes as its JSON.
  */
-export async function introspect(ctx: OidcContext, caller: Client, token: string | undefined): Promise<Record<string, unknown>> {
+export async function introspect(ctx: OidcContext, caller: Client, token: string | undefined): Promise<string> {
   if (!token) throw new InvalidRequest('token is required');
   const found = await find(ctx, token);
   if (found?.kind === 'access') {
     const { claims } = found;
-    if (claims.client_id !== caller.clientId && !audiences(claims).includes(caller.clientId)) return { active: false };
+    if (claims.client_id !== caller.clientId && !audiences(claims).includes(caller.clientId)) return INACTIVE;
     return activeAnswer(claims);
   }
-  if (found?.kind !== 'refresh' || !found.active || found.family.clientId !== caller.clientId) return { active: false };
+  if (found?.kind !== 'refresh' || !found.active || found.family.clientId !== caller.clientId) return INACTIVE;
   // A refresh token whose grant fell (unlinked, deactivated, region off) is inactive, like its access tokens.
-  return (await fallenGrant(ctx, found.family)) ? { active: false } : found.response;
+  return (await fallenGrant(ctx, found.family)) ? INACTIVE : JSON.stringify(found.response);
 }
 
 /**

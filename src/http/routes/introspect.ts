@@ -15,17 +15,9 @@ export function registerIntrospectRoute(app: FastifyInstance, deps: { oidc: Oidc
     const credentials = presentedCredentials(request, form);
     const who = `introspect:${claimedClientId(credentials) ?? '-'}@${request.ip}`;
     const answer = await limitFailures(ctx, who, async () => introspect(ctx, await authenticateClient(ctx, credentials, INTROSPECTION_AUTH_METHODS), form.token));
-    return Object.isFrozen(answer) ? reply.type(JSON_TYPE).send(serialized(answer)) : reply.send(answer);
+    return reply.type(JSON_TYPE).send(answer);
   });
 }
 
-/** What Fastify sets for an object it serialises: a string sent with it goes out byte for byte the same. */
+/** What Fastify sets for an object it serialises: the answer's JSON goes out byte for byte the same. */
 const JSON_TYPE = 'application/json; charset=utf-8';
-/** A remembered (frozen) answer's JSON, written once: the same token is introspected on every API call. */
-const serializedAnswers = new WeakMap<object, string>();
-
-function serialized(answer: object): string {
-  let json = serializedAnswers.get(answer);
-  if (json === undefined) serializedAnswers.set(answer, (json = JSON.stringify(answer)));
-  return json;
-}
