@@ -125,7 +125,7 @@ export function createEsiaLogin(deps: EsiaLoginDeps) {
    * another browser's callback gets cookie_mismatch and leaves it in place.
    */
   async function takeBoundPendingLogin(esiaState: string, boundInteractionIds: readonly string[]): Promise<PendingLogin> {
-    const answer = await store.takeIfOneOf<unknown>(esiaKeys.pendingLogin(esiaState), 'interactionId', boundInteractionIds);
+    const answer = await store.takeIfFields<unknown>(esiaKeys.pendingLogin(esiaState), { interactionId: boundInteractionIds });
     const pending = parsePending(answer?.value ?? null, esiaState);
     if (!answer?.taken) throw new LoginStateError('cookie_mismatch', pending.interactionId);
     return pending;

@@ -59,7 +59,7 @@ export function createCodeStore(deps: CodeStoreDeps): CodeStore {
       return code;
     },
     async redeem(code, by) {
-      const answer = await json.takeIfMatches<CodeGrant>(stateKeys.code(sha256Base64url(code)), { clientId: by.clientId, redirectUri: by.redirectUri });
+      const answer = await json.takeIfFields<CodeGrant>(stateKeys.code(sha256Base64url(code)), { clientId: [by.clientId], redirectUri: [by.redirectUri] });
       return answer && { grant: answer.value, taken: answer.taken };
     },
     async recordRedemption(code, redemption) {

@@ -19,20 +19,13 @@ export interface StateStore {
   /** Reads and deletes in one atomic step: of many concurrent takers exactly one gets the value. */
   take(key: string): Promise<string | null>;
   /**
-   * Takes key only if its value, a JSON object, has a string `field` equal to one of `candidates`,
-   * in one atomic step; either way the value comes back (null when absent), with `taken` saying
-   * whether this call removed it. Of many concurrent takers at most one gets `taken: true`.
-   * One round trip where a look followed by take() needed two.
+   * Takes key only if its value, a JSON object, has every field named in `allowed` as a string
+   * equal to one of the values listed for it, in one atomic step; either way the value comes
+   * back (null when absent), with `taken` saying whether this call removed it. Of many concurrent
+   * takers at most one gets `taken: true`. One round trip where a look followed by take() needed
+   * two. `allowed` names at least one field; a field with no value listed never matches.
    */
-  takeIfOneOf(key: string, field: string, candidates: readonly string[]): Promise<{ value: string; taken: boolean } | null>;
-  /**
-   * Takes key only if its value, a JSON object, has every field of `expected` as a string equal
-   * to the one given, in one atomic step; either way the value comes back (null when absent),
-   * with `taken` saying whether this call removed it. Of many concurrent takers at most one gets
-   * `taken: true`. One round trip where a look followed by take() needed two. `expected` names
-   * at least one field.
-   */
-  takeIfMatches(key: string, expected: Readonly<Record<string, string>>): Promise<{ value: string; taken: boolean } | null>;
+  takeIfFields(key: string, allowed: Readonly<Record<string, readonly string[]>>): Promise<{ value: string; taken: boolean } | null>;
   /**
    * Adds member at the end of the JSON array of strings at key (moving it there if it is in
    * already), keeps the last `max`, and starts the TTL afresh, in one atomic step: concurrent
@@ -74,9 +67,9 @@ export interface BoundedCounter {
   windowMs: number;
 }
 
-/** takeIfMatches with no field to match would take any value: a programming error. */
-export function assertSomeField(expected: Readonly<Record<string, string>>): void {
-  if (Object.keys(expected).length === 0) throw new Error('takeIfMatches: name at least one field to match');
+/** takeIfFields with no field to match would take any value: a programming error. */
+export function assertSomeField(allowed: Readonly<Record<string, readonly string[]>>): void {
+  if (Object.keys(allowed).length === 0) throw new Error('takeIfFields: name at least one field to match');
 }
 
 /** JSON helpers on top of a StateStore, so callers never hand-serialise. */
@@ -100,12 +93,8 @@ export function jsonState(store: StateStore) {
       const raw = await store.take(key);
       return raw === null ? null : (JSON.parse(raw) as T);
     },
-    async takeIfOneOf<T>(key: string, field: string, candidates: readonly string[]): Promise<{ value: T; taken: boolean } | null> {
-      const answer = await store.takeIfOneOf(key, field, candidates);
-      return answer === null ? null : { value: JSON.parse(answer.value) as T, taken: answer.taken };
-    },
-    async takeIfMatches<T>(key: string, expected: Readonly<Record<string, string>>): Promise<{ value: T; taken: boolean } | null> {
-      const answer = await store.takeIfMatches(key, expected);
+    async takeIfFields<T>(key: string, allowed: Readonly<Record<string, readonly string[]>>): Promise<{ value: T; taken: boolean } | null> {
+      const answer = await store.takeIfFields(key, allowed);
       return answer === null ? null : { value: JSON.parse(answer.value) as T, taken: answer.taken };
     },
   };

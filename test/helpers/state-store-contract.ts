@@ -51,61 +51,65 @@ export function stateStoreContract(t: Test, store: StateStore): void {
     t.equal(await store.ttl('short'), null);
   });
 
-  t.test('takeIfOneOf: taken only when the field matches a candidate, the value back either way', async (t) => {
+  t.test('takeIfFields, one field: taken only when it is one of the values allowed, the value back either way', async (t) => {
     const value = JSON.stringify({ interactionId: 'i-2', other: 'x' });
-    t.equal(await store.takeIfOneOf('bound', 'interactionId', ['i-2']), null, 'absent: null');
+    t.equal(await store.takeIfFields('bound', { interactionId: ['i-2'] }), null, 'absent: null');
     await store.put('bound', value, 10_000);
-    t.same(await store.takeIfOneOf('bound', 'interactionId', ['i-1', 'i-3']), { value, taken: false }, 'no candidate matches');
-    t.same(await store.takeIfOneOf('bound', 'interactionId', []), { value, taken: false }, 'no candidates');
-    t.same(await store.takeIfOneOf('bound', 'other', ['i-2']), { value, taken: false }, 'another field');
-    t.same(await store.takeIfOneOf('bound', 'missing', ['i-2']), { value, taken: false }, 'an absent field');
+    t.same(await store.takeIfFields('bound', { interactionId: ['i-1', 'i-3'] }), { value, taken: false }, 'no candidate matches');
+    t.same(await store.takeIfFields('bound', { interactionId: [] }), { value, taken: false }, 'no candidates');
+    t.same(await store.takeIfFields('bound', { other: ['i-2'] }), { value, taken: false }, 'another field');
+    t.same(await store.takeIfFields('bound', { missing: ['i-2'] }), { value, taken: false }, 'an absent field');
     t.equal(await store.get('bound'), value, 'still there');
-    t.same(await store.takeIfOneOf('bound', 'interactionId', ['i-1', 'i-2']), { value, taken: true }, 'one candidate matches');
+    t.same(await store.takeIfFields('bound', { interactionId: ['i-1', 'i-2'] }), { value, taken: true }, 'one candidate matches');
     t.equal(await store.get('bound'), null, 'gone');
     for (const odd of ['not json', '[1]', '{"interactionId":2}', 'null']) {
       await store.put('odd', odd, 10_000);
-      t.same(await store.takeIfOneOf('odd', 'interactionId', ['2']), { value: odd, taken: false }, `${odd}: not taken`);
+      t.same(await store.takeIfFields('odd', { interactionId: ['2'] }), { value: odd, taken: false }, `${odd}: not taken`);
     }
     await store.put('cyrillic', JSON.stringify({ interactionId: 'и', name: 'Иванов' }), 10_000);
-    t.same(await store.takeIfOneOf('cyrillic', 'interactionId', ['и']), { value: JSON.stringify({ interactionId: 'и', name: 'Иванов' }), taken: true }, 'UTF-8 kept');
+    t.same(await store.takeIfFields('cyrillic', { interactionId: ['и'] }), { value: JSON.stringify({ interactionId: 'и', name: 'Иванов' }), taken: true }, 'UTF-8 kept');
   });
 
-  t.test('takeIfOneOf: of 50 concurrent takers exactly one takes it', async (t) => {
+  t.test('takeIfFields, one field: of 50 concurrent takers exactly one takes it', async (t) => {
     const value = JSON.stringify({ interactionId: 'i' });
     await store.put('race', value, 10_000);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => store.takeIfOneOf('race', 'interactionId', ['i'])));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => store.takeIfFields('race', { interactionId: ['i'] })));
     t.equal(answers.filter((a) => a?.taken).length, 1, 'one taker');
     t.ok(answers.every((a) => a === null || a.value === value), 'the others saw it or nothing');
     t.equal(await store.get('race'), null);
   });
 
-  t.test('takeIfMatches: taken only when every field matches, the value back either way', async (t) => {
+  t.test('takeIfFields, several fields: taken only when every one matches, the value back either way', async (t) => {
     const value = JSON.stringify({ clientId: 'diary', redirectUri: 'https://diary.example/cb', n: 1 });
     const own = { clientId: 'diary', redirectUri: 'https://diary.example/cb' };
-    t.equal(await store.takeIfMatches('grant', own), null, 'absent: null');
+    /** Each field allowed exactly the value given. */
+    const one = (fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).map(([field, wanted]) => [field, [wanted]]));
+    t.equal(await store.takeIfFields('grant', one(own)), null, 'absent: null');
     await store.put('grant', value, 10_000);
-    t.same(await store.takeIfMatches('grant', { ...own, clientId: 'other' }), { value, taken: false }, 'one field differs');
-    t.same(await store.takeIfMatches('grant', { ...own, redirectUri: 'https://evil.example/cb' }), { value, taken: false }, 'the other differs');
-    t.same(await store.takeIfMatches('grant', { ...own, missing: 'x' }), { value, taken: false }, 'an absent field');
-    t.same(await store.takeIfMatches('grant', { n: '1' }), { value, taken: false }, 'a number is not its string');
+    t.same(await store.takeIfFields('grant', one({ ...own, clientId: 'other' })), { value, taken: false }, 'one field differs');
+    t.same(await store.takeIfFields('grant', one({ ...own, redirectUri: 'https://evil.example/cb' })), { value, taken: false }, 'the other differs');
+    t.same(await store.takeIfFields('grant', one({ ...own, missing: 'x' })), { value, taken: false }, 'an absent field');
+    t.same(await store.takeIfFields('grant', { n: ['1'] }), { value, taken: false }, 'a number is not its string');
     t.equal(await store.get('grant'), value, 'still there');
-    await t.rejects(store.takeIfMatches('grant', {}), /at least one field/, 'no field to match: refused');
+    await t.rejects(store.takeIfFields('grant', {}), /at least one field/, 'no field to match: refused');
     t.equal(await store.get('grant'), value, 'and left alone');
-    t.same(await store.takeIfMatches('grant', own), { value, taken: true }, 'every field matches');
+    t.same(await store.takeIfFields('grant', { clientId: ['other', 'diary'], redirectUri: ['https://evil.example/cb'] }), { value, taken: false }, 'one field among several allowed, the other not');
+    t.equal(await store.get('grant'), value, 'still there');
+    t.same(await store.takeIfFields('grant', { clientId: ['other', 'diary'], redirectUri: ['https://diary.example/cb', 'x'] }), { value, taken: true }, 'every field one of its allowed values');
     t.equal(await store.get('grant'), null, 'gone');
     for (const odd of ['not json', '["diary"]', '{"clientId":["diary"]}', 'null']) {
       await store.put('odd', odd, 10_000);
-      t.same(await store.takeIfMatches('odd', { clientId: 'diary' }), { value: odd, taken: false }, `${odd}: not taken`);
+      t.same(await store.takeIfFields('odd', { clientId: ['diary'] }), { value: odd, taken: false }, `${odd}: not taken`);
     }
     const cyrillic = JSON.stringify({ clientId: 'дневник', name: 'Иванов' });
     await store.put('cyrillic', cyrillic, 10_000);
-    t.same(await store.takeIfMatches('cyrillic', { clientId: 'дневник' }), { value: cyrillic, taken: true }, 'UTF-8 kept');
+    t.same(await store.takeIfFields('cyrillic', { clientId: ['дневник'] }), { value: cyrillic, taken: true }, 'UTF-8 kept');
   });
 
-  t.test('takeIfMatches: of 50 concurrent takers exactly one takes it', async (t) => {
+  t.test('takeIfFields, several fields: of 50 concurrent takers exactly one takes it', async (t) => {
     const value = JSON.stringify({ clientId: 'diary', redirectUri: 'r' });
     await store.put('grant-race', value, 10_000);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => store.takeIfMatches('grant-race', { clientId: 'diary', redirectUri: 'r' })));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => store.takeIfFields('grant-race', { clientId: ['diary'], redirectUri: ['r'] })));
     t.equal(answers.filter((a) => a?.taken).length, 1, 'one taker');
     t.ok(answers.every((a) => a === null || a.value === value), 'the others saw it or nothing');
     t.equal(await store.get('grant-race'), null);

@@ -49,20 +49,17 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       entries.delete(key);
       return entry?.value ?? null;
     },
-    async takeIfOneOf(key, field, candidates) {
-      const entry = live(key);
-      if (!entry) return null;
-      const own = fieldOf(entry.value, field);
-      const taken = typeof own === 'string' && candidates.includes(own);
-      if (taken) entries.delete(key);
-      return { value: entry.value, taken };
-    },
-    async takeIfMatches(key, expected) {
-      assertSomeField(expected);
+    async takeIfFields(key, allowed) {
+      assertSomeField(allowed);
       const entry = live(key);
       if (!entry) return null;
       const parsed = objectOf(entry.value);
-      const taken = parsed !== undefined && Object.entries(expected).every(([field, wanted]) => parsed[field] === wanted);
+      const taken =
+        parsed !== undefined &&
+        Object.entries(allowed).every(([field, values]) => {
+          const own = parsed[field];
+          return typeof own === 'string' && values.includes(own);
+        });
       if (taken) entries.delete(key);
       return { value: entry.value, taken };
     },
@@ -111,10 +108,6 @@ export function createMemoryStateStore(now: () => number = Date.now): StateStore
       entries.clear();
     },
   };
-}
-
-function fieldOf(json: string, field: string): unknown {
-  return objectOf(json)?.[field];
 }
 
 /** The strings of a JSON array; anything else counts as empty. */

@@ -26,32 +26,25 @@ for i = 1, #KEYS do
 end
 return counts`;
 
-// GET, and DEL when the JSON value's string field ARGV[1] is one of ARGV[2..]: {1|0, value}, or
-// nil when absent. Lua 5.1 interns its strings, so == compares references, not contents: no
-// timing to learn a candidate by.
-const TAKE_IF_ONE_OF = `
-local value = redis.call('GET', KEYS[1])
-if not value then return false end
-local ok, decoded = pcall(cjson.decode, value)
-if ok and type(decoded) == 'table' and type(decoded[ARGV[1]]) == 'string' then
-  for i = 2, #ARGV do
-    if decoded[ARGV[1]] == ARGV[i] then
-      redis.call('DEL', KEYS[1])
-      return {1, value}
-    end
-  end
-end
-return {0, value}`;
-
-// GET, and DEL when the JSON value has every string field ARGV[2i-1] equal to ARGV[2i]: {1|0,
-// value}, or nil when absent. A field of another type is never equal to a string argument.
-const TAKE_IF_MATCHES = `
+// GET, and DEL when the JSON value has, for each group of ARGV (a field name, a count n, then n
+// allowed values), that field as a string equal to one of the values: {1|0, value}, or nil when
+// absent. A field of another type never matches. Lua 5.1 interns its strings, so == compares
+// references, not contents: no timing to learn an allowed value by.
+const TAKE_IF_FIELDS = `
 local value = redis.call('GET', KEYS[1])
 if not value then return false end
 local ok, decoded = pcall(cjson.decode, value)
 if not (ok and type(decoded) == 'table') then return {0, value} end
-for i = 1, #ARGV, 2 do
-  if decoded[ARGV[i]] ~= ARGV[i + 1] then return {0, value} end
+local i = 1
+while i <= #ARGV do
+  local own, last, matched = decoded[ARGV[i]], i + 1 + tonumber(ARGV[i + 1]), false
+  if type(own) == 'string' then
+    for j = i + 2, last do
+      if own == ARGV[j] then matched = true end
+    end
+  end
+  if not matched then return {0, value} end
+  i = last + 1
 end
 redis.call('DEL', KEYS[1])
 return {1, value}`;
@@ -172,13 +165,10 @@ export async function createRedisStateStore(options: RedisStateStoreOptions): Pr
     async take(key) {
       return run(() => redis.getdel(key));
     },
-    async takeIfOneOf(key, field, candidates) {
-      const answer = (await run(() => evalScript(TAKE_IF_ONE_OF, [key], [field, ...candidates]))) as [number, string] | null;
-      return answer === null ? null : { value: answer[1], taken: answer[0] === 1 };
-    },
-    async takeIfMatches(key, expected) {
-      assertSomeField(expected);
-      const answer = (await run(() => evalScript(TAKE_IF_MATCHES, [key], Object.entries(expected).flat()))) as [number, string] | null;
+    async takeIfFields(key, allowed) {
+      assertSomeField(allowed);
+      const args = Object.entries(allowed).flatMap(([field, values]) => [field, values.length, ...values]);
+      const answer = (await run(() => evalScript(TAKE_IF_FIELDS, [key], args))) as [number, string] | null;
       return answer === null ? null : { value: answer[1], taken: answer[0] === 1 };
     },
     async addToRecent(key, member, max, ttlMs) {

@@ -105,10 +105,10 @@ t.test('a login traced: server spans, and ESIA, Postgres and the state store und
   // the exchange arms returns the slot 100-200 ms later, under the exchange's span when anything
   // (the next login here, a loaded machine) keeps the broker up that long.
   const codeExchange = storeOperations('POST /token').filter((operation) => operation !== 'incrementAllBelow' && operation !== 'decrement');
-  t.same(codeExchange, ['takeIfMatches', 'put'], 'the code exchange: the code taken in one step (no look first), the redemption recorded');
+  t.same(codeExchange, ['takeIfFields', 'put'], 'the code exchange: the code taken in one step (no look first), the redemption recorded');
   const grantWrites = databaseStatements(server('POST /token')!).filter((statement) => / refresh_token/.test(statement));
   t.same(grantWrites, ['WITH refresh_token_families'], 'the code exchange: the grant and its first refresh token written in one statement');
-  t.same(storeOperations('GET /esia/callback'), ['takeIfOneOf', 'get', 'take', 'take', 'put', 'addToRecent', 'put'], "the callback: the session and its account index's entry together, the index not read first");
+  t.same(storeOperations('GET /esia/callback'), ['takeIfFields', 'get', 'take', 'take', 'put', 'addToRecent', 'put'], "the callback: the session and its account index's entry together, the index not read first");
   const linkedCallback = serverSpans('GET /esia/callback')[1]!;
   t.same(databaseStatements(linkedCallback), ['QUERY account_links', 'WITH account_links'], "a linked person's callback: the links with their profiles in one statement, then the login recorded in one");
 

@@ -40,7 +40,7 @@ t.test('the bound browser takes the pending login in one state-store operation',
   const done = await login.complete({ state, code: 'c', boundInteractionIds: ['i-0', 'i-1'] });
   t.equal(done.person, person);
   t.equal(done.pending.interactionId, 'i-1');
-  t.same(operations, ['takeIfOneOf'], 'one operation, no look before the take');
+  t.same(operations, ['takeIfFields'], 'one operation, no look before the take');
   t.equal(await inner.get(esiaKeys.pendingLogin(state)), null, 'taken');
   const again = await login.complete({ state, code: 'c', boundInteractionIds: ['i-1'] }).catch((error: unknown) => error);
   t.match(again, { detail: 'unknown_state' }, 'once');
