@@ -48,12 +48,25 @@ export interface LoginCpu {
   loginsPerSecond: number;
 }
 
+/** `count` logins, `concurrency` of them in flight at any moment. */
+async function loginsAtOnce(login: () => Promise<void>, count: number, concurrency: number): Promise<void> {
+  let begun = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (begun < count) {
+        begun++;
+        await login();
+      }
+    }),
+  );
+}
+
 /**
  * Runs `count` whole logins, `concurrency` at a time (the ESIA emulator and the diary side live in
  * this process, so their work is not counted) and divides the broker's CPU by them.
  */
 export async function measureLoginCpu(pid: number, login: () => Promise<void>, count: number, warmUp = Math.min(20, count), concurrency = 1): Promise<LoginCpu> {
-  for (let i = 0; i < warmUp; i++) await login(); // warm-up: JIT, pools, caches
+  await loginsAtOnce(login, warmUp, concurrency); // warm-up: JIT, pools, caches
   const idleBefore = processCpu(pid);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const idleMsPerSecond = Math.round(((processCpu(pid).own - idleBefore.own) * 1000) / 2);
@@ -61,13 +74,7 @@ export async function measureLoginCpu(pid: number, login: () => Promise<void>, c
   const before = processCpu(pid);
   const threadsBefore = threadCpu(pid);
   const started = performance.now();
-  let begun = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (begun < count) {
-      begun++;
-      await login();
-    }
-  }));
+  await loginsAtOnce(login, count, concurrency);
   const seconds = (performance.now() - started) / 1000;
   const after = processCpu(pid);
   const per = (a: number, b: number) => Math.round(((a - b) * 1000 * 10) / count) / 10;
