@@ -102,6 +102,6 @@ t.test('the list above is every caller: no other multi-key use of Redis in src/'
   t.match(putMany, /if \(cluster\) \{[^}]*return;\s*\}/, "putMany's pipeline is for a single server: a cluster gets one SET per key");
   // Scripts run through evalScript(SCRIPT, keys, args) (EVALSHA, EVAL on NOSCRIPT).
   const evals = [...redisSource.matchAll(/evalScript\((\w+), ([^,]+),/g)].map((m) => `${m[1]} ${m[2]}`);
-  t.same(evals.sort(), ['ADD_TO_RECENT [key]', 'DECREMENT [key]', 'INCREMENT_ALL_BELOW counters.map((c) => c.key)', 'INCREMENT_IN_WINDOW [key]', 'TAKE_IF_MATCHES [key]', 'TAKE_IF_ONE_OF [key]'], 'scripts: one key each, except the checked one');
+  t.same(evals.sort(), ['ADD_TO_RECENT [key]', 'DECREMENT [key]', 'INCREMENT_ALL_BELOW counters.map((c) => c.key)', 'INCREMENT_IN_WINDOW [key]', 'TAKE_IF_FIELDS [key]'], 'scripts: one key each, except the checked one');
   t.same(redisSource.match(/redis\.eval\w*\(.*$/gm), ['redis.evalsha(scriptSha(script), keys.length, ...keys, ...args);', 'redis.eval(script, keys.length, ...keys, ...args);'], 'no script run another way than evalScript');
 });
