@@ -103,11 +103,16 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
     return parsed.data;
   }
 
-  async function collection<T>(operation: 'contacts' | 'documents', path: string, item: z.ZodType<T>, auth: Record<string, string>, deadline: number): Promise<T[]> {
-    const body = await http.call({ operation, method: 'GET', url: `${settings.url}${path}?embed=(elements)`, headers: auth, deadline });
+  /** A collection's elements: inline objects, or links (URLs) where ESIA did not inline them. */
+  function elementsOf<T>(operation: 'contacts' | 'documents', body: unknown, item: z.ZodType<T>): Array<T | string> {
     const parsed = rawCollectionSchema(item).safeParse(body);
     if (!parsed.success) throw new EsiaError('bad_response', `${operation} malformed`);
-    return parsed.data.elements.filter((element): element is T => typeof element !== 'string');
+    return parsed.data.elements as Array<T | string>;
+  }
+
+  async function collection<T>(operation: 'contacts' | 'documents', path: string, item: z.ZodType<T>, auth: Record<string, string>, deadline: number): Promise<T[]> {
+    const body = await http.call({ operation, method: 'GET', url: `${settings.url}${path}?embed=(elements)`, headers: auth, deadline });
+    return elementsOf(operation, body, item).filter((element): element is T => typeof element !== 'string');
   }
 
   /**
@@ -116,9 +121,7 @@ export function createEsiaClient(deps: { settings: ClientSettings; signer: EsiaS
    */
   function embedded<T>(operation: 'contacts' | 'documents', value: unknown, item: z.ZodType<T>): T[] | undefined {
     if (value === undefined) return undefined;
-    const parsed = rawCollectionSchema(item).safeParse(value);
-    if (!parsed.success) throw new EsiaError('bad_response', `${operation} malformed`);
-    const elements = parsed.data.elements;
+    const elements = elementsOf(operation, value, item);
     return elements.every((element) => typeof element !== 'string') ? (elements as T[]) : undefined;
   }
 
