@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBrokerSide } from './compare/broker-side.js';
+import { imageNodeFlags, podMemoryLimitMb } from './compare/production-runtime.js';
 import { KindLatencies, percentiles, type Percentiles } from './soak/latency.js';
 import type { MinuteReport, Orders, Report } from './soak/generator.js';
 
@@ -18,7 +19,10 @@ import type { MinuteReport, Orders, Report } from './soak/generator.js';
 // it delays; the generator's and the broker's event-loop delays are printed beside it, to tell
 // whose stall it was. Prints a line a minute and the verdicts: memory flat (the last minute's RSS
 // and the heap kept after major GCs within 10% + 8 MB of the second minute's) and p99 under 25 ms.
-// Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record] [--node-arg=FLAG ...] [--timeline FILE] [--node PATH]
+// Usage: npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate N] [--record] [--node-arg=FLAG ...] [--timeline FILE] [--node PATH] [--memory-limit MB]
+// --memory-limit MB (default: a production pod's, from deploy/k8s/overlays/production; 0: none): the
+// broker runs in a memory cgroup of that size, as in its pod, where Node sizes V8's heap from it
+// (root needed). The broker gets the image's node flags (the Dockerfile's CMD) before --node-arg's.
 // --timeline FILE: the generator's answers per 100 ms (epoch ms, answers, slowest ms, over 25 ms),
 // FILE.logins each login step (epoch ms, ms, step) and FILE.broker the broker's stdout (with
 // --node-arg=--trace-gc, its GC pauses): to line the slow moments up with what caused them.
@@ -32,13 +36,14 @@ const { values: args } = parseArgs({
     timeline: { type: 'string' },
     // The node binary that runs the broker, e.g. production's LTS (node_modules/node/bin/node from `npm i node@24`).
     node: { type: 'string' },
+    'memory-limit': { type: 'string', default: String(podMemoryLimitMb(ROOT)) },
   },
 });
 const CHAINS = 32;
 const minutes = Number(args.minutes);
 const brokerNode = args.node ? execFileSync(args.node, ['--version'], { encoding: 'utf8' }).trim() : process.version;
 const brokerStarted = Date.now();
-const broker = await startBrokerSide({ logins: CHAINS, nodeArgs: args['node-arg'], ...(args.timeline ? { stdout: `${args.timeline}.broker` } : {}), ...(args.node ? { node: args.node } : {}) });
+const broker = await startBrokerSide({ logins: CHAINS, nodeArgs: args['node-arg'], ...(args.timeline ? { stdout: `${args.timeline}.broker` } : {}), ...(args.node ? { node: args.node } : {}), memoryLimitMb: Number(args['memory-limit']) });
 const loginLines: string[] = [`# broker started ${brokerStarted} (epoch ms; --trace-gc times count from about then)`];
 const pid = broker.child.pid!;
 
@@ -192,7 +197,7 @@ const refusals = Object.entries(done!.refusals);
 
 const lines = [
   `## Soak (\`bench/soak.ts\`) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version} (the broker on ${brokerNode}); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine${args['node-arg'].length > 0 ? `, broker node flags ${args['node-arg'].join(' ')}` : ''}.`,
+  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version} (the broker on ${brokerNode}); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine; the broker ${Number(args['memory-limit']) ? `in a ${args['memory-limit']} MB memory cgroup, as in its pod` : 'with no memory limit'} (V8 heap limit ${broker.heapLimitMb} MB), node flags ${[...imageNodeFlags(ROOT), ...args['node-arg']].join(' ') || 'none'}.`,
   `${max === undefined ? `Rate given: ${rate}/s` : `Flat out ${Math.round(max)} answers/s`} (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Load generator in its own process (bench/soak/generator.ts: nothing else on its event loop); the ESIA emulator and the login driver in a third. Latency from when each request was due. Event-loop delay: monitorEventLoopDelay at 10 ms resolution, the generator's own and the broker's (prom-client's, from /metrics), p99 / max per minute. Sent late by: how long after its due time each request left the generator (p50 / p99), the generator's own share of the latency.`,
   '',
   '| minute | answers | failed | p50 | p99 | sent late by | logins | generator loop delay | broker loop delay | generator CPU | RSS | heap in use | heap kept |',

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { createTestDatabaseUrl, uniqueSuffix } from '../../test/helpers/backends
 import { ALL_TEST_SCOPES, scratchDir, sharedDevKeys, startTestEmulator } from '../../test/helpers/emulator.js';
 import { flowLogin, type FlowEnvironment } from '../../test/helpers/login-flow.js';
 import { registerClient } from '../../test/helpers/oidc.js';
+import { createMemoryCgroup } from './memory-cgroup.js';
+import { imageNodeFlags } from './production-runtime.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -25,6 +27,8 @@ export interface BrokerSide {
   /** One login's tokens per load-generator connection: refresh chains start from these. */
   tokens: { access_token: string; refresh_token: string }[];
   child: ChildProcess;
+  /** V8's heap limit in the broker's node, in MB: sized from the memory it may use. */
+  heapLimitMb: number;
   /** One more whole login of the seeded person, driven from this process. */
   login(): Promise<void>;
   close(): Promise<void>;
@@ -39,11 +43,12 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * esia-broker as production runs it: `node dist/src/main.js` (build first) on a fresh Postgres
+ * esia-broker as production runs it: `node dist/src/main.js` (build first) with the image's node
+ * flags (nodeArgs come after them, so they can override), on a fresh Postgres
  * database and its own Redis key prefix. The ESIA emulator, and the seeding (client, profile,
  * `logins` whole logins), run here, in the load generator's process, and are idle under load.
  */
-export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string; /** A file for the broker's stdout (e.g. --trace-gc lines); else dropped. */ stdout?: string; /** The node binary that runs the broker (production's LTS); this process's by default. */ node?: string }): Promise<BrokerSide> {
+export async function startBrokerSide(options: { logins: number; nodeArgs?: string[]; signer?: string; /** A file for the broker's stdout (e.g. --trace-gc lines); else dropped. */ stdout?: string; /** The node binary that runs the broker (production's LTS); this process's by default. */ node?: string; /** Runs the broker in a memory cgroup of this many MB, as its container (0 or absent: unlimited). */ memoryLimitMb?: number }): Promise<BrokerSide> {
   process.env['DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
   const db = await createTestDatabaseUrl();
   const keys = await sharedDevKeys();
@@ -83,7 +88,12 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
   await createHarness(seeding.database).profile({ lastName: 'Смирнова', firstName: 'Елена', middleName: 'Викторовна', birthDate: '1984-05-12', snils: '145-278-903 84', roles: ['parent'], region: '38' });
   await seeding.close();
 
-  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')], {
+  const cgroup = options.memoryLimitMb ? createMemoryCgroup(`esia-broker-bench-${process.pid}`, options.memoryLimitMb) : undefined;
+  const run = { command: options.node ?? process.execPath, args: [...imageNodeFlags(ROOT), ...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')] };
+  const { command, args } = cgroup ? cgroup.wrap(run.command, run.args) : run;
+  const probe = cgroup ? cgroup.wrap(run.command, ['-p', 'v8.getHeapStatistics().heap_size_limit']) : { command: run.command, args: ['-p', 'v8.getHeapStatistics().heap_size_limit'] };
+  const heapLimitMb = Math.round(Number(execFileSync(probe.command, probe.args, { encoding: 'utf8' })) / 2 ** 20);
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', options.stdout ? openSync(options.stdout, 'w') : 'ignore', 'pipe'],
@@ -108,12 +118,14 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
     basic: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`,
     tokens,
     child,
+    heapLimitMb,
     async login() {
       await (await login('1000000101')).tokens();
     },
     async close() {
       child.kill('SIGTERM');
       await exited;
+      cgroup?.remove();
       await emulator.close();
       await db.drop();
     },

@@ -14,6 +14,8 @@ export interface Row {
 export interface Run {
   date: string;
   machine: { cpus: number; cpu: string; memoryGb: number; node: string };
+  /** The broker's node flags: the image's, then --node-arg's (absent in runs before they were noted). */
+  brokerNodeFlags?: string[];
   loadAverage: { before: number[]; after: number[] };
   load: { connections: number; duration: number };
   bare: Measured | undefined;
@@ -38,7 +40,7 @@ function medianWithRounds(ratios: number[]): string {
 export function renderMarkdown(run: Run): string {
   const lines = [
     `## bench:compare — ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
-    `${run.machine.cpus} × ${run.machine.cpu}, ${run.machine.memoryGb} GB, Node ${run.machine.node}; load average before ${run.loadAverage.before.join(' / ')}, after ${run.loadAverage.after.join(' / ')}; ${run.load.connections} connections, ${run.load.duration} s per figure${run.documentRounds && run.documentRounds > 1 ? `; discovery and JWKS in ${run.documentRounds} interleaved rounds with the bare GET, the median round shown` : ''}.`,
+    `${run.machine.cpus} × ${run.machine.cpu}, ${run.machine.memoryGb} GB, Node ${run.machine.node}${run.brokerNodeFlags ? ` (the broker's flags: ${run.brokerNodeFlags.join(' ') || 'none'})` : ''}; load average before ${run.loadAverage.before.join(' / ')}, after ${run.loadAverage.after.join(' / ')}; ${run.load.connections} connections, ${run.load.duration} s per figure${run.documentRounds && run.documentRounds > 1 ? `; discovery and JWKS in ${run.documentRounds} interleaved rounds with the bare GET, the median round shown` : ''}.`,
     '',
     '| figure | node-oidc-provider | esia-broker | esia-broker ÷ peer | esia-broker ÷ bare Fastify GET |',
     '|---|---|---|---|---|',
