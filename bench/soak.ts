@@ -116,7 +116,7 @@ interface Minute extends MinuteReport {
   driverLoop: Percentiles;
   rssMb: number;
   heapMb: number;
-  /** The heap kept after the last major GC (esia_broker_heap_live_bytes): what a leak would raise. */
+  /** The heap kept after major GCs (esia_broker_heap_live_bytes, the least of the last three): what a leak would raise. */
   keptMb: number;
   brokerLoop: Percentiles;
 }
