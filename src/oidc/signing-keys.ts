@@ -67,6 +67,9 @@ export interface KeyRingDeps {
 
 const CLOCK_SKEW_SECONDS = 60;
 
+/** A kid names one key's material for good, so equal kids in the same order are the same set. */
+const sameKids = (a: JWK[], b: JWK[]) => a.length === b.length && a.every((key, i) => key.kid === b[i]!.kid);
+
 export function createKeyRing(deps: KeyRingDeps): KeyRing {
   let cache: { records: SigningKeyRecord[]; loadedAt: number } | undefined;
   const imported = new Map<string, Promise<SigningKey>>();
@@ -129,8 +132,11 @@ export function createKeyRing(deps: KeyRingDeps): KeyRing {
     const live = all.filter((r) => r.unpublishAt === null || r.unpublishAt.getTime() > at);
     const keys = live.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).map((r) => r.publicJwk);
     const until = Math.min(...live.map((r) => r.unpublishAt?.getTime() ?? Number.POSITIVE_INFINITY));
-    if (derived?.from !== all || derived.keys.length !== keys.length) derived = { from: all, until, keys };
-    else derived.until = until;
+    // A reload (every cacheSeconds) returns new record objects for the same keys: keep what was
+    // derived from them. A new verification-key array would empty the checked-token memory
+    // (access-tokens.ts) once a minute, re-verifying every token and leaving 10,000 entries of garbage.
+    if (derived && sameKids(derived.keys, keys)) Object.assign(derived, { from: all, until });
+    else derived = { from: all, until, keys };
     return derived;
   }
 

@@ -74,3 +74,18 @@ t.test('a stale key cache: not at hand, the next read goes to the store', async 
   t.same(kids((await ring.publishedBody()).body), kids(first.body));
   t.equal(lists(), reads + 1, 'reloaded');
 });
+
+t.test('a reload that finds the same keys keeps what was derived from them', async (t) => {
+  const { ring, tick, lists } = setup(30);
+  await ring.ensureKeys();
+  const verify = await ring.verificationKeys();
+  const first = await ring.publishedBody();
+  tick(30_001);
+  const reads = lists();
+  t.equal(await ring.verificationKeys(), verify, 'the same verification keys: the checked-token memory, keyed on them, holds');
+  t.equal(lists(), reads + 1, 'reloaded from the store');
+  t.equal(await ring.publishedBody(), first, 'the same serialised body');
+
+  await ring.rotate({ activationDelaySeconds: 60 });
+  t.not(await ring.verificationKeys(), verify, 'a rotation makes new ones');
+});
