@@ -90,8 +90,9 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
 
   const cgroup = options.memoryLimitMb ? createMemoryCgroup(`esia-broker-bench-${process.pid}`, options.memoryLimitMb) : undefined;
   const run = { command: options.node ?? process.execPath, args: [...imageNodeFlags(ROOT), ...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')] };
-  const { command, args } = cgroup ? cgroup.wrap(run.command, run.args) : run;
-  const probe = cgroup ? cgroup.wrap(run.command, ['-p', 'v8.getHeapStatistics().heap_size_limit']) : { command: run.command, args: ['-p', 'v8.getHeapStatistics().heap_size_limit'] };
+  const inPod = (command: string, args: string[]) => (cgroup ? cgroup.wrap(command, args) : { command, args });
+  const { command, args } = inPod(run.command, run.args);
+  const probe = inPod(run.command, ['-p', 'v8.getHeapStatistics().heap_size_limit']);
   const heapLimitMb = Math.round(Number(execFileSync(probe.command, probe.args, { encoding: 'utf8' })) / 2 ** 20);
   const child = spawn(command, args, {
     cwd: ROOT,
