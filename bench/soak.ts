@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startBrokerSide } from './compare/broker-side.js';
-import { imageNodeFlags, podMemoryLimitMb } from './compare/production-runtime.js';
+import { podMemoryLimitMb } from './compare/production-runtime.js';
 import { KindLatencies, percentiles, type Percentiles } from './soak/latency.js';
 import type { MinuteReport, Orders, Report } from './soak/generator.js';
 
@@ -197,7 +197,7 @@ const refusals = Object.entries(done!.refusals);
 
 const lines = [
   `## Soak (\`bench/soak.ts\`) — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version} (the broker on ${brokerNode}); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine; the broker ${Number(args['memory-limit']) ? `in a ${args['memory-limit']} MB memory cgroup, as in its pod` : 'with no memory limit'} (V8 heap limit ${broker.heapLimitMb} MB), node flags ${[...imageNodeFlags(ROOT), ...args['node-arg']].join(' ') || 'none'}.`,
+  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version} (the broker on ${brokerNode}); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. PostgreSQL + Redis, ESIA_SIGNER=engine; the broker ${Number(args['memory-limit']) ? `in a ${args['memory-limit']} MB memory cgroup, as in its pod` : 'with no memory limit'} (V8 heap limit ${broker.heapLimitMb} MB), node flags ${broker.nodeFlags.join(' ') || 'none'}.`,
   `${max === undefined ? `Rate given: ${rate}/s` : `Flat out ${Math.round(max)} answers/s`} (introspection 40%, userinfo 40%, refresh chains 20%); soaked at ${rate}/s for ${minutes} min plus one whole login a second. Load generator in its own process (bench/soak/generator.ts: nothing else on its event loop); the ESIA emulator and the login driver in a third. Latency from when each request was due. Event-loop delay: monitorEventLoopDelay at 10 ms resolution, the generator's own and the broker's (prom-client's, from /metrics), p99 / max per minute. Sent late by: how long after its due time each request left the generator (p50 / p99), the generator's own share of the latency.`,
   '',
   '| minute | answers | failed | p50 | p99 | sent late by | logins | generator loop delay | broker loop delay | generator CPU | RSS | heap in use | heap kept |',

@@ -29,6 +29,8 @@ export interface BrokerSide {
   child: ChildProcess;
   /** V8's heap limit in the broker's node, in MB: sized from the memory it may use. */
   heapLimitMb: number;
+  /** The broker's node flags: the image's, then nodeArgs. */
+  nodeFlags: string[];
   /** One more whole login of the seeded person, driven from this process. */
   login(): Promise<void>;
   close(): Promise<void>;
@@ -89,7 +91,8 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
   await seeding.close();
 
   const cgroup = options.memoryLimitMb ? createMemoryCgroup(`esia-broker-bench-${process.pid}`, options.memoryLimitMb) : undefined;
-  const run = { command: options.node ?? process.execPath, args: [...imageNodeFlags(ROOT), ...(options.nodeArgs ?? []), join(ROOT, 'dist', 'src', 'main.js')] };
+  const nodeFlags = [...imageNodeFlags(ROOT), ...(options.nodeArgs ?? [])];
+  const run = { command: options.node ?? process.execPath, args: [...nodeFlags, join(ROOT, 'dist', 'src', 'main.js')] };
   const inPod = (command: string, args: string[]) => (cgroup ? cgroup.wrap(command, args) : { command, args });
   const { command, args } = inPod(run.command, run.args);
   const probe = inPod(run.command, ['-p', 'v8.getHeapStatistics().heap_size_limit']);
@@ -120,6 +123,7 @@ export async function startBrokerSide(options: { logins: number; nodeArgs?: stri
     tokens,
     child,
     heapLimitMb,
+    nodeFlags,
     async login() {
       await (await login('1000000101')).tokens();
     },

@@ -6,7 +6,6 @@ import pg from 'pg';
 import { ROOT, startBrokerSide } from './broker-side.js';
 import { startChild } from './children.js';
 import { measureLoginCpu, processCpu } from './login-cpu.js';
-import { imageNodeFlags } from './production-runtime.js';
 import { get, postForm, refreshChains, type LoadOptions, type Measured } from './load.js';
 import { renderMarkdown, type Row } from './report.js';
 
@@ -164,7 +163,7 @@ await bare.close();
 const run = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-  brokerNodeFlags: [...imageNodeFlags(ROOT), ...args['node-arg']],
+  brokerNodeFlags: broker.nodeFlags,
   loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) },
   load,
   bare: bareResult,
